@@ -1,0 +1,230 @@
+//! `--help` and usage text, laid out the way argparse lays them out
+//! (usage line wrapped at 78 columns, option column up to 24 wide).
+//! The descriptions themselves are ours, in `help_text.rs`.
+
+use super::help_text;
+use super::spec_types::{Act, CmdSpec, Nargs, OptSpec};
+
+const WIDTH: usize = 78;
+const MAX_HELP_POSITION: usize = 24;
+
+fn default_metavar(o: &OptSpec) -> Vec<String> {
+    if !o.metavar.is_empty() {
+        return o.metavar.iter().map(|s| s.to_string()).collect();
+    }
+    if !o.choices.is_empty() {
+        return vec![format!("{{{}}}", o.choices.join(","))];
+    }
+    if o.flags.is_empty() {
+        vec![o.dest.to_string()]
+    } else {
+        vec![o.dest.to_uppercase()]
+    }
+}
+
+/// The value part of an invocation (`<file> [<file> ...]`).
+fn args_format(o: &OptSpec) -> String {
+    let mv = default_metavar(o);
+    let m = |i: usize| mv.get(i).or(mv.first()).cloned().unwrap_or_default();
+    match o.nargs {
+        Nargs::Zero => String::new(),
+        Nargs::One => m(0),
+        Nargs::Optional => format!("[{}]", m(0)),
+        Nargs::Any => format!("[{} ...]", m(0)),
+        Nargs::AtLeastOne => format!("{} [{} ...]", m(0), m(0)),
+        Nargs::Exactly(n) => (0..n).map(m).collect::<Vec<_>>().join(" "),
+    }
+}
+
+fn is_flag(o: &OptSpec) -> bool {
+    matches!(o.act, Act::StoreTrue | Act::StoreFalse | Act::Help) || o.nargs == Nargs::Zero
+}
+
+fn usage_parts(spec: &CmdSpec) -> (Vec<String>, Vec<String>) {
+    let mut opt_parts = vec!["[-h]".to_string()];
+    for o in spec.opts.iter().filter(|o| !o.hidden) {
+        let flag = o.flags.first().copied().unwrap_or("");
+        if is_flag(o) {
+            opt_parts.push(format!("[{flag}]"));
+        } else {
+            opt_parts.push(format!("[{} {}]", flag, args_format(o)));
+        }
+    }
+    let mut pos_parts: Vec<String> = spec.positionals.iter().map(args_format).collect();
+    if !spec.subcmds.is_empty() {
+        let name = if spec.subcmd_metavar.is_empty() {
+            let names: Vec<&str> = spec.subcmds.iter().map(|c| c.name()).collect();
+            format!("{{{}}}", names.join(","))
+        } else {
+            spec.subcmd_metavar.to_string()
+        };
+        pos_parts.push(format!("{name} ..."));
+    }
+    (opt_parts, pos_parts)
+}
+
+fn wrap_parts(parts: &[String], indent: &str, first_prefix: Option<&str>) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line: Vec<&str> = Vec::new();
+    let mut line_len = match first_prefix {
+        Some(p) => p.len() - 1,
+        None => indent.len() - 1,
+    };
+    for part in parts {
+        if line_len + 1 + part.len() > WIDTH && !line.is_empty() {
+            lines.push(format!("{}{}", indent, line.join(" ")));
+            line.clear();
+            line_len = indent.len() - 1;
+        }
+        line.push(part);
+        line_len += part.len() + 1;
+    }
+    if !line.is_empty() {
+        lines.push(format!("{}{}", indent, line.join(" ")));
+    }
+    if let (Some(p), Some(first)) = (first_prefix, lines.first_mut()) {
+        *first = format!("{}{}", p, &first[indent.len()..]);
+    }
+    lines
+}
+
+/// The `usage: ...` block (with trailing newline).
+pub fn usage(spec: &CmdSpec) -> String {
+    let prog = spec.prog();
+    let (opt_parts, pos_parts) = usage_parts(spec);
+    let all: Vec<String> = opt_parts.iter().chain(pos_parts.iter()).cloned().collect();
+    let one_line = format!("usage: {} {}", prog, all.join(" "));
+    if one_line.len() <= WIDTH {
+        return one_line + "\n";
+    }
+    let indent = " ".repeat("usage: ".len() + prog.len() + 1);
+    let mut lines = wrap_parts(&opt_parts, &indent, Some(&format!("usage: {prog} ")));
+    if !pos_parts.is_empty() {
+        lines.extend(wrap_parts(&pos_parts, &indent, None));
+    }
+    lines.join("\n") + "\n"
+}
+
+fn wrap_text(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn invocation(o: &OptSpec) -> String {
+    if o.flags.is_empty() {
+        return args_format(o);
+    }
+    if is_flag(o) {
+        return o.flags.join(", ");
+    }
+    let a = args_format(o);
+    o.flags
+        .iter()
+        .map(|f| format!("{f} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn format_entries(entries: &[(String, String)], help_position: usize, out: &mut String) {
+    let help_width = WIDTH.saturating_sub(help_position).max(11);
+    for (inv, help) in entries {
+        let action_width = help_position - 2 - 2;
+        let help_lines = wrap_text(help, help_width);
+        if inv.len() <= action_width && !help_lines.is_empty() {
+            out.push_str(&format!(
+                "  {:<w$}  {}\n",
+                inv,
+                help_lines[0],
+                w = action_width
+            ));
+        } else {
+            out.push_str(&format!("  {inv}\n"));
+            if let Some(first) = help_lines.first() {
+                out.push_str(&format!("{}{}\n", " ".repeat(help_position), first));
+            }
+        }
+        for l in help_lines.iter().skip(1) {
+            out.push_str(&format!("{}{}\n", " ".repeat(help_position), l));
+        }
+    }
+}
+
+/// The full `--help` text of a command.
+pub fn help(spec: &CmdSpec) -> String {
+    let mut out = usage(spec);
+    let about = help_text::command_about(spec.path);
+    if !about.is_empty() {
+        out.push('\n');
+        for l in wrap_text(about, WIDTH) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
+    let mut pos_entries: Vec<(String, String)> = spec
+        .positionals
+        .iter()
+        .map(|o| {
+            (
+                invocation(o),
+                help_text::option_help(spec.path, o.dest).to_string(),
+            )
+        })
+        .collect();
+    let mut sub_entries: Vec<(String, String)> = Vec::new();
+    if !spec.subcmds.is_empty() {
+        let names: Vec<&str> = spec.subcmds.iter().map(|c| c.name()).collect();
+        pos_entries.push((
+            if spec.subcmd_metavar.is_empty() {
+                format!("{{{}}}", names.join(","))
+            } else {
+                spec.subcmd_metavar.to_string()
+            },
+            String::new(),
+        ));
+        for c in spec.subcmds {
+            sub_entries.push((
+                format!("  {}", c.name()),
+                help_text::command_about(c.path).to_string(),
+            ));
+        }
+    }
+    let mut opt_entries = vec![(
+        "-h, --help".to_string(),
+        "show this help message and exit".to_string(),
+    )];
+    for o in spec.opts.iter().filter(|o| !o.hidden) {
+        opt_entries.push((
+            invocation(o),
+            help_text::option_help(spec.path, o.dest).to_string(),
+        ));
+    }
+    let longest = pos_entries
+        .iter()
+        .chain(opt_entries.iter())
+        .chain(sub_entries.iter())
+        .map(|(i, _)| i.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let help_position = (longest + 2).min(MAX_HELP_POSITION);
+    if !pos_entries.is_empty() {
+        out.push_str("\npositional arguments:\n");
+        format_entries(&pos_entries, help_position, &mut out);
+        format_entries(&sub_entries, help_position, &mut out);
+    }
+    out.push_str("\noptions:\n");
+    format_entries(&opt_entries, help_position, &mut out);
+    out
+}

@@ -1,0 +1,56 @@
+//! The command line: the command table (`spec.rs`, generated from damo
+//! 3.4.3's argparse tree), the argparse-compatible parser, help texts, and
+//! dispatch to the command implementations.
+//!
+//! Why not clap: damo's users rely on argparse behaviour clap does not
+//! have: multi-value options that stop at the next option but accept
+//! `-5` and `"-3 s"` as values, unique-prefix abbreviations with
+//! argparse's ambiguity rule, `--opt=value` for multi-value options, and
+//! defaults shared between paired flags (`--per_target` /
+//! `--collapse_targets`).  A table-driven copy of argparse's algorithm
+//! keeps every script that worked with damo working.
+
+pub mod help;
+pub mod help_text;
+pub mod parse;
+pub mod spec;
+pub mod spec_types;
+
+use anyhow::{Result, bail};
+
+use parse::{Args, CliExit};
+
+/// The damo version whose interface this tool implements.
+pub const DAMO_VERSION: &str = "3.4.3";
+
+/// What `main` should do after parsing.
+pub enum Outcome {
+    Run(Args),
+    /// Help or a usage error: text, whether it goes to stderr, exit code.
+    Exit(String, bool, u8),
+}
+
+/// Parses `argv` (without the program name).
+pub fn parse_args(argv: &[String]) -> Outcome {
+    match parse::parse(&spec::CMD_ROOT, argv) {
+        Ok(a) => Outcome::Run(a),
+        Err(e @ CliExit::Help(_)) => Outcome::Exit(e.render(), false, 0),
+        Err(e @ CliExit::Usage { .. }) => Outcome::Exit(e.render(), true, 2),
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(args: &Args) -> Result<()> {
+    use crate::report;
+    match args.cmd.path {
+        "version" => crate::output::print(&format!("{DAMO_VERSION}\n")),
+        "report heatmap" => report::heatmap::main(args),
+        "report wss" => report::wss::main(args),
+        "report nr_regions" => report::nr_regions::main(args),
+        "report record_info" => report::record_info::main(args),
+        path => bail!(
+            "'damo {path}' is not implemented in this version yet; \
+             it is planned (see docs/compat.md for what works today)"
+        ),
+    }
+}

@@ -1,0 +1,483 @@
+//! Units: damo's human and raw forms of numbers, sizes and times.
+//!
+//! Every number damo reads (options, record files, kdamonds JSON) goes
+//! through lenient parsers that accept both raw (`"5000"`) and human
+//! (`"5 ms"`, `"1,234"`, `"4.000 KiB"`) forms, and every number it prints
+//! goes through the formatters here.  Output must match damo 3.4.3 byte for
+//! byte, so the formatting follows Python's rules closely (see `pynum`).
+
+pub mod pynum;
+pub mod pyparse;
+
+use pynum::{F, I, Num};
+use pyparse::{py_float, py_int};
+
+/// 2^64 - 1, damo's `ulong_max` ("max").
+pub const ULONG_MAX: i128 = u64::MAX as i128;
+
+const NS: i128 = 1;
+const US: i128 = 1000;
+const MS: i128 = 1000 * US;
+const SEC: i128 = 1000 * MS;
+const MINUTE: i128 = 60 * SEC;
+const HOUR: i128 = 60 * MINUTE;
+const DAY: i128 = 24 * HOUR;
+
+/// Error for text that is not a number in any form damo accepts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot parse '{text}' as {what}")]
+pub struct ParseError {
+    pub text: String,
+    pub what: &'static str,
+}
+
+fn perr(text: &str, what: &'static str) -> ParseError {
+    ParseError {
+        text: text.to_string(),
+        what,
+    }
+}
+
+/// `format_nr`: thousands separators unless `raw`.
+pub fn format_nr(nr: Num, raw: bool) -> String {
+    let s = nr.fmt_d();
+    if raw {
+        return s;
+    }
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", s.as_str()),
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+fn format_sz_with(sz: Num, raw: bool, precise: bool) -> String {
+    if raw {
+        return sz.fmt_d();
+    }
+    let b = sz.f();
+    if b == ULONG_MAX as f64 {
+        return "max".to_string();
+    }
+    const UNITS: [(u32, &str); 6] = [
+        (60, "EiB"),
+        (50, "PiB"),
+        (40, "TiB"),
+        (30, "GiB"),
+        (20, "MiB"),
+        (10, "KiB"),
+    ];
+    for (shift, unit) in UNITS {
+        let base = (1u64 << shift) as f64;
+        if b > base {
+            return if precise {
+                format!("{:.6} {}", b / base, unit)
+            } else {
+                format!("{:.3} {}", b / base, unit)
+            };
+        }
+    }
+    format!("{} B", pynum::fmt_d_float(b))
+}
+
+/// `format_sz`: `1.500 KiB`, `max`, `512 B`.
+pub fn format_sz(sz: Num, raw: bool) -> String {
+    format_sz_with(sz, raw, false)
+}
+
+/// `format_sz_accurate`: like `format_sz` with six decimals.
+pub fn format_sz_accurate(sz: Num, raw: bool) -> String {
+    format_sz_with(sz, raw, true)
+}
+
+/// `format_addr_range`: `[start, end) (size)`.
+pub fn format_addr_range(start: Num, end: Num, raw: bool) -> String {
+    format!(
+        "[{}, {}) ({})",
+        format_nr(start, raw),
+        format_nr(end, raw),
+        format_sz(end.sub(start), raw)
+    )
+}
+
+/// `format_time_ns`: `1 m 3.500 s`, `100 ms`, `2 h 5 m`.
+pub fn format_time_ns(time_ns: Num, raw: bool) -> String {
+    if raw {
+        return time_ns.fmt_d();
+    }
+    let mut t = time_ns.f();
+    let sign = if t < 0.0 {
+        t = -t;
+        "-"
+    } else {
+        ""
+    };
+    if t >= ULONG_MAX as f64 {
+        return format!("{sign}max");
+    }
+    let (h, m, s, ms, us) = (HOUR as f64, MINUTE as f64, SEC as f64, MS as f64, US as f64);
+    let d = pynum::fmt_d_float;
+    let fmod = |a: f64, b: f64| F(a).rem(F(b)).f();
+    if t >= h {
+        let hour = (t / h).trunc();
+        let hour_str = format!("{} h", d(hour));
+        let less = t - hour * h;
+        if less == 0.0 {
+            return format!("{sign}{hour_str}");
+        }
+        return format!("{sign}{hour_str} {}", format_time_ns(F(less), false));
+    }
+    if t >= m {
+        if fmod(t, m) == 0.0 {
+            return format!("{sign}{} m", d(t / m));
+        }
+        if fmod(t, s) == 0.0 {
+            return format!("{sign}{} m {} s", d(t / m), d(fmod(t, m) / s));
+        }
+        return format!("{sign}{} m {:.3} s", d(t / m), fmod(t, m) / s);
+    }
+    for (unit, name) in [(s, "s"), (ms, "ms"), (us, "us")] {
+        if t >= unit {
+            if fmod(t, unit) == 0.0 {
+                return format!("{sign}{} {}", d(t / unit), name);
+            }
+            return format!("{sign}{:.3} {}", t / unit, name);
+        }
+    }
+    format!("{sign}{} ns", d(t))
+}
+
+/// `format_time_us`.
+pub fn format_time_us(time_us: Num, raw: bool) -> String {
+    if raw {
+        return time_us.fmt_d();
+    }
+    format_time_ns(time_us.mul(I(1000)), false)
+}
+
+/// `format_time_ns_exact`: every unit spelled out, `1 h 50 m 48 s 100 ms`.
+pub fn format_time_ns_exact(time_ns: Num, raw: bool) -> String {
+    format_time_ns_min_unit(time_ns, raw)
+}
+
+fn format_time_ns_min_unit(time_ns: Num, raw: bool) -> String {
+    if raw {
+        return time_ns.fmt_d();
+    }
+    let (sign, t) = if time_ns < I(0) {
+        ("-", time_ns.neg())
+    } else {
+        ("", time_ns)
+    };
+    if t >= I(ULONG_MAX) {
+        return format!("{sign}max");
+    }
+    const UNITS: [(i128, &str); 7] = [
+        (DAY, "d"),
+        (HOUR, "h"),
+        (MINUTE, "m"),
+        (SEC, "s"),
+        (MS, "ms"),
+        (US, "us"),
+        (NS, "ns"),
+    ];
+    for (unit, name) in UNITS {
+        let u = I(unit);
+        if t < u {
+            continue;
+        }
+        if unit == NS {
+            if !t.rem(u).is_zero() {
+                return format!("{sign}{:.3} {}", t.div(u).f(), name);
+            }
+            return format!("{sign}{} {}", t.div(u).fmt_d(), name);
+        }
+        let nr = I(t.div(u).trunc());
+        let unit_str = format!("{} {}", format_nr(nr, false), name);
+        let less = t.sub(nr.mul(u));
+        if less.is_zero() {
+            return format!("{sign}{unit_str}");
+        }
+        return format!("{sign}{unit_str} {}", format_time_ns_min_unit(less, false));
+    }
+    "0 ns".to_string()
+}
+
+/// `format_time_us_exact` (damo prints nanoseconds in raw mode; kept).
+pub fn format_time_us_exact(time_us: Num, raw: bool) -> String {
+    format_time_ns_exact(time_us.mul(I(US)), raw)
+}
+
+/// `format_ratio`: `4 %`, `0.1 %`.
+pub fn format_ratio(ratio: Num, raw: bool) -> String {
+    if raw {
+        return format!("{:.6}", ratio.f());
+    }
+    let pct = ratio.mul(I(100));
+    let over = format_nr(I(pct.trunc()), false);
+    let under = pct.rem(I(1)).f();
+    let s = format!("{under:.7}");
+    let s = s.trim_end_matches('0');
+    let s = s.get(2..).unwrap_or("");
+    if s.is_empty() {
+        format!("{over} %")
+    } else {
+        format!("{over}.{s} %")
+    }
+}
+
+/// `format_bp`.
+pub fn format_bp(bp: Num, raw: bool) -> String {
+    if raw {
+        return format!("{:.6}", bp.f());
+    }
+    format_ratio(F(bp.f() / 10000.0), false)
+}
+
+/// `text_to_nr`: `"1,000"`, `"12"`, `"1.5"`, `"max"`.
+pub fn text_to_nr(txt: &str) -> Result<Num, ParseError> {
+    if txt == "max" {
+        return Ok(I(ULONG_MAX));
+    }
+    let t: String = txt.chars().filter(|c| *c != ',').collect();
+    if let Ok(v) = py_int(&t) {
+        return Ok(I(v));
+    }
+    py_float(&t).map(F).map_err(|_| perr(txt, "a number"))
+}
+
+fn common_input(txt: &str, min: Num) -> Option<Num> {
+    match txt {
+        "min" => Some(min),
+        "max" => Some(I(ULONG_MAX)),
+        _ => text_to_nr(txt).ok(),
+    }
+}
+
+fn unit_bytes(u: &str) -> Option<i128> {
+    let shift = match u {
+        "B" => 0,
+        "K" | "KB" | "KiB" => 10,
+        "M" | "MB" | "MiB" => 20,
+        "G" | "GB" | "GiB" => 30,
+        "T" | "TB" | "TiB" => 40,
+        "P" | "PB" | "PiB" => 50,
+        "E" | "EB" | "EiB" => 60,
+        _ => return None,
+    };
+    Some(1i128 << shift)
+}
+
+/// `text_to_bytes`: `"4096"`, `"4 KiB"`, `"31.340 MiB"`, `"1,234"`, `"max"`.
+pub fn text_to_bytes(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    let err = || perr(txt, "a size in bytes");
+    let n = txt.len();
+    let split = [3usize, 2]
+        .into_iter()
+        .filter(|k| n > *k && txt.is_char_boundary(n - k))
+        .find_map(|k| unit_bytes(&txt[n - k..]).map(|u| (k, u)));
+    let (number, unit) = match split {
+        Some((k, u)) => (text_to_nr(&txt[..n - k]).map_err(|_| err())?, u),
+        None => {
+            let last = txt.chars().last().ok_or_else(err)?;
+            match unit_bytes(&last.to_string()) {
+                Some(u) => (
+                    text_to_nr(&txt[..n - last.len_utf8()]).map_err(|_| err())?,
+                    u,
+                ),
+                None => (text_to_nr(txt).map_err(|_| err())?, 1),
+            }
+        }
+    };
+    let v = number.mul(I(unit)).trunc();
+    Ok(I(v.min(ULONG_MAX)))
+}
+
+fn unit_ns(u: &str) -> Option<i128> {
+    Some(match u {
+        "ns" => NS,
+        "us" => US,
+        "ms" => MS,
+        "s" => SEC,
+        "m" => MINUTE,
+        "h" => HOUR,
+        "d" => DAY,
+        _ => return None,
+    })
+}
+
+/// `text_to_ns`: `"100"`, `"5ms"`, `"1 m 30 s"`, `"max"`.
+pub fn text_to_ns(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    let err = || perr(txt, "a time");
+    let fields: Vec<&str> = txt.split_whitespace().collect();
+    if fields.len() > 1 {
+        let mut sum = I(0);
+        for pair in fields.chunks(2) {
+            sum = sum.add(text_to_ns(&pair.concat())?);
+        }
+        return Ok(sum);
+    }
+    let n = txt.len();
+    let last2 = if n >= 2 && txt.is_char_boundary(n - 2) {
+        &txt[n - 2..]
+    } else {
+        ""
+    };
+    let last1 = txt
+        .chars()
+        .last()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    if unit_ns(last2).is_none() && unit_ns(&last1).is_none() {
+        return py_float(txt).map(F).map_err(|_| err());
+    }
+    let (number, unit) = if matches!(last2, "ns" | "us" | "ms") {
+        (
+            text_to_nr(&txt[..n - 2]).map_err(|_| err())?,
+            unit_ns(last2),
+        )
+    } else {
+        (
+            text_to_nr(&txt[..n - last1.len()]).map_err(|_| err())?,
+            unit_ns(&last1),
+        )
+    };
+    Ok(number.mul(I(unit.ok_or_else(err)?)))
+}
+
+/// `text_to_us`: unitless means microseconds.
+pub fn text_to_us(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_ns(txt)?.div(I(US)))
+}
+
+/// `text_to_ratio`: `"50%"` is 0.5.
+pub fn text_to_ratio(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, F(0.0)) {
+        return Ok(v);
+    }
+    match txt.strip_suffix('%') {
+        Some(t) => Ok(F(text_to_nr(t)?.f() / 100.0)),
+        None => text_to_nr(txt),
+    }
+}
+
+/// `text_to_bp`: unitless means basis points, `"4%"` is 400.
+pub fn text_to_bp(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_ratio(txt)?.mul(I(10000)))
+}
+
+/// `text_to_percent`: unitless means percent.
+pub fn text_to_percent(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_ratio(txt)?.mul(I(100)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expectations from damo's own tests/unit/test_fmt_str.py and from
+    // running damo 3.4.3.
+    #[test]
+    fn nr() {
+        assert_eq!(format_nr(I(123), false), "123");
+        assert_eq!(format_nr(I(1234), false), "1,234");
+        assert_eq!(format_nr(I(1234567), false), "1,234,567");
+        assert_eq!(format_nr(I(-1234567), false), "-1,234,567");
+        assert_eq!(format_nr(I(1234567), true), "1234567");
+        assert_eq!(format_nr(F(1234.9), false), "1,234");
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(format_sz(I(1024), false), "1024 B");
+        assert_eq!(format_sz(I(1025), false), "1.001 KiB");
+        assert_eq!(format_sz(I(1 << 30), false), "1024.000 MiB");
+        assert_eq!(format_sz(I(ULONG_MAX), false), "max");
+        assert_eq!(
+            format_sz_accurate(I(94253027950592), false),
+            "85.722630 TiB"
+        );
+        assert_eq!(format_sz(F(1.5), true), "1");
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(format_time_ns(I(123), false), "123 ns");
+        assert_eq!(format_time_ns(I(1_234), false), "1.234 us");
+        assert_eq!(format_time_ns(I(1_000_000), false), "1 ms");
+        assert_eq!(format_time_ns(I(1_500_000_000), false), "1.500 s");
+        assert_eq!(format_time_ns(I(60_000_000_000), false), "1 m");
+        assert_eq!(format_time_ns(I(90_000_000_000), false), "1 m 30 s");
+        assert_eq!(format_time_ns(I(90_500_000_000), false), "1 m 30.500 s");
+        assert_eq!(format_time_ns(I(3_600_000_000_000), false), "1 h");
+        assert_eq!(
+            format_time_ns(I(3_690_500_000_000), false),
+            "1 h 1 m 30.500 s"
+        );
+        assert_eq!(format_time_ns(I(-1_500), false), "-1.500 us");
+        assert_eq!(
+            format_time_ns_exact(I(6_648_100_000_000), false),
+            "1 h 50 m 48 s 100 ms"
+        );
+        assert_eq!(
+            format_time_ns_exact(I(1_745_036_785_773_302_272), false),
+            "20,197 d 4 h 26 m 25 s 773 ms 302 us 272 ns"
+        );
+        assert_eq!(format_time_us(I(5000), false), "5 ms");
+    }
+
+    #[test]
+    fn ratios() {
+        assert_eq!(format_ratio(F(0.001), false), "0.1 %");
+        assert_eq!(format_ratio(F(0.04), false), "4 %");
+        assert_eq!(format_bp(I(400), false), "4 %");
+        assert_eq!(format_bp(I(400), true), "400.000000");
+    }
+
+    #[test]
+    fn parsers() {
+        assert_eq!(text_to_nr("1,000").unwrap().repr(), "1000");
+        assert_eq!(text_to_nr("1.5").unwrap().repr(), "1.5");
+        assert_eq!(text_to_bytes("4K").unwrap().repr(), "4096");
+        assert_eq!(text_to_bytes("4.000 KiB").unwrap().repr(), "4096");
+        assert_eq!(text_to_bytes("31.340 MiB").unwrap().repr(), "32862371");
+        assert_eq!(
+            text_to_bytes("94,827,419,009,024").unwrap().repr(),
+            "94827419009024"
+        );
+        assert_eq!(text_to_bytes("max").unwrap().repr(), "18446744073709551615");
+        assert_eq!(text_to_ns("5ms").unwrap().repr(), "5000000");
+        assert_eq!(text_to_ns("1m").unwrap().repr(), "60000000000");
+        assert_eq!(text_to_ns("1 m 30 s").unwrap().repr(), "90000000000");
+        assert_eq!(text_to_ns("1.5 s").unwrap().repr(), "1500000000.0");
+        assert_eq!(text_to_ns("-3 s").unwrap().repr(), "-3000000000");
+        assert_eq!(text_to_us("5ms").unwrap().repr(), "5000.0");
+        assert_eq!(text_to_us("5000").unwrap().repr(), "5000");
+        assert_eq!(text_to_percent("50%").unwrap().repr(), "50.0");
+        assert_eq!(text_to_bp("4%").unwrap().repr(), "400.0");
+        assert!(text_to_bytes("abc").is_err());
+        assert!(text_to_ns("").is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! damo: a drop-in replacement for damo 3.4.3, the user-space tool of the
+//! Linux kernel's DAMON (Data Access MONitor).
+//!
+//! - [`cli`]: the command table, an argparse-compatible parser, dispatch;
+//! - [`fmt`]: units and damo's number formats (Python semantics);
+//! - [`record`]: damon.data records: model, readers, writers;
+//! - [`report`]: one module per report;
+//! - [`output`]: writing to stdout.
+
+pub mod cli;
+pub mod fmt;
+pub mod output;
+pub mod record;
+pub mod report;

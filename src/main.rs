@@ -1,0 +1,28 @@
+use std::io::Write;
+use std::process::ExitCode;
+
+use damo::cli::{self, Outcome};
+use damo::output::BrokenPipe;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match cli::parse_args(&argv) {
+        Outcome::Run(a) => a,
+        Outcome::Exit(text, to_stderr, code) => {
+            let _ = if to_stderr {
+                std::io::stderr().write_all(text.as_bytes())
+            } else {
+                std::io::stdout().write_all(text.as_bytes())
+            };
+            return ExitCode::from(code);
+        }
+    };
+    match cli::run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<BrokenPipe>() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("damo: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

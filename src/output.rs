@@ -1,0 +1,22 @@
+//! Writing report text to stdout.
+//!
+//! damo pages long reports through `less`; we write directly (a pager is
+//! the user's choice: `damo report ... | less -R`).  A closed pipe
+//! (`damo report ... | head`) is not an error.
+
+use std::io::Write;
+
+/// Marks an error that only means "stdout went away".
+#[derive(Debug, thiserror::Error)]
+#[error("broken pipe")]
+pub struct BrokenPipe;
+
+/// Writes `text` to stdout as is.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,598 @@
+//! Streaming reader of JSON records (the content of `json` and, after
+//! inflating, `json_compressed` files).
+//!
+//! The file is a list of records; each record's `snapshots` list is visited
+//! element by element and every snapshot goes to the sink as soon as it is
+//! parsed, so memory stays at one snapshot however long the record is.
+//! Numbers are accepted as JSON numbers or as damo's text forms
+//! (`"94,827,419,009,024"`, `"31.340 MiB"`, `"1,234"`, `"5 ms"`).
+
+use std::fmt;
+use std::io::Read;
+
+use anyhow::{Context, Result, anyhow};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::{Age, Intervals, IntervalsGoal, NrAccesses, RecordMeta, Region, Sink, Snapshot};
+use crate::fmt::pynum::{F, I, Num};
+use crate::fmt::{self as units, ParseError};
+
+/// A JSON leaf value, before unit parsing.
+#[derive(Debug, Clone)]
+enum Scalar {
+    Null,
+    Bool,
+    Int(i128),
+    Float(f64),
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, a string or null")
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok({
+                    let _ = v;
+                    Scalar::Bool
+                })
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v as i128))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v as i128))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+type Parser = fn(&str) -> Result<Num, ParseError>;
+
+/// Converts a leaf with one of damo's `text_to_*` parsers; `None` for null.
+fn num_opt(s: &Scalar, field: &str, parse: Parser) -> Result<Option<Num>, String> {
+    match s {
+        Scalar::Null => Ok(None),
+        Scalar::Int(v) => Ok(Some(I(*v))),
+        Scalar::Float(v) => Ok(Some(F(*v))),
+        Scalar::Str(t) => parse(t)
+            .map(Some)
+            .map_err(|e| format!("field '{field}': {e}")),
+        Scalar::Bool => Err(format!("field '{field}' should be a number, not a boolean")),
+    }
+}
+
+fn num(s: &Scalar, field: &str, parse: Parser) -> Result<Num, String> {
+    num_opt(s, field, parse)?.ok_or_else(|| format!("field '{field}' must not be null"))
+}
+
+fn int_opt(s: &Scalar, field: &str) -> Result<Option<i64>, String> {
+    match s {
+        Scalar::Null => Ok(None),
+        Scalar::Int(v) => i64::try_from(*v)
+            .map(Some)
+            .map_err(|_| format!("field '{field}' is out of range")),
+        _ => Err(format!("field '{field}' should be an integer or null")),
+    }
+}
+
+fn addr(s: &Scalar, field: &str) -> Result<i128, String> {
+    Ok(num(s, field, units::text_to_bytes)?.trunc())
+}
+
+fn de_err<E: de::Error>(msg: String) -> E {
+    E::custom(msg)
+}
+
+struct NrAccessesV;
+impl<'de> Visitor<'de> for NrAccessesV {
+    type Value = NrAccesses;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an nr_accesses object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NrAccesses, A::Error> {
+        let mut n = NrAccesses::default();
+        while let Some(k) = map.next_key::<String>()? {
+            match k.as_str() {
+                "samples" => {
+                    n.samples =
+                        num_opt(&map.next_value()?, "samples", units::text_to_nr).map_err(de_err)?
+                }
+                "percent" => {
+                    n.percent = num_opt(&map.next_value()?, "percent", units::text_to_percent)
+                        .map_err(de_err)?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+struct AgeV;
+impl<'de> Visitor<'de> for AgeV {
+    type Value = Age;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an age object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Age, A::Error> {
+        let mut a = Age::default();
+        while let Some(k) = map.next_key::<String>()? {
+            match k.as_str() {
+                "usec" => {
+                    a.usec =
+                        num_opt(&map.next_value()?, "usec", units::text_to_us).map_err(de_err)?
+                }
+                "aggr_intervals" => {
+                    a.aggr_intervals =
+                        num_opt(&map.next_value()?, "aggr_intervals", units::text_to_nr)
+                            .map_err(de_err)?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(a)
+    }
+}
+
+macro_rules! seed_from_visitor {
+    ($name:ident, $visitor:ident, $out:ty) => {
+        struct $name;
+        impl<'de> DeserializeSeed<'de> for $name {
+            type Value = $out;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$out, D::Error> {
+                d.deserialize_map($visitor)
+            }
+        }
+    };
+}
+seed_from_visitor!(NrAccessesSeed, NrAccessesV, NrAccesses);
+seed_from_visitor!(AgeSeed, AgeV, Age);
+
+struct RegionV;
+impl<'de> Visitor<'de> for RegionV {
+    type Value = Region;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a region object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Region, A::Error> {
+        let mut r = Region::default();
+        let (mut start, mut end, mut age) = (None, None, None);
+        while let Some(k) = map.next_key::<String>()? {
+            match k.as_str() {
+                "start" => start = Some(addr(&map.next_value()?, "start").map_err(de_err)?),
+                "end" => end = Some(addr(&map.next_value()?, "end").map_err(de_err)?),
+                "nr_accesses" => r.nr_accesses = Some(map.next_value_seed(NrAccessesSeed)?),
+                "age" => age = Some(map.next_value_seed(AgeSeed)?),
+                "probe_hits" => {
+                    let v: Option<Vec<i64>> = map.next_value()?;
+                    r.probe_hits = v.unwrap_or_default();
+                }
+                "sz_filter_passed" => {
+                    r.sz_filter_passed =
+                        num_opt(&map.next_value()?, "sz_filter_passed", units::text_to_bytes)
+                            .map_err(de_err)?
+                            .map(Num::trunc)
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        r.start = start.ok_or_else(|| de_err("a region has no 'start'".into()))?;
+        r.end = end.ok_or_else(|| de_err("a region has no 'end'".into()))?;
+        if r.nr_accesses.is_some() {
+            r.age = age.ok_or_else(|| de_err("a region has 'nr_accesses' but no 'age'".into()))?;
+            if r.sz_filter_passed.is_none() {
+                r.sz_filter_passed = Some(0);
+            }
+        }
+        Ok(r)
+    }
+}
+
+struct RegionSeed;
+impl<'de> DeserializeSeed<'de> for RegionSeed {
+    type Value = Region;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Region, D::Error> {
+        d.deserialize_map(RegionV)
+    }
+}
+
+struct RegionsSeed;
+impl<'de> DeserializeSeed<'de> for RegionsSeed {
+    type Value = Vec<Region>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Region>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Region>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of regions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Region>, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+                while let Some(r) = seq.next_element_seed(RegionSeed)? {
+                    v.push(r);
+                }
+                Ok(v)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+struct SnapshotSeed;
+impl<'de> DeserializeSeed<'de> for SnapshotSeed {
+    type Value = Snapshot;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Snapshot, D::Error> {
+        d.deserialize_map(SnapshotV)
+    }
+}
+
+struct SnapshotV;
+impl<'de> Visitor<'de> for SnapshotV {
+    type Value = Snapshot;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a snapshot object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
+        let (mut start, mut end, mut regions, mut total) = (None, None, None, None);
+        let (mut stats, mut sample_us) = (None, None);
+        while let Some(k) = map.next_key::<String>()? {
+            match k.as_str() {
+                "start_time" => {
+                    start = Some(
+                        num(&map.next_value()?, "start_time", units::text_to_ns).map_err(de_err)?,
+                    )
+                }
+                "end_time" => {
+                    end = Some(
+                        num(&map.next_value()?, "end_time", units::text_to_ns).map_err(de_err)?,
+                    )
+                }
+                "regions" => regions = Some(map.next_value_seed(RegionsSeed)?),
+                "total_bytes" => {
+                    total = num_opt(&map.next_value()?, "total_bytes", units::text_to_bytes)
+                        .map_err(de_err)?
+                }
+                "damos_stats" => stats = map.next_value::<Option<serde_json::Value>>()?,
+                "sample_interval_us" => {
+                    sample_us = num_opt(&map.next_value()?, "sample_interval_us", units::text_to_us)
+                        .map_err(de_err)?
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let start = start.ok_or_else(|| de_err("a snapshot has no 'start_time'".into()))?;
+        let end = end.ok_or_else(|| de_err("a snapshot has no 'end_time'".into()))?;
+        let regions = regions.ok_or_else(|| de_err("a snapshot has no 'regions'".into()))?;
+        let mut s = Snapshot::new(Some(start), end, regions);
+        if let Some(t) = total {
+            s.total_bytes = t;
+        }
+        s.damos_stats = stats;
+        s.sample_interval_us = sample_us;
+        Ok(s)
+    }
+}
+
+/// Where sink errors wait while serde unwinds with a placeholder error.
+struct Ctx<'a> {
+    sink: &'a mut dyn Sink,
+    err: Option<anyhow::Error>,
+}
+
+impl Ctx<'_> {
+    fn call<E: de::Error>(&mut self, r: Result<()>) -> Result<(), E> {
+        r.map_err(|e| {
+            self.err = Some(e);
+            E::custom("stopped by the report")
+        })
+    }
+}
+
+/// Streams a record's snapshots into the sink.
+struct SnapshotsToSink<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    meta: &'c RecordMeta,
+}
+
+impl<'de> DeserializeSeed<'de> for SnapshotsToSink<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SnapshotsToSink<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of snapshots")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(s) = seq.next_element_seed(SnapshotSeed)? {
+            let r = self.ctx.sink.snapshot(self.meta, s);
+            self.ctx.call(r)?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_intervals(v: &serde_json::Value) -> Result<Intervals, String> {
+    let field = |obj: &serde_json::Value, k: &str, p: Parser| -> Result<Num, String> {
+        let s: Scalar = obj
+            .get(k)
+            .map(|x| serde_json::from_value(x.clone()).map_err(|e| e.to_string()))
+            .transpose()?
+            .ok_or_else(|| format!("intervals have no '{k}'"))?;
+        num(&s, k, p)
+    };
+    let mut iv = Intervals {
+        sample: field(v, "sample_us", units::text_to_us)?,
+        aggr: field(v, "aggr_us", units::text_to_us)?,
+        ops_update: field(v, "ops_update_us", units::text_to_us)?,
+        goal: IntervalsGoal::default(),
+    };
+    if let Some(g) = v.get("intervals_goal") {
+        iv.goal = IntervalsGoal {
+            access_bp: field(g, "access_bp", units::text_to_bp)?,
+            aggrs: field(g, "aggrs", units::text_to_nr)?,
+            min_sample_us: field(g, "min_sample_us", units::text_to_us)?,
+            max_sample_us: field(g, "max_sample_us", units::text_to_us)?,
+        };
+    }
+    Ok(iv)
+}
+
+struct RecordSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a record object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut meta = RecordMeta::default();
+        let mut have_target = false;
+        let mut streamed = false;
+        let mut buffered: Option<Vec<Snapshot>> = None;
+        while let Some(k) = map.next_key::<String>()? {
+            let is_meta = matches!(
+                k.as_str(),
+                "kdamond_idx"
+                    | "context_idx"
+                    | "intervals"
+                    | "scheme_idx"
+                    | "target_id"
+                    | "scheme_filters"
+            );
+            if is_meta && streamed {
+                return Err(de_err(format!(
+                    "record key '{k}' comes after 'snapshots'; rewrite the file with \
+                     'damo convert_record_format' to fix the key order"
+                )));
+            }
+            match k.as_str() {
+                "kdamond_idx" => {
+                    meta.kdamond_idx = Some(
+                        int_opt(&map.next_value()?, "kdamond_idx")
+                            .map_err(de_err)?
+                            .unwrap_or(0),
+                    )
+                }
+                "context_idx" => {
+                    meta.context_idx = Some(
+                        int_opt(&map.next_value()?, "context_idx")
+                            .map_err(de_err)?
+                            .unwrap_or(0),
+                    )
+                }
+                "scheme_idx" => {
+                    meta.scheme_idx = int_opt(&map.next_value()?, "scheme_idx").map_err(de_err)?
+                }
+                "target_id" => {
+                    meta.target_id = num_opt(&map.next_value()?, "target_id", units::text_to_nr)
+                        .map_err(de_err)?;
+                    have_target = true;
+                }
+                "intervals" => {
+                    let v: serde_json::Value = map.next_value()?;
+                    meta.intervals = if v.is_null() {
+                        None
+                    } else {
+                        Some(parse_intervals(&v).map_err(de_err)?)
+                    };
+                }
+                "scheme_filters" => {
+                    let v: Option<Vec<serde_json::Value>> = map.next_value()?;
+                    meta.scheme_filters = v.unwrap_or_default();
+                }
+                "data_source" => {
+                    let v: Option<String> = map.next_value()?;
+                    meta.data_source = v.unwrap_or_else(|| "unknown".to_string());
+                }
+                "snapshots" => {
+                    if have_target {
+                        let r = self.ctx.sink.record_start(&meta);
+                        self.ctx.call(r)?;
+                        map.next_value_seed(SnapshotsToSink {
+                            ctx: &mut *self.ctx,
+                            meta: &meta,
+                        })?;
+                        streamed = true;
+                    } else {
+                        let v: Vec<Snapshot> = map.next_value_seed(CollectSnapshots)?;
+                        buffered = Some(v);
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !have_target {
+            return Err(de_err("a record has no 'target_id'".into()));
+        }
+        if let Some(snaps) = buffered {
+            let r = self.ctx.sink.record_start(&meta);
+            self.ctx.call(r)?;
+            for s in snaps {
+                let r = self.ctx.sink.snapshot(&meta, s);
+                self.ctx.call(r)?;
+            }
+        } else if !streamed {
+            return Err(de_err("a record has no 'snapshots'".into()));
+        }
+        let r = self.ctx.sink.record_end(&meta);
+        self.ctx.call(r)
+    }
+}
+
+struct CollectSnapshots;
+impl<'de> DeserializeSeed<'de> for CollectSnapshots {
+    type Value = Vec<Snapshot>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Snapshot>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Vec<Snapshot>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of snapshots")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Snapshot>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(s) = seq.next_element_seed(SnapshotSeed)? {
+                    v.push(s);
+                }
+                Ok(v)
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+struct TopSeed<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopSeed<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq
+            .next_element_seed(RecordSeed {
+                ctx: &mut *self.ctx,
+            })?
+            .is_some()
+        {}
+        Ok(())
+    }
+}
+
+/// Reads the JSON record list from `reader` into `sink`.
+pub fn read<R: Read>(reader: R, sink: &mut dyn Sink) -> Result<()> {
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let mut ctx = Ctx { sink, err: None };
+    let res = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
+    if let Some(e) = ctx.err.take() {
+        return Err(e);
+    }
+    res.map_err(|e| anyhow!("{e}"))?;
+    de.end().context("unexpected data after the record list")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Collect;
+
+    #[test]
+    fn reads_human_and_raw_numbers() {
+        let text = r#"[{"kdamond_idx": null, "target_id": 42, "intervals": {"sample_us": "5 ms",
+            "aggr_us": "100000", "ops_update_us": 1000000},
+            "snapshots": [{"start_time": "100", "end_time": 200, "regions": [
+              {"start": "4,096", "end": "8192", "nr_accesses": {"samples": 3, "percent": null},
+               "age": {"usec": null, "aggr_intervals": "1,234"}, "sz_filter_passed": "2.000 KiB"}]}]}]"#;
+        let mut c = Collect::default();
+        read(text.as_bytes(), &mut c).unwrap();
+        let r = &c.0[0];
+        assert_eq!(r.meta.kdamond_idx, Some(0));
+        assert_eq!(r.meta.target_id.map(|t| t.repr()), Some("42".to_string()));
+        let iv = r.meta.intervals.as_ref().unwrap();
+        assert_eq!(iv.sample.repr(), "5000.0");
+        assert_eq!(iv.aggr.repr(), "100000");
+        let s = &r.snapshots[0];
+        assert_eq!(s.total_bytes.repr(), "4096");
+        let reg = &s.regions[0];
+        assert_eq!((reg.start, reg.end), (4096, 8192));
+        assert_eq!(
+            reg.age.aggr_intervals.map(|a| a.repr()),
+            Some("1234".to_string())
+        );
+        assert_eq!(reg.sz_filter_passed, Some(2048));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        let mut c = Collect::default();
+        assert!(read(&b"[{\"target_id\": 1}]"[..], &mut c).is_err());
+        assert!(
+            read(
+                &b"[{\"target_id\": 1, \"snapshots\": [{\"end_time\": 1}]}]"[..],
+                &mut c
+            )
+            .is_err()
+        );
+        assert!(read(&b"[{\"target_id\": 1, \"snapshots\": [{\"start_time\": true, \"end_time\": 1, \"regions\": []}]}]"[..], &mut c).is_err());
+        assert!(read(&b"[{\"target_id\": 1, \"snapshots\": []"[..], &mut c).is_err());
+        assert!(read(&b"{}"[..], &mut c).is_err());
+    }
+}

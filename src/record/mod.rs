@@ -1,0 +1,301 @@
+//! damon.data records: the data model, readers and writers.
+//!
+//! A record file holds a list of records (one per kdamond, context, scheme
+//! and target), each a list of snapshots, each a list of regions.  Readers
+//! deliver records to a [`Sink`] one snapshot at a time, so reports that do
+//! not need the whole record never hold it in memory.  Formats are told
+//! apart by content (see [`sniff`]), not by file name or `file(1)`.
+
+pub mod adjust;
+pub mod json;
+pub mod perf_script;
+pub mod sniff;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::fmt::pynum::{I, Num};
+
+/// Monitoring intervals of a record, in microseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    pub sample: Num,
+    pub aggr: Num,
+    pub ops_update: Num,
+    pub goal: IntervalsGoal,
+}
+
+/// The intervals auto-tuning goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalsGoal {
+    pub access_bp: Num,
+    pub aggrs: Num,
+    pub min_sample_us: Num,
+    pub max_sample_us: Num,
+}
+
+impl Default for IntervalsGoal {
+    fn default() -> Self {
+        IntervalsGoal {
+            access_bp: I(0),
+            aggrs: I(0),
+            min_sample_us: I(0),
+            max_sample_us: I(0),
+        }
+    }
+}
+
+impl IntervalsGoal {
+    pub fn enabled(&self) -> bool {
+        !self.aggrs.is_zero()
+    }
+}
+
+/// Everything about a record except its snapshots.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordMeta {
+    pub kdamond_idx: Option<i64>,
+    pub context_idx: Option<i64>,
+    pub intervals: Option<Intervals>,
+    pub scheme_idx: Option<i64>,
+    pub target_id: Option<Num>,
+    /// The snapshot scheme's DAMOS filters, as found in the file.
+    pub scheme_filters: Vec<serde_json::Value>,
+    pub data_source: String,
+}
+
+impl Default for RecordMeta {
+    fn default() -> Self {
+        RecordMeta {
+            // damo turns missing kdamond/context indices into 0.
+            kdamond_idx: Some(0),
+            context_idx: Some(0),
+            intervals: None,
+            scheme_idx: None,
+            target_id: None,
+            scheme_filters: Vec::new(),
+            data_source: "unknown".to_string(),
+        }
+    }
+}
+
+/// Access frequency of a region: samples per aggregation interval, and/or
+/// a percentage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NrAccesses {
+    pub samples: Option<Num>,
+    pub percent: Option<Num>,
+}
+
+/// How long a region kept its access frequency.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Age {
+    pub usec: Option<Num>,
+    pub aggr_intervals: Option<Num>,
+}
+
+/// One DAMON region `[start, end)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Region {
+    pub start: i128,
+    pub end: i128,
+    /// `None` for address-only regions (very old records).
+    pub nr_accesses: Option<NrAccesses>,
+    pub age: Age,
+    pub probe_hits: Vec<i64>,
+    pub sz_filter_passed: Option<i128>,
+}
+
+impl Region {
+    pub fn size(&self) -> i128 {
+        self.end - self.start
+    }
+
+    /// Access samples, or an error naming what is missing.
+    pub fn samples(&self) -> Result<Num> {
+        self.nr_accesses
+            .as_ref()
+            .and_then(|n| n.samples)
+            .with_context(|| {
+                format!(
+                    "region {}-{} has no nr_accesses samples",
+                    self.start, self.end
+                )
+            })
+    }
+}
+
+/// One aggregated snapshot of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// `None` only for the first snapshot of a trace whose start is unknown.
+    pub start_time: Option<Num>,
+    pub end_time: Num,
+    pub regions: Vec<Region>,
+    pub total_bytes: Num,
+    pub damos_stats: Option<serde_json::Value>,
+    pub sample_interval_us: Option<Num>,
+}
+
+impl Snapshot {
+    pub fn new(start_time: Option<Num>, end_time: Num, regions: Vec<Region>) -> Self {
+        let total: i128 = regions.iter().map(Region::size).sum();
+        Snapshot {
+            start_time,
+            end_time,
+            regions,
+            total_bytes: I(total),
+            damos_stats: None,
+            sample_interval_us: None,
+        }
+    }
+
+    /// The start time, or an error for a snapshot whose start is unknown.
+    pub fn start(&self) -> Result<Num> {
+        self.start_time
+            .context("a snapshot has no start time (a trace record with a single snapshot)")
+    }
+}
+
+/// Receives records in file order, one snapshot at a time.
+pub trait Sink {
+    /// Called before the first snapshot of a record.
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        Ok(())
+    }
+    fn snapshot(&mut self, meta: &RecordMeta, snapshot: Snapshot) -> Result<()>;
+    /// Called after the last snapshot; `meta` is complete here (keys after
+    /// `snapshots`, like `data_source`, included).
+    fn record_end(&mut self, _meta: &RecordMeta) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A whole record held in memory (for small records and tests).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    pub meta: RecordMeta,
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// A sink that keeps everything.
+#[derive(Default)]
+pub struct Collect(pub Vec<Record>);
+
+impl Sink for Collect {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.0.push(Record {
+            meta: meta.clone(),
+            snapshots: Vec::new(),
+        });
+        Ok(())
+    }
+    fn snapshot(&mut self, _meta: &RecordMeta, snapshot: Snapshot) -> Result<()> {
+        if let Some(r) = self.0.last_mut() {
+            r.snapshots.push(snapshot);
+        }
+        Ok(())
+    }
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        if let Some(r) = self.0.last_mut() {
+            r.meta = meta.clone();
+        }
+        Ok(())
+    }
+}
+
+/// Record file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    JsonCompressed,
+    Json,
+    PerfScript,
+    PerfData,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::JsonCompressed => "json_compressed",
+            Format::Json => "json",
+            Format::PerfScript => "perf_script",
+            Format::PerfData => "perf_data",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Some(match name {
+            "json_compressed" => Format::JsonCompressed,
+            "json" => Format::Json,
+            "perf_script" => Format::PerfScript,
+            "perf_data" => Format::PerfData,
+            _ => return None,
+        })
+    }
+}
+
+/// One or more record files read as one list of records, re-readable so
+/// that multi-pass reports stream each time instead of keeping records.
+#[derive(Debug, Clone)]
+pub struct RecordFiles {
+    pub paths: Vec<PathBuf>,
+}
+
+impl RecordFiles {
+    pub fn new<P: AsRef<Path>>(paths: &[P]) -> Self {
+        RecordFiles {
+            paths: paths.iter().map(|p| p.as_ref().to_path_buf()).collect(),
+        }
+    }
+
+    /// Checks that every file exists, so errors come before any output.
+    pub fn check(&self) -> Result<()> {
+        for p in &self.paths {
+            if !p.is_file() {
+                anyhow::bail!(
+                    "{} not found: give an existing record file with --input (damo record writes damon.data)",
+                    p.display()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads all files, in order, into `sink`.
+    pub fn read(&self, sink: &mut dyn Sink) -> Result<()> {
+        for p in &self.paths {
+            read_file(p, sink).with_context(|| format!("parsing {} failed", p.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Reads everything into memory.
+    pub fn load(&self) -> Result<Vec<Record>> {
+        let mut c = Collect::default();
+        self.read(&mut c)?;
+        Ok(c.0)
+    }
+}
+
+/// Reads one record file of any supported format into `sink`.
+pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let (format, reader) =
+        sniff::sniff(file).with_context(|| format!("cannot read {}", path.display()))?;
+    match format {
+        Format::JsonCompressed => {
+            let z = flate2::read::ZlibDecoder::new(reader);
+            json::read(std::io::BufReader::with_capacity(1 << 16, z), sink)
+                .context("not a valid json_compressed record (zlib-compressed JSON)")
+        }
+        Format::Json => json::read(reader, sink).context("not a valid JSON record"),
+        Format::PerfScript => perf_script::read(reader, sink),
+        Format::PerfData => anyhow::bail!(
+            "this is a perf.data file; convert it with 'perf script -i FILE > FILE.txt' and read the text, \
+             or record with --output_type json_compressed"
+        ),
+    }
+}

@@ -1,0 +1,549 @@
+//! `report heatmap`: when (y) which addresses (x) were accessed how often
+//! (color), on the terminal, as raw numbers, or as an image.
+//!
+//! Each pixel's heat is the time-and-space weighted average access
+//! frequency of the regions overlapping it.  The arithmetic follows damo's
+//! operation by operation (Python int/float rules included, see
+//! `fmt::pynum`) so that raw output and colors come out identical.  Records
+//! are streamed: one pass for the guide (default ranges), one for the
+//! hottest range if needed, one to accumulate heat.
+
+use anyhow::{Context, Result, bail};
+
+use super::plot;
+use super::record_info::{self, Guide, GuideKey};
+use crate::cli::parse::Args;
+use crate::fmt::pynum::{F, I, Num};
+use crate::fmt::{self as units, format_sz, format_sz_accurate, format_time_ns};
+use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
+
+/// 256-color codes of the terminal color sets: (background, foreground)
+/// per heat level 0..9.
+fn colorset(name: &str) -> ([u8; 10], [u8; 10]) {
+    match name {
+        "flame" => (
+            [232, 1, 1, 2, 3, 3, 20, 21, 26, 27],
+            [239, 235, 237, 239, 243, 245, 247, 249, 251, 255],
+        ),
+        "emotion" => (
+            [232, 234, 20, 21, 26, 2, 3, 1, 1, 1],
+            [239, 235, 237, 239, 243, 245, 247, 249, 251, 255],
+        ),
+        _ => (
+            [232; 10],
+            [237, 239, 241, 243, 245, 247, 249, 251, 253, 255],
+        ),
+    }
+}
+
+const MAX_LEVEL: usize = 9;
+
+fn color_start(set: &str, level: usize) -> String {
+    let (bg, fg) = colorset(set);
+    format!("\x1b[48;5;{}m\x1b[38;5;{}m", bg[level], fg[level])
+}
+
+const COLOR_END: &str = "\x1b[0m";
+
+/// What to draw: the record selection, ranges and resolution.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub key: GuideKey,
+    pub time_range: [Num; 2],
+    pub addr_range: [Num; 2],
+    /// Rows (time) and columns (address).
+    pub resol: [i64; 2],
+    pub df_passed: bool,
+}
+
+/// A snapshot being added, with what damo looks at besides it.
+#[derive(Clone, Copy)]
+struct Observation<'a> {
+    snap: &'a Snapshot,
+    /// End time of the previous snapshot of the drawn records.
+    last_end: Option<Num>,
+    iv: Option<&'a Intervals>,
+    df_passed: bool,
+}
+
+/// An accumulated heatmap.
+pub struct HeatMap {
+    pub time_start: Num,
+    pub time_unit: Num,
+    pub time_resol: usize,
+    pub addr_start: Num,
+    pub addr_unit: Num,
+    pub addr_resol: usize,
+    /// "hz" when the records have intervals, else "samples".
+    pub heat_unit: &'static str,
+    /// Row-major pixel heats; `None` where nothing was observed.
+    pub heats: Vec<Option<f64>>,
+    pixel_times: Vec<i128>,
+    pixel_addrs: Vec<i128>,
+}
+
+impl HeatMap {
+    fn new(spec: &Spec) -> Result<Self> {
+        let [ts, te] = spec.time_range;
+        let [as_, ae] = spec.addr_range;
+        let (tr, ar) = (spec.resol[0], spec.resol[1]);
+        if tr <= 0 || ar <= 0 {
+            bail!("--resol values must be positive (got {tr} {ar})");
+        }
+        let time_unit = te.sub(ts).floordiv(I(tr as i128));
+        let addr_unit = ae.sub(as_).floordiv(I(ar as i128));
+        if time_unit.is_zero() || time_unit < I(0) {
+            bail!(
+                "time range [{}, {}) is too short for {} rows; widen --time_range or lower --resol",
+                ts.repr(),
+                te.repr(),
+                tr
+            );
+        }
+        if addr_unit.is_zero() || addr_unit < I(0) {
+            bail!(
+                "address range [{}, {}) is too small for {} columns; widen --address_range or lower --resol",
+                as_.repr(),
+                ae.repr(),
+                ar
+            );
+        }
+        let (tr, ar) = (tr as usize, ar as usize);
+        let pixel_times = (0..tr)
+            .map(|i| ts.add(I(i as i128).mul(time_unit)).trunc())
+            .collect();
+        let pixel_addrs = (0..ar)
+            .map(|j| as_.add(I(j as i128).mul(addr_unit)).trunc())
+            .collect();
+        Ok(HeatMap {
+            time_start: ts,
+            time_unit,
+            time_resol: tr,
+            addr_start: as_,
+            addr_unit,
+            addr_resol: ar,
+            heat_unit: "samples",
+            heats: vec![None; tr * ar],
+            pixel_times,
+            pixel_addrs,
+        })
+    }
+
+    fn time_idx(&self, t: Num) -> i128 {
+        t.sub(self.time_start).div(self.time_unit).trunc()
+    }
+
+    fn addr_idx(&self, a: i128) -> i128 {
+        I(a).sub(self.addr_start).div(self.addr_unit).trunc()
+    }
+
+    fn add_pixel_heat(
+        &mut self,
+        row: usize,
+        col: usize,
+        region: &Region,
+        obs: &Observation,
+    ) -> Result<()> {
+        let Observation {
+            snap,
+            last_end,
+            iv,
+            df_passed,
+        } = *obs;
+        let ptime = I(self.pixel_times[row]);
+        let paddr = self.pixel_addrs[col];
+        let mut observe_start = snap.start()?;
+        if let Some(iv) = iv {
+            let age = region.age.aggr_intervals.context("a region has no age")?;
+            observe_start = observe_start.sub(age.mul(iv.aggr).mul(I(1000)));
+            if let Some(le) = last_end
+                && observe_start < le
+            {
+                observe_start = le;
+            }
+        }
+        let t_start = observe_start.max(ptime);
+        let t_end = snap.end_time.min(ptime.add(self.time_unit));
+        let account_time = t_end.sub(t_start);
+        let a_start = I(region.start).max(I(paddr));
+        let a_end = I(region.end).min(I(paddr).add(self.addr_unit));
+        let account_sz = a_end.sub(a_start);
+
+        let samples = region.samples()?;
+        let mut heat_val = match iv {
+            Some(iv) => {
+                let aggr_us = snapshot_aggr_us(snap, iv)?;
+                samples.div(aggr_us.div(I(1_000_000)))
+            }
+            None => samples,
+        };
+        if df_passed {
+            let passed = I(region.sz_filter_passed.unwrap_or(0));
+            heat_val = heat_val.mul(passed).div(I(region.size()));
+        }
+        let mut heat = heat_val.mul(account_time).mul(account_sz);
+        let pts = self.time_unit.mul(self.addr_unit);
+        let cell = &mut self.heats[row * self.addr_resol + col];
+        if let Some(old) = *cell {
+            heat = heat.add(F(old).mul(pts));
+        }
+        *cell = Some(heat.f() / pts.f());
+        Ok(())
+    }
+
+    fn add_snapshot(&mut self, obs: &Observation) -> Result<()> {
+        let Observation {
+            snap, last_end, iv, ..
+        } = *obs;
+        let aggr_ns = iv.map(|iv| iv.aggr.mul(I(1000)));
+        let map_addr_end = self
+            .addr_start
+            .add(self.addr_unit.mul(I(self.addr_resol as i128)));
+        let snap_start = snap.start()?;
+        for region in &snap.regions {
+            if I(region.end) < self.addr_start || map_addr_end < I(region.start) {
+                continue;
+            }
+            let mut start_time = snap_start;
+            if let Some(aggr_ns) = aggr_ns {
+                let age = region.age.aggr_intervals.context("a region has no age")?;
+                start_time = start_time.sub(age.mul(aggr_ns));
+            }
+            if let Some(le) = last_end
+                && start_time < le
+            {
+                start_time = le;
+            }
+            // damo walks every index and skips those off the map; walking
+            // only the on-map ones gives the same result.
+            let r0 = self.time_idx(start_time).max(0);
+            let r1 = self
+                .time_idx(snap.end_time)
+                .min(self.time_resol as i128 - 1);
+            let c0 = self.addr_idx(region.start).max(0);
+            let c1 = self.addr_idx(region.end).min(self.addr_resol as i128 - 1);
+            for row in r0..=r1 {
+                for col in c0..=c1 {
+                    self.add_pixel_heat(row as usize, col as usize, region, obs)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn highest_lowest(&self) -> Option<(f64, f64)> {
+        let mut hl: Option<(f64, f64)> = None;
+        for h in self.heats.iter().flatten() {
+            hl = Some(match hl {
+                None => (*h, *h),
+                Some((hi, lo)) => (if hi < *h { *h } else { hi }, if lo > *h { *h } else { lo }),
+            });
+        }
+        hl
+    }
+
+    /// damo's `--output raw` lines: `<time>\t<addr>\t<heat>` per pixel.
+    pub fn raw_text(&self, abs_time: bool, abs_addr: bool) -> String {
+        let mut out = String::with_capacity(self.heats.len() * 32);
+        for row in 0..self.time_resol {
+            for col in 0..self.addr_resol {
+                let mut t = I(self.pixel_times[row]);
+                let mut a = I(self.pixel_addrs[col]);
+                if !abs_time {
+                    t = t.sub(self.time_start);
+                }
+                if !abs_addr {
+                    a = a.sub(self.addr_start);
+                }
+                let heat = match self.heats[row * self.addr_resol + col] {
+                    Some(h) => F(h).repr(),
+                    None => "NaN".to_string(),
+                };
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&t.repr());
+                out.push('\t');
+                out.push_str(&a.repr());
+                out.push('\t');
+                out.push_str(&heat);
+            }
+        }
+        out
+    }
+
+    /// The colored terminal map plus its legend lines.
+    pub fn ascii_text(&self, set: &str, legend: bool) -> String {
+        let mut lines: Vec<String> = Vec::new();
+        let hl = self.highest_lowest();
+        if let Some((highest, lowest)) = hl {
+            let unit = (highest + 1.0 - lowest) / 9.0;
+            for row in 0..self.time_resol {
+                let mut line = String::with_capacity(self.addr_resol * 24);
+                for col in 0..self.addr_resol {
+                    match self.heats[row * self.addr_resol + col] {
+                        None => {
+                            line.push_str(&color_start(set, 4));
+                            line.push(' ');
+                        }
+                        Some(h) => {
+                            // int() truncation, capped at the top level.
+                            let level = (((h - lowest) / unit) as usize).min(MAX_LEVEL);
+                            line.push_str(&color_start(set, level));
+                            line.push_str(&level.to_string());
+                        }
+                    }
+                }
+                line.push_str(COLOR_END);
+                lines.push(line);
+            }
+        }
+        if legend {
+            let samples: String = (0..=MAX_LEVEL)
+                .map(|l| format!("{}{}", color_start(set, l), l))
+                .collect();
+            let range = match hl {
+                Some((highest, lowest)) => {
+                    format!("{:.3}-{:.3} {}", lowest, highest, self.heat_unit)
+                }
+                // damo crashes here; we say what happened.
+                None => "no accesses in the drawn ranges".to_string(),
+            };
+            lines.push(format!(
+                "# access_frequency: {samples}{COLOR_END} ({range})"
+            ));
+        }
+        let addr_len = self.addr_unit.mul(I(self.addr_resol as i128));
+        let addr_end = self.addr_start.add(addr_len);
+        lines.push(format!(
+            "# x-axis: space [{}, {}) ({})",
+            format_sz_accurate(self.addr_start, false),
+            format_sz_accurate(addr_end, false),
+            format_sz(addr_len, false)
+        ));
+        let time_len = self.time_unit.mul(I(self.time_resol as i128));
+        let time_end = self.time_start.add(time_len);
+        lines.push(format!(
+            "# y-axis: time [{}, {}) ({})",
+            format_time_ns(self.time_start, false),
+            format_time_ns(time_end, false),
+            format_time_ns(time_len, false)
+        ));
+        lines.push(format!(
+            "# resolution: {}x{} ({} and {} for each character)",
+            self.addr_resol,
+            self.time_resol,
+            format_sz(F(addr_len.f() / self.addr_resol as f64), false),
+            format_time_ns(F(time_len.f() / self.time_resol as f64), false)
+        ));
+        lines.join("\n")
+    }
+}
+
+/// The aggregation interval (us) a snapshot was taken with, allowing for
+/// intervals auto-tuning (damo's `snapshot_monitoring_intervals`).
+pub fn snapshot_aggr_us(s: &Snapshot, iv: &Intervals) -> Result<Num> {
+    if !iv.goal.enabled() {
+        return Ok(iv.aggr);
+    }
+    let ratio = iv.aggr.div(iv.sample);
+    if let Some(su) = s.sample_interval_us {
+        return Ok(su.mul(ratio));
+    }
+    let snap_aggr = s.end_time.sub(s.start()?).div(I(1000));
+    let rec_aggr = iv.aggr;
+    if F(snap_aggr.sub(rec_aggr).f().abs()).div(rec_aggr).f() < 0.1 {
+        return Ok(rec_aggr);
+    }
+    Ok(snap_aggr)
+}
+
+struct Accumulator<'a> {
+    map: &'a mut HeatMap,
+    key: &'a GuideKey,
+    df_passed: bool,
+    last_end: Option<Num>,
+}
+
+impl Sink for Accumulator<'_> {
+    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        if GuideKey::of(meta) != *self.key {
+            return Ok(());
+        }
+        if meta.intervals.is_some() {
+            self.map.heat_unit = "hz";
+        }
+        self.map.add_snapshot(&Observation {
+            snap: &s,
+            last_end: self.last_end,
+            iv: meta.intervals.as_ref(),
+            df_passed: self.df_passed,
+        })?;
+        self.last_end = Some(s.end_time);
+        Ok(())
+    }
+}
+
+/// Builds the heatmap of `spec` from `files`.
+pub fn build(files: &RecordFiles, spec: &Spec) -> Result<HeatMap> {
+    let mut map = HeatMap::new(spec)?;
+    let mut acc = Accumulator {
+        map: &mut map,
+        key: &spec.key,
+        df_passed: spec.df_passed,
+        last_end: None,
+    };
+    files.read(&mut acc)?;
+    Ok(map)
+}
+
+/// `--time_range <start> <end> [base]`.
+fn time_range(user: Option<Vec<&str>>, guide: &Guide) -> Result<[Num; 2]> {
+    let Some(user) = user else {
+        return Ok([guide.start_time, guide.end_time]);
+    };
+    if !(user.len() == 2 || user.len() == 3) {
+        bail!(
+            "--time_range takes '<start> <end> [base]' (got {} values)",
+            user.len()
+        );
+    }
+    let t0 = units::text_to_ns(user[0])?;
+    let t1 = units::text_to_ns(user[1])?;
+    let base = match user.get(2) {
+        None => return Ok([t0, t1]),
+        Some(&"guided") => guide.start_time,
+        Some(&"guided_end") => guide.end_time,
+        Some(b) => units::text_to_ns(b)?,
+    };
+    Ok([base.add(t0), base.add(t1)])
+}
+
+fn guided_address_ranges(draw_range: &str, guide: &Guide) -> Vec<[Num; 2]> {
+    if draw_range == "all" {
+        return guide
+            .contig_regions
+            .iter()
+            .map(|r| [I(r.start), I(r.end)])
+            .collect();
+    }
+    guide
+        .hottest()
+        .map(|r| vec![[I(r.start), I(r.end)]])
+        .unwrap_or_default()
+}
+
+/// `--address_range` values, completed with guided ranges.  Like damo, a
+/// malformed entry makes all ranges fall back to the guided ones.
+fn address_ranges(
+    user: Option<Vec<Vec<&str>>>,
+    draw_range: &str,
+    guide: &Guide,
+) -> Result<Vec<[Num; 2]>> {
+    let guided = guided_address_ranges(draw_range, guide);
+    let Some(user) = user else { return Ok(guided) };
+    let mut out = Vec::new();
+    for (i, r) in user.iter().enumerate() {
+        if !(r.len() == 2 || r.len() == 3) {
+            return Ok(guided);
+        }
+        let a0 = units::text_to_bytes(r[0])?;
+        let a1 = units::text_to_bytes(r[1])?;
+        let base = match r.get(2) {
+            None => {
+                out.push([a0, a1]);
+                continue;
+            }
+            Some(&"guided") => match guided.get(i) {
+                Some(g) => g[0],
+                None => return Ok(guided),
+            },
+            Some(b) => units::text_to_bytes(b)?,
+        };
+        out.push([base.add(a0), base.add(a1)]);
+    }
+    Ok(out)
+}
+
+/// `damo report heatmap`.
+pub fn main(args: &Args) -> Result<()> {
+    let inputs = args.list("input").unwrap_or_default();
+    let files = RecordFiles::new(&inputs);
+    files.check()?;
+    let output = args.str("output").unwrap_or("stdout");
+
+    if args.flag("guide") || args.flag("guide_human") {
+        let text = record_info::guide_text(&files, args.flag("guide"), true)?;
+        return crate::output::print(&text);
+    }
+    if args.flag("sort_temperature") {
+        bail!("--sort_temperature is not supported yet");
+    }
+    if args.flag("interactive_edit") {
+        bail!("--interactive_edit is not supported yet");
+    }
+    let image = if output == "stdout" || output == "raw" {
+        None
+    } else {
+        Some(plot::ImageKind::from_path(output)?)
+    };
+    let draw_range = args.str("draw_range").unwrap_or("hottest");
+    let guides = record_info::guides(&files, draw_range == "hottest")?;
+    guides.check_intervals_consistency()?;
+    let guides = guides.guides;
+    let first = guides.first().context("the record holds no snapshots")?;
+    let key = GuideKey {
+        kdamond_idx: args.int("kdamond_idx").or(first.key.kdamond_idx),
+        context_idx: args.int("context_idx").or(first.key.context_idx),
+        scheme_idx: args.int("scheme_idx").or(first.key.scheme_idx),
+        tid: args.int("tid").map(|t| I(t as i128)).or(first.key.tid),
+    };
+    let guide = guides.iter().find(|g| g.key == key).context(
+        "no record matches the given --kdamond_idx/--context_idx/--scheme_idx/--tid; see --guide",
+    )?;
+    let trange = time_range(args.list("time_range"), guide).context("bad --time_range")?;
+    let aranges = address_ranges(args.lists("address_range"), draw_range, guide)
+        .context("bad --address_range")?;
+    let resol = match args.ints("resol") {
+        Some(r) if r.len() == 2 => [r[0], r[1]],
+        _ if output == "stdout" => [40, 80],
+        _ => [500, 500],
+    };
+
+    let mut text = String::new();
+    for (idx, arange) in aranges.iter().enumerate() {
+        let spec = Spec {
+            key: key.clone(),
+            time_range: trange,
+            addr_range: *arange,
+            resol,
+            df_passed: args.flag("df_passed"),
+        };
+        let map = build(&files, &spec)?;
+        match (&image, output) {
+            (None, "stdout") => {
+                text.push_str(&map.ascii_text(
+                    args.str("stdout_colorset").unwrap_or("gray"),
+                    !args.flag("stdout_skip_colorset_example"),
+                ));
+                text.push('\n');
+            }
+            (None, _) => {
+                text.push_str(&map.raw_text(args.flag("abs_time"), args.flag("abs_addr")));
+                text.push('\n');
+            }
+            (Some(kind), path) => {
+                let path = plot::numbered_path(path, idx);
+                plot::heatmap_image(
+                    &map,
+                    &spec,
+                    *kind,
+                    &path,
+                    args.flag("abs_time"),
+                    args.flag("abs_addr"),
+                )?;
+            }
+        }
+    }
+    crate::output::print(&text)
+}

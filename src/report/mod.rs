@@ -1,0 +1,8 @@
+//! Reports: one module per `damo report` subcommand.
+
+pub mod dist;
+pub mod heatmap;
+pub mod nr_regions;
+pub mod plot;
+pub mod record_info;
+pub mod wss;

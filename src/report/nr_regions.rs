@@ -1,0 +1,110 @@
+//! `report nr_regions`: the distribution of the number of DAMON regions
+//! per snapshot.
+
+use anyhow::{Result, bail};
+
+use super::{dist, plot, wss};
+use crate::cli::parse::Args;
+use crate::fmt::pynum::{I, Num};
+use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
+
+/// damo skips the first snapshots, which are still converging.
+const SKIP: usize = 20;
+
+struct Counter {
+    seen: usize,
+    current: Vec<Num>,
+    per_record: Vec<(Option<Num>, Vec<Num>)>,
+}
+
+impl Sink for Counter {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.seen = 0;
+        self.current.clear();
+        Ok(())
+    }
+    fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        self.seen += 1;
+        if self.seen > SKIP {
+            self.current.push(I(s.regions.len() as i128));
+        }
+        Ok(())
+    }
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.per_record
+            .push((meta.target_id, std::mem::take(&mut self.current)));
+        Ok(())
+    }
+}
+
+/// `damo report nr_regions`.
+pub fn main(args: &Args) -> Result<()> {
+    let input = args.str("input").unwrap_or("damon.data");
+    let files = RecordFiles::new(&[input]);
+    files.check()?;
+    let percentiles = match args.ints("range") {
+        Some(r) => dist::percentiles(&r)?,
+        None => vec![0, 25, 50, 75, 100],
+    };
+    let sort = args.str("sortby") != Some("time");
+    let mut c = Counter {
+        seen: 0,
+        current: Vec::new(),
+        per_record: Vec::new(),
+    };
+    files.read(&mut c)?;
+    let mut records = c.per_record;
+    for (_, d) in records.iter_mut() {
+        if sort {
+            d.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        }
+    }
+    let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
+    if let Some(path) = args.str("plot") {
+        let kind = plot::ImageKind::from_path(path)?;
+        let series: Vec<(String, Vec<(f64, f64)>)> = records
+            .iter()
+            .map(|(t, d)| (tid(t), wss::dist_points(d, &percentiles, false)))
+            .collect();
+        let xlabel = if sort {
+            "percentile"
+        } else {
+            "runtime (percent)"
+        };
+        return plot::dist_image(
+            &series,
+            xlabel,
+            "number of monitoring target regions",
+            kind,
+            path,
+        );
+    }
+    let mut out = String::from("# <percentile> <# regions>\n");
+    for (t, d) in &records {
+        if d.is_empty() {
+            bail!(
+                "record of target {} has no snapshots after the first {}; record longer",
+                tid(t),
+                SKIP
+            );
+        }
+        out.push_str(&format!("# target_id\t{}\n", tid(t)));
+        let sum = d.iter().fold(I(0), |a, b| a.add(*b));
+        out.push_str(&format!(
+            "# avr:\t{}\n",
+            sum.div(I(d.len() as i128)).fmt_d()
+        ));
+        for p in &percentiles {
+            let mut idx = (*p as f64 / 100.0 * d.len() as f64) as i64;
+            if idx == d.len() as i64 {
+                idx -= 1;
+            }
+            let i = if idx < 0 { idx + d.len() as i64 } else { idx };
+            let Some(v) = d.get(i.max(0) as usize).filter(|_| i >= 0) else {
+                bail!("percentile {p} is out of range");
+            };
+            out.push_str(&format!("{}\t{}\n", p, v.fmt_d()));
+        }
+    }
+    crate::output::print(&out)
+}

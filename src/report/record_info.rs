@@ -1,0 +1,337 @@
+//! `report record_info` and the "guide" of a record: per (kdamond,
+//! context, scheme, target), the monitored time span and the contiguous
+//! address ranges, with how hot each range was.  `report heatmap` uses it
+//! to pick default ranges.
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::parse::Args;
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{format_sz, format_sz_accurate, format_time_ns};
+use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
+
+/// Identifies the records of one guide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuideKey {
+    pub kdamond_idx: Option<i64>,
+    pub context_idx: Option<i64>,
+    pub scheme_idx: Option<i64>,
+    pub tid: Option<Num>,
+}
+
+impl GuideKey {
+    pub fn of(meta: &RecordMeta) -> Self {
+        GuideKey {
+            kdamond_idx: meta.kdamond_idx,
+            context_idx: meta.context_idx,
+            scheme_idx: meta.scheme_idx,
+            tid: meta.target_id,
+        }
+    }
+
+    /// Python's `'%s %s %s %s'` identity (so 5 and 5.0 differ as in damo).
+    fn id(&self) -> String {
+        let o = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_else(|| "None".into());
+        format!(
+            "{} {} {} {}",
+            o(self.kdamond_idx),
+            o(self.context_idx),
+            o(self.scheme_idx),
+            self.tid.map(|t| t.repr()).unwrap_or_else(|| "None".into())
+        )
+    }
+}
+
+/// A contiguous address range of a guide.
+#[derive(Debug, Clone)]
+pub struct GuideRegion {
+    pub start: i128,
+    pub end: i128,
+    pub heats: Option<i128>,
+}
+
+impl GuideRegion {
+    pub fn heat_per_byte(&self) -> f64 {
+        match self.heats {
+            None => 0.0,
+            // float(heats) / size, as damo computes it.
+            Some(h) => h as f64 / (self.end - self.start) as f64,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Guide {
+    pub key: GuideKey,
+    id: String,
+    pub start_time: Num,
+    pub end_time: Num,
+    lowest: i128,
+    highest: i128,
+    gaps: Vec<[i128; 2]>,
+    pub contig_regions: Vec<GuideRegion>,
+}
+
+impl Guide {
+    fn regions(&self) -> Vec<[i128; 2]> {
+        let mut out = Vec::new();
+        let mut start = self.lowest;
+        for g in &self.gaps {
+            out.push([start, g[0]]);
+            start = g[1];
+        }
+        out.push([start, self.highest]);
+        out
+    }
+
+    fn total_space(&self) -> i128 {
+        self.regions().iter().map(|r| r[1] - r[0]).sum()
+    }
+
+    /// The contiguous region with the most accesses per byte.
+    pub fn hottest(&self) -> Option<&GuideRegion> {
+        let mut best: Option<&GuideRegion> = None;
+        for r in &self.contig_regions {
+            if best.is_none_or(|b| r.heat_per_byte() > b.heat_per_byte()) {
+                best = Some(r);
+            }
+        }
+        best
+    }
+
+    pub fn to_text(&self, raw: bool) -> String {
+        let mut lines = Vec::new();
+        if let Some(v) = self.key.kdamond_idx {
+            lines.push(format!("kdamond_idx: {v}"));
+        }
+        if let Some(v) = self.key.context_idx {
+            lines.push(format!("context_idx: {v}"));
+        }
+        if let Some(v) = self.key.scheme_idx {
+            lines.push(format!("scheme_idx: {v}"));
+        }
+        if let Some(v) = self.key.tid {
+            lines.push(format!("target_id: {}", v.repr()));
+        }
+        lines.push(format!(
+            "time: [{}, {}) ({})",
+            format_time_ns(self.start_time, raw),
+            format_time_ns(self.end_time, raw),
+            format_time_ns(self.end_time.sub(self.start_time), raw)
+        ));
+        for (i, r) in self.contig_regions.iter().enumerate() {
+            lines.push(format!(
+                "region\t{:2}: [{}, {}) ({})",
+                i,
+                format_sz_accurate(I(r.start), raw),
+                format_sz_accurate(I(r.end), raw),
+                format_sz(I(r.end - r.start), raw)
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+/// The earliest time a snapshot's regions describe (start minus the oldest
+/// age).
+pub fn oldest_monitor_time(meta: &RecordMeta, s: &Snapshot) -> Result<Num> {
+    let start = s.start()?;
+    let Some(iv) = &meta.intervals else {
+        return Ok(start);
+    };
+    let mut longest = I(0);
+    for r in &s.regions {
+        let age = r
+            .age
+            .aggr_intervals
+            .context("a region has no age although the record has intervals")?;
+        if longest < age {
+            longest = age;
+        }
+    }
+    Ok(start.sub(longest.mul(iv.aggr.mul(I(1000)))))
+}
+
+/// Intersects gap lists the way damo does (gaps narrow but never vanish).
+fn overlapping(gaps1: &[[i128; 2]], gaps2: &[[i128; 2]]) -> Vec<[i128; 2]> {
+    gaps1
+        .iter()
+        .map(|r1| {
+            let mut r1 = *r1;
+            for r2 in gaps2 {
+                if !(r1[1] < r2[0] || r2[1] < r1[0]) {
+                    r1 = [r1[0].max(r2[0]), r1[1].min(r2[1])];
+                }
+            }
+            r1
+        })
+        .collect()
+}
+
+/// The guides of a record set.
+pub struct Guides {
+    pub guides: Vec<Guide>,
+    with_intervals: usize,
+    without_intervals: usize,
+}
+
+impl Guides {
+    /// damo refuses record sets of which only some records have intervals.
+    pub fn check_intervals_consistency(&self) -> Result<()> {
+        if self.with_intervals > 0 && self.without_intervals > 0 {
+            bail!("some records have intervals while some do not; give records of one kind");
+        }
+        Ok(())
+    }
+}
+
+struct GuideBuilder {
+    guides: Vec<Guide>,
+    with_intervals: usize,
+    without_intervals: usize,
+}
+
+impl Sink for GuideBuilder {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        if meta.intervals.is_some() {
+            self.with_intervals += 1;
+        } else {
+            self.without_intervals += 1;
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let key = GuideKey::of(meta);
+        let id = key.id();
+        let idx = match self.guides.iter().position(|g| g.id == id) {
+            Some(i) => i,
+            None => {
+                self.guides.push(Guide {
+                    key,
+                    id,
+                    start_time: oldest_monitor_time(meta, &s)?,
+                    end_time: s.end_time,
+                    lowest: 0,
+                    highest: 0,
+                    gaps: Vec::new(),
+                    contig_regions: Vec::new(),
+                });
+                self.guides.len() - 1
+            }
+        };
+        let g = &mut self.guides[idx];
+        g.end_time = s.end_time;
+        let mut last: i128 = 0;
+        let mut gaps = Vec::new();
+        // damo tests these with `not x`, so an address 0 counts as unset.
+        for r in &s.regions {
+            if g.lowest == 0 || r.start < g.lowest {
+                g.lowest = r.start;
+            }
+            if g.highest == 0 || r.end > g.highest {
+                g.highest = r.end;
+            }
+            if last == 0 {
+                last = r.end;
+                continue;
+            }
+            if last != r.start {
+                gaps.push([last, r.start]);
+            }
+            last = r.end;
+        }
+        if g.gaps.is_empty() {
+            g.gaps = gaps;
+        } else {
+            g.gaps = overlapping(&g.gaps, &gaps);
+        }
+        Ok(())
+    }
+}
+
+struct HeatCounter<'a> {
+    guides: &'a mut [Guide],
+}
+
+impl Sink for HeatCounter<'_> {
+    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let id = GuideKey::of(meta).id();
+        let Some(g) = self.guides.iter_mut().find(|g| g.id == id) else {
+            return Ok(());
+        };
+        for r in &s.regions {
+            let samples = r.samples()?;
+            if samples.is_zero() {
+                continue;
+            }
+            let add = I(r.size()).mul(samples).trunc();
+            for gr in &mut g.contig_regions {
+                if r.end < gr.start || gr.end < r.start {
+                    continue;
+                }
+                gr.heats = Some(gr.heats.unwrap_or(0) + add);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Computes the guides of `files`, sorted by monitored space (largest
+/// first).  With `heats`, also counts accesses per contiguous range (a
+/// second pass over the files).
+pub fn guides(files: &RecordFiles, heats: bool) -> Result<Guides> {
+    let mut b = GuideBuilder {
+        guides: Vec::new(),
+        with_intervals: 0,
+        without_intervals: 0,
+    };
+    files.read(&mut b)?;
+    let mut guides = b.guides;
+    for g in &mut guides {
+        g.contig_regions = g
+            .regions()
+            .into_iter()
+            .map(|[start, end]| GuideRegion {
+                start,
+                end,
+                heats: None,
+            })
+            .collect();
+    }
+    if heats {
+        files.read(&mut HeatCounter {
+            guides: &mut guides,
+        })?;
+    }
+    // Stable sort, largest first, as Python's sorted(reverse=True).
+    guides.sort_by_key(|g| std::cmp::Reverse(g.total_space()));
+    Ok(Guides {
+        guides,
+        with_intervals: b.with_intervals,
+        without_intervals: b.without_intervals,
+    })
+}
+
+/// The guide text of all records; `consistent` also refuses mixed
+/// records as `report heatmap --guide` does.
+pub fn guide_text(files: &RecordFiles, raw: bool, consistent: bool) -> Result<String> {
+    let gs = guides(files, false)?;
+    if consistent {
+        gs.check_intervals_consistency()?;
+    }
+    let gs = gs.guides;
+    if gs.is_empty() {
+        bail!("the record holds no snapshots");
+    }
+    Ok(gs.iter().map(|g| g.to_text(raw) + "\n").collect())
+}
+
+/// `damo report record_info`.
+pub fn main(args: &Args) -> Result<()> {
+    let inputs = args.list("input").unwrap_or_default();
+    let files = RecordFiles::new(&inputs);
+    files.check()?;
+    let text = guide_text(&files, args.flag("raw_numbers"), false)?;
+    crate::output::print(&text)
+}

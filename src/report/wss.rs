@@ -1,0 +1,146 @@
+//! `report wss`: the distribution of working set sizes over snapshots.
+
+use anyhow::Result;
+
+use super::dist;
+use super::plot;
+use crate::cli::parse::Args;
+use crate::fmt::format_sz;
+use crate::fmt::pynum::{I, Num};
+use crate::record::adjust::Adjuster;
+use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
+
+/// Working set size per snapshot, per target (in first-seen order; a
+/// target seen again replaces its list, as damo's dict does).
+struct WssCollector {
+    acc_thres: Num,
+    sz_thres: i128,
+    dists: Vec<(Option<Num>, Vec<Num>)>,
+    current: Vec<Num>,
+}
+
+impl Sink for WssCollector {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.current = Vec::new();
+        Ok(())
+    }
+
+    fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let mut wss: i128 = 0;
+        for r in &s.regions {
+            if r.samples()? < self.acc_thres {
+                continue;
+            }
+            if r.size() < self.sz_thres {
+                continue;
+            }
+            wss += r.size();
+        }
+        self.current.push(I(wss));
+        Ok(())
+    }
+
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        let d = std::mem::take(&mut self.current);
+        match self.dists.iter_mut().find(|(t, _)| *t == meta.target_id) {
+            Some(slot) => slot.1 = d,
+            None => self.dists.push((meta.target_id, d)),
+        }
+        Ok(())
+    }
+}
+
+fn sort_nums(v: &mut [Num]) {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+}
+
+/// `damo report wss`.
+pub fn main(args: &Args) -> Result<()> {
+    let input = args.str("input").unwrap_or("damon.data");
+    let files = RecordFiles::new(&[input]);
+    files.check()?;
+    let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
+    let sort = args.str("sortby") != Some("time");
+    let raw = args.flag("raw_number");
+    let mut collector = WssCollector {
+        acc_thres: I(args.int("acc_thres").unwrap_or(1) as i128),
+        sz_thres: args.int("sz_thres").unwrap_or(1) as i128,
+        dists: Vec::new(),
+        current: Vec::new(),
+    };
+    {
+        let work_time = I(args.int("work_time").unwrap_or(1) as i128);
+        let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
+        let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
+        files.read(&mut adjuster)?;
+    }
+    let mut dists = collector.dists;
+    if sort {
+        for (_, d) in dists.iter_mut() {
+            sort_nums(d);
+        }
+    }
+    if args.flag("collapse_targets") {
+        let mut collapsed: Vec<Num> = Vec::new();
+        for (_, d) in &dists {
+            for (i, v) in d.iter().enumerate() {
+                match collapsed.get_mut(i) {
+                    Some(c) => *c = c.add(*v),
+                    None => collapsed.push(*v),
+                }
+            }
+        }
+        dists = vec![(Some(I(0)), collapsed)];
+    }
+    let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
+    if let Some(plot_path) = args.str("plot") {
+        let kind = plot::ImageKind::from_path(plot_path)?;
+        let series: Vec<(String, Vec<(f64, f64)>)> = dists
+            .iter()
+            .map(|(t, d)| (tid(t), dist_points(d, &percentiles, args.flag("all_wss"))))
+            .collect();
+        let xlabel = if sort {
+            "percentile"
+        } else {
+            "runtime (percent)"
+        };
+        return plot::dist_image(&series, xlabel, "working set size (bytes)", kind, plot_path);
+    }
+    let nr_cols = args.int("nr_cols_bar").unwrap_or(59);
+    let mut out = String::new();
+    for (t, d) in &dists {
+        out.push_str(&format!("# target_id\t{}\n", tid(t)));
+        out.push_str(&dist::fmt_dists(
+            "wss",
+            d,
+            &percentiles,
+            args.flag("all_wss"),
+            format_sz,
+            raw,
+            nr_cols,
+        )?);
+        out.push('\n');
+    }
+    crate::output::print(&out)
+}
+
+/// The (x, y) points damo would hand gnuplot for a distribution.
+pub fn dist_points(d: &[Num], percentiles: &[i64], all: bool) -> Vec<(f64, f64)> {
+    if d.is_empty() {
+        return Vec::new();
+    }
+    if all {
+        return d
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64, v.f()))
+            .collect();
+    }
+    percentiles
+        .iter()
+        .filter_map(|p| {
+            let idx = ((*p as f64 / 100.0 * d.len() as f64) as usize).min(d.len() - 1);
+            d.get(idx).map(|v| (*p as f64, v.f()))
+        })
+        .collect()
+}
