@@ -109,11 +109,10 @@ impl Args {
         }
     }
 
-    /// An integer option (already validated as a Python int at parse time).
-    pub fn int(&self, dest: &str) -> Option<i64> {
-        self.str(dest)
-            .and_then(|s| pyparse::py_int(s).ok())
-            .map(|v| v as i64)
+    /// An integer option (already validated as a Python int at parse
+    /// time; Python ints are unbounded, and i128 holds any 64-bit id).
+    pub fn int(&self, dest: &str) -> Option<i128> {
+        self.str(dest).and_then(|s| pyparse::py_int(s).ok())
     }
 
     /// An integer list option.

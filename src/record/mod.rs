@@ -10,6 +10,7 @@ pub mod adjust;
 pub mod json;
 pub mod perf_script;
 pub mod sniff;
+pub mod synth;
 pub mod write;
 
 use std::path::{Path, PathBuf};

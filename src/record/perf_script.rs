@@ -241,7 +241,14 @@ fn set_first_snapshot_start_time(records: &mut [Record]) {
 
 /// Reads trace text into `sink`.
 pub fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> Result<()> {
-    for r in parse(reader)? {
+    let records = parse(reader)?;
+    if records.is_empty() {
+        bail!(
+            "no DAMON trace events in it: not a damon.data record \
+             (expected json_compressed, JSON, or perf script text of damon:damon_aggregated events)"
+        );
+    }
+    for r in records {
         sink.record_start(&r.meta)?;
         for s in r.snapshots {
             sink.snapshot(&r.meta, s)?;

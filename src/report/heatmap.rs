@@ -493,10 +493,19 @@ pub fn main(args: &Args) -> Result<()> {
     let guides = guides.guides;
     let first = guides.first().context("the record holds no snapshots")?;
     let key = GuideKey {
-        kdamond_idx: args.int("kdamond_idx").or(first.key.kdamond_idx),
-        context_idx: args.int("context_idx").or(first.key.context_idx),
-        scheme_idx: args.int("scheme_idx").or(first.key.scheme_idx),
-        tid: args.int("tid").map(|t| I(t as i128)).or(first.key.tid),
+        kdamond_idx: args
+            .int("kdamond_idx")
+            .map(|v| v as i64)
+            .or(first.key.kdamond_idx),
+        context_idx: args
+            .int("context_idx")
+            .map(|v| v as i64)
+            .or(first.key.context_idx),
+        scheme_idx: args
+            .int("scheme_idx")
+            .map(|v| v as i64)
+            .or(first.key.scheme_idx),
+        tid: args.int("tid").map(I).or(first.key.tid),
     };
     let guide = guides.iter().find(|g| g.key == key).context(
         "no record matches the given --kdamond_idx/--context_idx/--scheme_idx/--tid; see --guide",

@@ -63,13 +63,13 @@ pub fn main(args: &Args) -> Result<()> {
     let sort = args.str("sortby") != Some("time");
     let raw = args.flag("raw_number");
     let mut collector = WssCollector {
-        acc_thres: I(args.int("acc_thres").unwrap_or(1) as i128),
-        sz_thres: args.int("sz_thres").unwrap_or(1) as i128,
+        acc_thres: I(args.int("acc_thres").unwrap_or(1)),
+        sz_thres: args.int("sz_thres").unwrap_or(1),
         dists: Vec::new(),
         current: Vec::new(),
     };
     {
-        let work_time = I(args.int("work_time").unwrap_or(1) as i128);
+        let work_time = I(args.int("work_time").unwrap_or(1));
         let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
         let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
         files.read(&mut adjuster)?;
@@ -106,7 +106,7 @@ pub fn main(args: &Args) -> Result<()> {
         };
         return plot::dist_image(&series, xlabel, "working set size (bytes)", kind, plot_path);
     }
-    let nr_cols = args.int("nr_cols_bar").unwrap_or(59);
+    let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
     let mut out = String::new();
     for (t, d) in &dists {
         out.push_str(&format!("# target_id\t{}\n", tid(t)));

@@ -1,0 +1,367 @@
+//! CLI tests: run the built `damo` on generated record files and compare
+//! with outputs of damo 3.4.3 committed in tests/expected (produced and
+//! re-checked by tests/differential.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use damo::record::synth::{Params, generate};
+use damo::record::write::FileWriter;
+use damo::record::{Format, RecordFiles};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn damo(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_damo"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run damo")
+}
+
+fn cases() -> Vec<(String, Vec<String>)> {
+    let text = std::fs::read_to_string(root().join("tests/cases.tsv")).expect("cases.tsv");
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let mut f = l.split('\t').map(String::from);
+            let name = f.next().expect("name");
+            (name, f.collect())
+        })
+        .collect()
+}
+
+fn expected(name: &str) -> (Vec<u8>, i32) {
+    let dir = root().join("tests/expected");
+    let out = std::fs::read(dir.join(format!("{name}.stdout"))).expect("expected stdout");
+    let rc: i32 = std::fs::read_to_string(dir.join(format!("{name}.rc")))
+        .expect("expected rc")
+        .trim()
+        .parse()
+        .expect("rc");
+    (out, rc)
+}
+
+#[test]
+fn outputs_match_damo_343() {
+    let fixtures = root().join("tests/fixtures");
+    let mut failures = Vec::new();
+    let all = cases();
+    assert!(all.len() > 40, "case table too small");
+    for (name, args) in &all {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = damo(&fixtures, &args);
+        let (exp_out, exp_rc) = expected(name);
+        let rc = out.status.code().unwrap_or(-1);
+        if out.stdout != exp_out || rc != exp_rc {
+            failures.push(format!(
+                "{name}: rc {rc} (want {exp_rc}), stdout {} bytes (want {}){}",
+                out.stdout.len(),
+                exp_out.len(),
+                if out.stdout == exp_out {
+                    ""
+                } else {
+                    ", differs"
+                }
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("damo-cli-{}-{}", tag, std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmpdir");
+    d
+}
+
+/// damo 3.4.3 cannot read JSON records on hosts where file(1) says "JSON
+/// text data"; ours must read them like the compressed ones.
+#[test]
+fn json_records_read_like_compressed_ones() {
+    let dir = tmpdir("json");
+    let src = root().join("tests/fixtures/multi.data");
+    let json = dir.join("multi.json");
+    let mut w = FileWriter::create(&json, Format::Json).expect("create");
+    RecordFiles::new(&[&src]).read(&mut w).expect("read");
+    w.commit(None).expect("commit");
+    for (name, args) in cases().iter().filter(|(n, _)| n.starts_with("multi_")) {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a == "multi.data" {
+                    json.display().to_string()
+                } else {
+                    a.clone()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = damo(&dir, &args);
+        assert_eq!(out.stdout, expected(name).0, "case {name} on JSON input");
+    }
+}
+
+#[test]
+fn rewritten_records_round_trip() {
+    let dir = tmpdir("roundtrip");
+    let params = Params {
+        targets: 2,
+        snapshots: 30,
+        regions: 10,
+        intervals: true,
+        seed: 3,
+    };
+    let mut records = Vec::new();
+    for format in [Format::JsonCompressed, Format::Json, Format::PerfScript] {
+        let path = dir.join(format!("r.{}", format.name()));
+        let mut w = FileWriter::create(&path, format).expect("create");
+        generate(&params, &mut w).expect("generate");
+        w.commit(None).expect("commit");
+        records.push((format, RecordFiles::new(&[&path]).load().expect("load")));
+    }
+    assert_eq!(
+        records[0].1, records[1].1,
+        "json and json_compressed differ"
+    );
+    // perf_script keeps addresses, accesses and ages but not intervals.
+    let regions = |r: &Vec<damo::record::Record>| -> Vec<(i128, i128)> {
+        r.iter()
+            .flat_map(|r| {
+                r.snapshots
+                    .iter()
+                    .flat_map(|s| s.regions.iter().map(|g| (g.start, g.end)))
+            })
+            .collect()
+    };
+    assert_eq!(regions(&records[0].1), regions(&records[2].1));
+}
+
+fn assert_clean_failure(out: &Output, what: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{what}: should fail");
+    assert_ne!(out.status.code(), Some(101), "{what}: panicked: {err}");
+    assert!(!err.contains("panicked"), "{what}: panicked: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{what}: want one error line, got: {err}"
+    );
+    assert!(out.stdout.is_empty(), "{what}: printed output on failure");
+}
+
+#[test]
+fn bad_records_fail_cleanly() {
+    let dir = tmpdir("bad");
+    let good = std::fs::read(root().join("tests/fixtures/multi.data")).expect("fixture");
+    let mut inflated = Vec::new();
+    {
+        use std::io::Read;
+        flate2::read::ZlibDecoder::new(&good[..])
+            .read_to_end(&mut inflated)
+            .expect("inflate");
+    }
+    let text = String::from_utf8(inflated).expect("utf8");
+    let mut flipped = good.clone();
+    flipped[good.len() / 2] ^= 0xff;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated-zlib", good[..good.len() / 2].to_vec()),
+        ("bitflip-zlib", flipped),
+        (
+            "invalid-json",
+            b"[{\"target_id\": 1, \"snapshots\": [".to_vec(),
+        ),
+        (
+            "wrong-types",
+            text.replacen("\"start\": \"", "\"start\": [\"", 1)
+                .into_bytes(),
+        ),
+        (
+            "bad-number",
+            text.replacen("\"end_time\": \"", "\"end_time\": \"x", 1)
+                .into_bytes(),
+        ),
+        ("not-a-list", b"{\"a\": 1}".to_vec()),
+        ("empty", Vec::new()),
+        (
+            "garbage-trace",
+            b"kdamond.0 1 [000] 1.0: damon:damon_aggregated: target_id=1 nr_regions=1 a-b: 1 2\n"
+                .to_vec(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let p = path.display().to_string();
+        for args in [
+            vec!["report", "heatmap", "-i", &p],
+            vec!["report", "heatmap", "-i", &p, "--guide"],
+            vec!["report", "wss", "-i", &p],
+            vec!["report", "nr_regions", "-i", &p],
+        ] {
+            let out = damo(&dir, &args);
+            assert_clean_failure(&out, &format!("{name} {args:?}"));
+        }
+    }
+    let out = damo(&dir, &["report", "heatmap", "-i", "does-not-exist"]);
+    assert_clean_failure(&out, "missing file");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist"));
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let fixtures = root().join("tests/fixtures");
+    for args in [
+        vec!["report", "heatmap", "--resol", "1"],
+        vec!["report", "heatmap", "--resol", "a", "b"],
+        vec!["report", "heatmap", "--draw_range", "middle"],
+        vec!["report", "heatmap", "--abs"],
+        vec!["report", "wss", "--range", "1", "2"],
+        vec!["report", "nosuch"],
+        vec!["report"],
+        vec![],
+        vec!["report", "wss", "--sz_thres", "1MiB"],
+    ] {
+        let out = damo(&fixtures, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("usage: damo"), "{args:?}: {err}");
+        assert!(err.contains("error: "), "{args:?}: {err}");
+    }
+    for args in [
+        vec![
+            "report",
+            "heatmap",
+            "-i",
+            "multi.data",
+            "--time_range",
+            "x",
+            "y",
+        ],
+        vec![
+            "report",
+            "heatmap",
+            "-i",
+            "multi.data",
+            "--resol",
+            "0",
+            "10",
+        ],
+        vec![
+            "report",
+            "heatmap",
+            "-i",
+            "multi.data",
+            "--resol",
+            "10",
+            "100000000000",
+        ],
+        vec!["report", "heatmap", "-i", "multi.data", "--tid", "99"],
+        vec![
+            "report",
+            "wss",
+            "-i",
+            "multi.data",
+            "--range",
+            "0",
+            "100",
+            "0",
+        ],
+    ] {
+        let out = damo(&fixtures, &args);
+        assert_clean_failure(&out, &format!("{args:?}"));
+    }
+}
+
+#[test]
+fn images_are_drawn_in_process() {
+    let dir = tmpdir("img");
+    let input = root().join("tests/fixtures/multi.data");
+    let input = input.display().to_string();
+    for (file, magic) in [
+        ("heat.png", &b"\x89PNG"[..]),
+        ("heat.jpeg", &b"\xff\xd8\xff"[..]),
+        ("heat.svg", &b"<svg"[..]),
+    ] {
+        let out = damo(&dir, &["report", "heatmap", "-i", &input, "--output", file]);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(dir.join(file)).expect("image written");
+        assert!(bytes.starts_with(magic), "{file} is not the right format");
+    }
+    let out = damo(
+        &dir,
+        &[
+            "report",
+            "heatmap",
+            "-i",
+            &input,
+            "--draw_range",
+            "all",
+            "--output",
+            "all.png",
+        ],
+    );
+    assert!(out.status.success());
+    assert!(dir.join("all.png").exists() && dir.join("all.1.png").exists());
+    for (cmd, file) in [("wss", "wss.svg"), ("nr_regions", "nr.png")] {
+        let out = damo(&dir, &["report", cmd, "-i", &input, "--plot", file]);
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(dir.join(file).exists());
+    }
+    for bad in ["heat.pdf", "heat.gif"] {
+        let out = damo(&dir, &["report", "heatmap", "-i", &input, "--output", bad]);
+        assert_clean_failure(&out, bad);
+        assert!(!dir.join(bad).exists(), "{bad} must not be created");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+/// Every command path of damo 3.4.3 answers --help.
+#[test]
+fn every_command_has_help() {
+    fn walk(spec: &'static damo::cli::spec_types::CmdSpec, out: &mut Vec<&'static str>) {
+        out.push(spec.path);
+        for c in spec.subcmds {
+            walk(c, out);
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&damo::cli::spec::CMD_ROOT, &mut paths);
+    assert!(
+        paths.len() >= 45,
+        "command tree incomplete: {}",
+        paths.len()
+    );
+    let dir = root();
+    for p in paths {
+        let mut args: Vec<&str> = p.split_whitespace().collect();
+        args.push("--help");
+        let out = damo(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{p} --help");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.starts_with("usage: damo"), "{p}: {text}");
+    }
+}
+
+#[test]
+fn unbuilt_commands_say_so() {
+    let out = damo(&root(), &["report", "access", "-i", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
+}

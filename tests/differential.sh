@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Differential suite: runs damo 3.4.3 (the oracle) and ours on the same
+# inputs and compares stdout and exit status byte for byte.
+#
+#   tests/differential.sh            compare (needs ../shared or DAMO_ORACLE)
+#   tests/differential.sh --update   rewrite tests/expected/ from the oracle
+#
+# Two sets of cases:
+# - tests/cases.tsv on the generated records in tests/fixtures; the oracle's
+#   outputs are also checked against the committed tests/expected files, so
+#   those cannot drift from damo 3.4.3;
+# - upstream damo's report test inputs and the 3.4.3 record set in
+#   ../shared/damo-testdata (not committed here), compared directly.
+# Env: DAMO_ORACLE (default ../shared/tools/damo-oracle), DAMO (our binary,
+# default target/release/damo).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ORACLE=${DAMO_ORACLE:-$ROOT/../shared/tools/damo-oracle}
+DAMO=${DAMO:-$ROOT/target/release/damo}
+TESTDATA=${DAMO_TESTDATA:-$ROOT/../shared/damo-testdata}
+UPDATE=0
+[ "${1:-}" = --update ] && UPDATE=1
+[ -x "$DAMO" ] || { echo "differential: build first (cargo build --release)" >&2; exit 1; }
+[ -x "$ORACLE" ] || { echo "differential: no oracle at $ORACLE" >&2; exit 1; }
+
+pass=0; fail=0
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+run() { # dir, outfile, cmd...
+    local dir=$1 out=$2; shift 2
+    (cd "$dir" && "$@" > "$out" 2>/dev/null; echo "rc=$?" >> "$out")
+}
+
+check() { # name, expected, got
+    if cmp -s "$2" "$3"; then pass=$((pass+1)); else
+        fail=$((fail+1)); echo "FAIL $1"; diff <(head -c 2000 "$2") <(head -c 2000 "$3") | head -8
+    fi
+}
+
+while IFS=$'\t' read -r name args; do
+    case "$name" in ''|'#'*) continue;; esac
+    IFS=$'\t' read -r -a argv <<< "$args"
+    run "$ROOT/tests/fixtures" "$tmp/exp" "$ORACLE" "${argv[@]}"
+    if [ $UPDATE = 1 ]; then
+        sed '$d' "$tmp/exp" > "$ROOT/tests/expected/$name.stdout"
+        tail -n 1 "$tmp/exp" | sed 's/^rc=//' > "$ROOT/tests/expected/$name.rc"
+        continue
+    fi
+    { cat "$ROOT/tests/expected/$name.stdout"; echo "rc=$(cat "$ROOT/tests/expected/$name.rc")"; } > "$tmp/committed"
+    check "$name (committed expectation vs damo 3.4.3)" "$tmp/committed" "$tmp/exp"
+    run "$ROOT/tests/fixtures" "$tmp/got" "$DAMO" "${argv[@]}"
+    check "$name" "$tmp/exp" "$tmp/got"
+done < "$ROOT/tests/cases.tsv"
+[ $UPDATE = 1 ] && { echo "updated tests/expected"; exit 0; }
+
+if [ -d "$TESTDATA" ]; then
+    up="$TESTDATA/repo-tests-report"; r343="$TESTDATA/record-343"
+    while IFS='|' read -r dir args; do
+        read -r -a argv <<< "$args"
+        run "$dir" "$tmp/exp" "$ORACLE" "${argv[@]}"
+        run "$dir" "$tmp/got" "$DAMO" "${argv[@]}"
+        check "$(basename "$dir"): $args" "$tmp/exp" "$tmp/got"
+    done <<EOF2
+$up|report wss -r 1 101 1 --raw_number
+$up|report wss -r 1 101 1 --work_time 1000000 --raw_number
+$up|report nr_regions -r 1 101 1
+$up|report heatmap --guide
+$up|report heatmap --output raw
+$up|report heatmap
+$up|report heatmap --guide_human
+$up|report heatmap -i damon.data.json_compressed --output raw
+$up|report heatmap -i damon.data.json_compressed
+$up|report heatmap -i perf.data.script --guide
+$up|report heatmap -i perf.data.script --resol 20 30
+$up|report wss -i perf.data.script
+$up|report record_info
+$r343|report heatmap --guide
+$r343|report heatmap
+$r343|report heatmap --output raw
+$r343|report heatmap --draw_range all --resol 5 10
+$r343|report heatmap --stdout_colorset flame --df_passed
+$r343|report heatmap --tid 18446623435582458880 --resol 8 8
+$r343|report wss
+$r343|report wss --all_wss --raw_number
+$r343|report wss --per_target --exclude_samples 0 --work_time 500000
+$r343|report nr_regions
+$r343|report record_info --raw_numbers
+EOF2
+else
+    echo "differential: $TESTDATA not found; upstream cases skipped"
+fi
+echo "differential: $pass passed, $fail failed"
+[ $fail = 0 ]
