@@ -65,7 +65,7 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
             let hot = (s * 7 % p.regions.max(1)) as i128;
             let mut regions = Vec::with_capacity(p.regions);
             let heap_regions = (p.regions * 9 / 10).max(1);
-            for i in 0..p.regions {
+            for (i, age) in ages.iter_mut().enumerate() {
                 let (area_start, pages, idx, n) = if i < heap_regions {
                     (base, heap_pages, i, heap_regions)
                 } else {
@@ -99,7 +99,7 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                     }),
                     age: Age {
                         usec: None,
-                        aggr_intervals: Some(I(ages[i])),
+                        aggr_intervals: Some(I(*age)),
                     },
                     probe_hits: Vec::new(),
                     sz_filter_passed: Some(((end - start) / 2 / PAGE) * PAGE),
