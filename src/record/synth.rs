@@ -85,8 +85,8 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                     rng.below(3)
                 };
                 let samples = if rng.below(5) == 0 { 0 } else { samples };
-                ages[i] = if samples == 0 {
-                    ages[i] + 1
+                *age = if samples == 0 {
+                    *age + 1
                 } else {
                     rng.below(3) as i128
                 };
