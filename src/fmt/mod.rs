@@ -246,11 +246,36 @@ pub fn text_to_nr(txt: &str) -> Result<Num, ParseError> {
     if txt == "max" {
         return Ok(I(ULONG_MAX));
     }
+    // Fast path for the common "94,827,419,009,024" / "4096" forms.
+    if let Some(v) = digits_and_commas(txt) {
+        return Ok(I(v));
+    }
     let t: String = txt.chars().filter(|c| *c != ',').collect();
     if let Ok(v) = py_int(&t) {
         return Ok(I(v));
     }
     py_float(&t).map(F).map_err(|_| perr(txt, "a number"))
+}
+
+/// The value of a string of ASCII digits and commas (at least one digit,
+/// at most 38 digits), as Python's int() sees it after removing commas.
+fn digits_and_commas(txt: &str) -> Option<i128> {
+    let mut v: i128 = 0;
+    let mut digits = 0;
+    for b in txt.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 38 {
+                    return None;
+                }
+                v = v * 10 + (b - b'0') as i128;
+            }
+            b',' => {}
+            _ => return None,
+        }
+    }
+    (digits > 0).then_some(v)
 }
 
 fn common_input(txt: &str, min: Num) -> Option<Num> {

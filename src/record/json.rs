@@ -73,6 +73,105 @@ impl<'de> Deserialize<'de> for Scalar {
 
 type Parser = fn(&str) -> Result<Num, ParseError>;
 
+/// Deserializes a numeric field (JSON number, damo text form, or null)
+/// without allocating: text is parsed straight from the input buffer.
+#[derive(Clone, Copy)]
+struct NumField(&'static str, Parser);
+
+impl<'de> DeserializeSeed<'de> for NumField {
+    type Value = Option<Num>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Num>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NumField {
+    type Value = Option<Num>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "a number, a number in text, or null for field '{}'",
+            self.0
+        )
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Num>, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Option<Num>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Num>, E> {
+        Ok(Some(I(v as i128)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Num>, E> {
+        Ok(Some(I(v as i128)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Num>, E> {
+        Ok(Some(F(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Num>, E> {
+        (self.1)(v)
+            .map(Some)
+            .map_err(|e| E::custom(format!("field '{}': {e}", self.0)))
+    }
+}
+
+/// Map keys, matched without allocating.
+struct Key(&'static str);
+
+impl Key {
+    fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+const KEYS: &[&str] = &[
+    "kdamond_idx",
+    "context_idx",
+    "intervals",
+    "scheme_idx",
+    "target_id",
+    "scheme_filters",
+    "snapshots",
+    "data_source",
+    "start_time",
+    "end_time",
+    "regions",
+    "total_bytes",
+    "damos_stats",
+    "sample_interval_us",
+    "start",
+    "end",
+    "nr_accesses",
+    "age",
+    "probe_hits",
+    "sz_filter_passed",
+    "samples",
+    "percent",
+    "usec",
+    "aggr_intervals",
+];
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                Ok(Key(KEYS.iter().find(|k| **k == v).copied().unwrap_or("")))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+fn required<E: de::Error>(v: Option<Num>, field: &str) -> Result<Num, E> {
+    v.ok_or_else(|| E::custom(format!("field '{field}' must not be null")))
+}
+
 /// Converts a leaf with one of damo's `text_to_*` parsers; `None` for null.
 fn num_opt(s: &Scalar, field: &str, parse: Parser) -> Result<Option<Num>, String> {
     match s {
@@ -100,10 +199,6 @@ fn int_opt(s: &Scalar, field: &str) -> Result<Option<i64>, String> {
     }
 }
 
-fn addr(s: &Scalar, field: &str) -> Result<i128, String> {
-    Ok(num(s, field, units::text_to_bytes)?.trunc())
-}
-
 fn de_err<E: de::Error>(msg: String) -> E {
     E::custom(msg)
 }
@@ -116,15 +211,13 @@ impl<'de> Visitor<'de> for NrAccessesV {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NrAccesses, A::Error> {
         let mut n = NrAccesses::default();
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
                 "samples" => {
-                    n.samples =
-                        num_opt(&map.next_value()?, "samples", units::text_to_nr).map_err(de_err)?
+                    n.samples = map.next_value_seed(NumField("samples", units::text_to_nr))?
                 }
                 "percent" => {
-                    n.percent = num_opt(&map.next_value()?, "percent", units::text_to_percent)
-                        .map_err(de_err)?
+                    n.percent = map.next_value_seed(NumField("percent", units::text_to_percent))?
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -143,16 +236,12 @@ impl<'de> Visitor<'de> for AgeV {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Age, A::Error> {
         let mut a = Age::default();
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
-                "usec" => {
-                    a.usec =
-                        num_opt(&map.next_value()?, "usec", units::text_to_us).map_err(de_err)?
-                }
+                "usec" => a.usec = map.next_value_seed(NumField("usec", units::text_to_us))?,
                 "aggr_intervals" => {
                     a.aggr_intervals =
-                        num_opt(&map.next_value()?, "aggr_intervals", units::text_to_nr)
-                            .map_err(de_err)?
+                        map.next_value_seed(NumField("aggr_intervals", units::text_to_nr))?
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -186,10 +275,26 @@ impl<'de> Visitor<'de> for RegionV {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Region, A::Error> {
         let mut r = Region::default();
         let (mut start, mut end, mut age) = (None, None, None);
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
-                "start" => start = Some(addr(&map.next_value()?, "start").map_err(de_err)?),
-                "end" => end = Some(addr(&map.next_value()?, "end").map_err(de_err)?),
+                "start" => {
+                    start = Some(
+                        required::<A::Error>(
+                            map.next_value_seed(NumField("start", units::text_to_bytes))?,
+                            "start",
+                        )?
+                        .trunc(),
+                    )
+                }
+                "end" => {
+                    end = Some(
+                        required::<A::Error>(
+                            map.next_value_seed(NumField("end", units::text_to_bytes))?,
+                            "end",
+                        )?
+                        .trunc(),
+                    )
+                }
                 "nr_accesses" => r.nr_accesses = Some(map.next_value_seed(NrAccessesSeed)?),
                 "age" => age = Some(map.next_value_seed(AgeSeed)?),
                 "probe_hits" => {
@@ -197,10 +302,9 @@ impl<'de> Visitor<'de> for RegionV {
                     r.probe_hits = v.unwrap_or_default();
                 }
                 "sz_filter_passed" => {
-                    r.sz_filter_passed =
-                        num_opt(&map.next_value()?, "sz_filter_passed", units::text_to_bytes)
-                            .map_err(de_err)?
-                            .map(Num::trunc)
+                    r.sz_filter_passed = map
+                        .next_value_seed(NumField("sz_filter_passed", units::text_to_bytes))?
+                        .map(Num::trunc)
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -266,27 +370,28 @@ impl<'de> Visitor<'de> for SnapshotV {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
         let (mut start, mut end, mut regions, mut total) = (None, None, None, None);
         let (mut stats, mut sample_us) = (None, None);
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
                 "start_time" => {
-                    start = Some(
-                        num(&map.next_value()?, "start_time", units::text_to_ns).map_err(de_err)?,
-                    )
+                    start = Some(required(
+                        map.next_value_seed(NumField("start_time", units::text_to_ns))?,
+                        "start_time",
+                    )?)
                 }
                 "end_time" => {
-                    end = Some(
-                        num(&map.next_value()?, "end_time", units::text_to_ns).map_err(de_err)?,
-                    )
+                    end = Some(required(
+                        map.next_value_seed(NumField("end_time", units::text_to_ns))?,
+                        "end_time",
+                    )?)
                 }
                 "regions" => regions = Some(map.next_value_seed(RegionsSeed)?),
                 "total_bytes" => {
-                    total = num_opt(&map.next_value()?, "total_bytes", units::text_to_bytes)
-                        .map_err(de_err)?
+                    total = map.next_value_seed(NumField("total_bytes", units::text_to_bytes))?
                 }
                 "damos_stats" => stats = map.next_value::<Option<serde_json::Value>>()?,
                 "sample_interval_us" => {
-                    sample_us = num_opt(&map.next_value()?, "sample_interval_us", units::text_to_us)
-                        .map_err(de_err)?
+                    sample_us =
+                        map.next_value_seed(NumField("sample_interval_us", units::text_to_us))?
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -395,7 +500,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut have_target = false;
         let mut streamed = false;
         let mut buffered: Option<Vec<Snapshot>> = None;
-        while let Some(k) = map.next_key::<String>()? {
+        while let Some(k) = map.next_key::<Key>()? {
             let is_meta = matches!(
                 k.as_str(),
                 "kdamond_idx"
@@ -407,8 +512,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             );
             if is_meta && streamed {
                 return Err(de_err(format!(
-                    "record key '{k}' comes after 'snapshots'; rewrite the file with \
-                     'damo convert_record_format' to fix the key order"
+                    "record key '{}' comes after 'snapshots'; rewrite the file with \
+                     'damo convert_record_format' to fix the key order",
+                    k.as_str()
                 )));
             }
             match k.as_str() {
@@ -430,8 +536,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     meta.scheme_idx = int_opt(&map.next_value()?, "scheme_idx").map_err(de_err)?
                 }
                 "target_id" => {
-                    meta.target_id = num_opt(&map.next_value()?, "target_id", units::text_to_nr)
-                        .map_err(de_err)?;
+                    meta.target_id =
+                        map.next_value_seed(NumField("target_id", units::text_to_nr))?;
                     have_target = true;
                 }
                 "intervals" => {

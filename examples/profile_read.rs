@@ -1,0 +1,23 @@
+//! Dev tool: time the stages of reading a record file (inflate, JSON
+//! tokenizing, full parse).  `profile_read FILE`
+use std::io::Read;
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let path = std::env::args().nth(1).unwrap_or_default();
+    let raw = std::fs::read(&path)?;
+    let t = Instant::now();
+    let mut text = Vec::new();
+    flate2::read::ZlibDecoder::new(&raw[..]).read_to_end(&mut text)?;
+    println!("inflate: {:?} ({} MB)", t.elapsed(), text.len() >> 20);
+    let t = Instant::now();
+    let _: serde::de::IgnoredAny = serde_json::from_slice(&text)?;
+    println!("tokenize (from_slice): {:?}", t.elapsed());
+    let t = Instant::now();
+    let _: serde::de::IgnoredAny = serde_json::from_reader(std::io::BufReader::new(&text[..]))?;
+    println!("tokenize (from_reader): {:?}", t.elapsed());
+    let t = Instant::now();
+    let recs = damo::record::RecordFiles::new(&[&path]).load()?;
+    println!("full parse: {:?} ({} records)", t.elapsed(), recs.len());
+    Ok(())
+}
