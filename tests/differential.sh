@@ -22,6 +22,12 @@ UPDATE=0
 [ "${1:-}" = --update ] && UPDATE=1
 [ -x "$DAMO" ] || { echo "differential: build first (cargo build --release)" >&2; exit 1; }
 [ -x "$ORACLE" ] || { echo "differential: no oracle at $ORACLE" >&2; exit 1; }
+# Cases run in other directories: make the paths absolute.
+ORACLE=$(realpath "$ORACLE"); DAMO=$(realpath "$DAMO")
+[ -d "$TESTDATA" ] && TESTDATA=$(realpath "$TESTDATA")
+# Install (on first use) and check the oracle before comparing anything.
+v=$("$ORACLE" version) || { echo "differential: the oracle does not run ($ORACLE)" >&2; exit 1; }
+[ "$v" = 3.4.3 ] || { echo "differential: the oracle is damo '$v', not 3.4.3" >&2; exit 1; }
 
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
