@@ -323,6 +323,7 @@ impl<'de> Visitor<'de> for RegionV {
     }
 }
 
+#[derive(Clone, Copy)]
 struct RegionSeed;
 impl<'de> DeserializeSeed<'de> for RegionSeed {
     type Value = Region;
@@ -331,28 +332,32 @@ impl<'de> DeserializeSeed<'de> for RegionSeed {
     }
 }
 
-struct RegionsSeed;
-impl<'de> DeserializeSeed<'de> for RegionsSeed {
-    type Value = Vec<Region>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Region>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<Region>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of regions")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Region>, A::Error> {
-                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
-                while let Some(r) = seq.next_element_seed(RegionSeed)? {
-                    v.push(r);
-                }
-                Ok(v)
-            }
-        }
-        d.deserialize_seq(V)
+/// Collects a JSON list, deserializing each element with seed `S`.
+#[derive(Clone, Copy)]
+struct VecOf<S>(S, &'static str);
+
+impl<'de, S: DeserializeSeed<'de> + Copy> DeserializeSeed<'de> for VecOf<S> {
+    type Value = Vec<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
     }
 }
 
+impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for VecOf<S> {
+    type Value = Vec<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a list of {}", self.1)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(16));
+        while let Some(x) = seq.next_element_seed(self.0)? {
+            v.push(x);
+        }
+        Ok(v)
+    }
+}
+
+#[derive(Clone, Copy)]
 struct SnapshotSeed;
 impl<'de> DeserializeSeed<'de> for SnapshotSeed {
     type Value = Snapshot;
@@ -384,7 +389,7 @@ impl<'de> Visitor<'de> for SnapshotV {
                         "end_time",
                     )?)
                 }
-                "regions" => regions = Some(map.next_value_seed(RegionsSeed)?),
+                "regions" => regions = Some(map.next_value_seed(VecOf(RegionSeed, "regions"))?),
                 "total_bytes" => {
                     total = map.next_value_seed(NumField("total_bytes", units::text_to_bytes))?
                 }
@@ -566,7 +571,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         })?;
                         streamed = true;
                     } else {
-                        let v: Vec<Snapshot> = map.next_value_seed(CollectSnapshots)?;
+                        let v: Vec<Snapshot> =
+                            map.next_value_seed(VecOf(SnapshotSeed, "snapshots"))?;
                         buffered = Some(v);
                     }
                 }
@@ -590,28 +596,6 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         }
         let r = self.ctx.sink.record_end(&meta);
         self.ctx.call(r)
-    }
-}
-
-struct CollectSnapshots;
-impl<'de> DeserializeSeed<'de> for CollectSnapshots {
-    type Value = Vec<Snapshot>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Snapshot>, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Vec<Snapshot>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of snapshots")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Snapshot>, A::Error> {
-                let mut v = Vec::new();
-                while let Some(s) = seq.next_element_seed(SnapshotSeed)? {
-                    v.push(s);
-                }
-                Ok(v)
-            }
-        }
-        d.deserialize_seq(V)
     }
 }
 
