@@ -250,7 +250,11 @@ pub fn text_to_nr(txt: &str) -> Result<Num, ParseError> {
     if let Some(v) = digits_and_commas(txt) {
         return Ok(I(v));
     }
-    let t: String = txt.chars().filter(|c| *c != ',').collect();
+    let t: std::borrow::Cow<str> = if txt.contains(',') {
+        txt.replace(',', "").into()
+    } else {
+        txt.into()
+    };
     if let Ok(v) = py_int(&t) {
         return Ok(I(v));
     }

@@ -4,6 +4,8 @@
 //! surrounding whitespace, a sign, and single underscores between digits
 //! (`" 1_000 "`).  Record files and option values rely on that leniency.
 
+use std::borrow::Cow;
+
 /// Error for a string that Python's `int()`/`float()` would reject.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotANumber(pub String);
@@ -17,10 +19,10 @@ impl std::fmt::Display for NotANumber {
 impl std::error::Error for NotANumber {}
 
 /// Removes underscores that stand between two digits; `None` if any
-/// underscore is misplaced.
-fn strip_digit_underscores(s: &str) -> Option<String> {
+/// underscore is misplaced.  Borrows when there is nothing to remove.
+fn strip_digit_underscores(s: &str) -> Option<Cow<'_, str>> {
     if !s.contains('_') {
-        return Some(s.to_string());
+        return Some(Cow::Borrowed(s));
     }
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
@@ -35,7 +37,7 @@ fn strip_digit_underscores(s: &str) -> Option<String> {
         }
         out.push(c);
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 /// Python `int(s)` for base 10.

@@ -125,33 +125,6 @@ impl Key {
     }
 }
 
-const KEYS: &[&str] = &[
-    "kdamond_idx",
-    "context_idx",
-    "intervals",
-    "scheme_idx",
-    "target_id",
-    "scheme_filters",
-    "snapshots",
-    "data_source",
-    "start_time",
-    "end_time",
-    "regions",
-    "total_bytes",
-    "damos_stats",
-    "sample_interval_us",
-    "start",
-    "end",
-    "nr_accesses",
-    "age",
-    "probe_hits",
-    "sz_filter_passed",
-    "samples",
-    "percent",
-    "usec",
-    "aggr_intervals",
-];
-
 impl<'de> Deserialize<'de> for Key {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -161,7 +134,33 @@ impl<'de> Deserialize<'de> for Key {
                 f.write_str("a key")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
-                Ok(Key(KEYS.iter().find(|k| **k == v).copied().unwrap_or("")))
+                Ok(Key(match v {
+                    "kdamond_idx" => "kdamond_idx",
+                    "context_idx" => "context_idx",
+                    "intervals" => "intervals",
+                    "scheme_idx" => "scheme_idx",
+                    "target_id" => "target_id",
+                    "scheme_filters" => "scheme_filters",
+                    "snapshots" => "snapshots",
+                    "data_source" => "data_source",
+                    "start_time" => "start_time",
+                    "end_time" => "end_time",
+                    "regions" => "regions",
+                    "total_bytes" => "total_bytes",
+                    "damos_stats" => "damos_stats",
+                    "sample_interval_us" => "sample_interval_us",
+                    "start" => "start",
+                    "end" => "end",
+                    "nr_accesses" => "nr_accesses",
+                    "age" => "age",
+                    "probe_hits" => "probe_hits",
+                    "sz_filter_passed" => "sz_filter_passed",
+                    "samples" => "samples",
+                    "percent" => "percent",
+                    "usec" => "usec",
+                    "aggr_intervals" => "aggr_intervals",
+                    _ => "",
+                }))
             }
         }
         d.deserialize_identifier(V)
@@ -628,7 +627,18 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
 
 /// Reads the JSON record list from `reader` into `sink`.
 pub fn read<R: Read>(reader: R, sink: &mut dyn Sink) -> Result<()> {
-    let mut de = serde_json::Deserializer::from_reader(reader);
+    read_with(serde_json::Deserializer::from_reader(reader), sink)
+}
+
+/// Reads a JSON record list held in memory.
+pub fn read_slice(bytes: &[u8], sink: &mut dyn Sink) -> Result<()> {
+    read_with(serde_json::Deserializer::from_slice(bytes), sink)
+}
+
+fn read_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    sink: &mut dyn Sink,
+) -> Result<()> {
     let mut ctx = Ctx { sink, err: None };
     let res = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
     if let Some(e) = ctx.err.take() {

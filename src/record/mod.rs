@@ -9,7 +9,9 @@
 pub mod adjust;
 pub mod json;
 pub mod perf_script;
+pub mod pipe;
 pub mod sniff;
+pub mod spool;
 pub mod synth;
 pub mod write;
 
@@ -288,11 +290,15 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
         sniff::sniff(file).with_context(|| format!("cannot read {}", path.display()))?;
     match format {
         Format::JsonCompressed => {
-            let z = flate2::read::ZlibDecoder::new(reader);
-            json::read(std::io::BufReader::with_capacity(1 << 16, z), sink)
+            let text = pipe::Stripped::new(flate2::read::ZlibDecoder::new(reader));
+            json::read(std::io::BufReader::with_capacity(1 << 16, text), sink)
                 .context("not a valid json_compressed record (zlib-compressed JSON)")
         }
-        Format::Json => json::read(reader, sink).context("not a valid JSON record"),
+        Format::Json => {
+            let text = pipe::Stripped::new(reader);
+            json::read(std::io::BufReader::with_capacity(1 << 16, text), sink)
+                .context("not a valid JSON record")
+        }
         Format::PerfScript => perf_script::read(reader, sink),
         Format::PerfData => anyhow::bail!(
             "this is a perf.data file; convert it with 'perf script -i FILE > FILE.txt' and read the text, \

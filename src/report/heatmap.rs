@@ -15,6 +15,7 @@ use super::record_info::{self, Guide, GuideKey};
 use crate::cli::parse::Args;
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, format_sz, format_sz_accurate, format_time_ns};
+use crate::record::spool::Source;
 use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
 
 /// 256-color codes of the terminal color sets: (background, foreground)
@@ -385,7 +386,7 @@ impl Sink for Accumulator<'_> {
 }
 
 /// Builds the heatmap of `spec` from `files`.
-pub fn build(files: &RecordFiles, spec: &Spec) -> Result<HeatMap> {
+pub fn build(files: &mut Source, spec: &Spec) -> Result<HeatMap> {
     let mut map = HeatMap::new(spec)?;
     let mut acc = Accumulator {
         map: &mut map,
@@ -488,7 +489,8 @@ pub fn main(args: &Args) -> Result<()> {
         Some(plot::ImageKind::from_path(output)?)
     };
     let draw_range = args.str("draw_range").unwrap_or("hottest");
-    let guides = record_info::guides(&files, draw_range == "hottest")?;
+    let mut src = Source::new(files);
+    let guides = record_info::guides(&mut src, draw_range == "hottest")?;
     guides.check_intervals_consistency()?;
     let guides = guides.guides;
     let first = guides.first().context("the record holds no snapshots")?;
@@ -528,7 +530,7 @@ pub fn main(args: &Args) -> Result<()> {
             resol,
             df_passed: args.flag("df_passed"),
         };
-        let map = build(&files, &spec)?;
+        let map = build(&mut src, &spec)?;
         match (&image, output) {
             (None, "stdout") => {
                 text.push_str(&map.ascii_text(

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::parse::Args;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{format_sz, format_sz_accurate, format_time_ns};
+use crate::record::spool::Source;
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
 
 /// Identifies the records of one guide.
@@ -280,7 +281,7 @@ impl Sink for HeatCounter<'_> {
 /// Computes the guides of `files`, sorted by monitored space (largest
 /// first).  With `heats`, also counts accesses per contiguous range (a
 /// second pass over the files).
-pub fn guides(files: &RecordFiles, heats: bool) -> Result<Guides> {
+pub fn guides(files: &mut Source, heats: bool) -> Result<Guides> {
     let mut b = GuideBuilder {
         guides: Vec::new(),
         with_intervals: 0,
@@ -316,7 +317,7 @@ pub fn guides(files: &RecordFiles, heats: bool) -> Result<Guides> {
 /// The guide text of all records; `consistent` also refuses mixed
 /// records as `report heatmap --guide` does.
 pub fn guide_text(files: &RecordFiles, raw: bool, consistent: bool) -> Result<String> {
-    let gs = guides(files, false)?;
+    let gs = guides(&mut Source::once(files.clone()), false)?;
     if consistent {
         gs.check_intervals_consistency()?;
     }
