@@ -1,6 +1,6 @@
 //! A reading pipeline for JSON records: a helper thread reads (and for
-//! json_compressed, inflates) the file and drops the white space outside
-//! strings, handing fixed-size chunks to the parser through a bounded
+//! json_compressed, inflates) the file and drops line breaks with their
+//! indentation, handing fixed-size chunks to the parser through a bounded
 //! channel.
 //!
 //! damo writes records with `indent=4`, so most of the text is white
@@ -16,53 +16,40 @@ use std::thread::JoinHandle;
 const CHUNK: usize = 1 << 20;
 const DEPTH: usize = 4;
 
-/// Removes JSON white space outside strings from `input`, appending to
-/// `out`; `state` carries string/escape state across chunks.
-fn strip(input: &[u8], out: &mut Vec<u8>, state: &mut (bool, bool)) {
-    let (mut in_str, mut escaped) = *state;
-    let mut start = 0;
+/// Removes line breaks and the indentation after them from `input`,
+/// appending to `out`.  JSON strings cannot hold a raw line break, so
+/// every `\n` is outside strings and this never changes a value.  (Other
+/// white space is left to the JSON parser; indentation split across
+/// chunks may survive, which is harmless.)
+pub fn strip(input: &[u8], out: &mut Vec<u8>) {
+    let len = input.len();
     let mut i = 0;
-    while i < input.len() {
-        let b = input[i];
-        if in_str {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_str = false;
+    while let Some(k) = memchr::memchr(b'\n', &input[i..]) {
+        out.extend_from_slice(&input[i..i + k]);
+        i += k + 1;
+        while i + 8 <= len {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&input[i..i + 8]);
+            if u64::from_ne_bytes(w) != u64::from_ne_bytes(*b"        ") {
+                break;
             }
+            i += 8;
+        }
+        while i < len && matches!(input[i], b' ' | b'\t' | b'\r') {
             i += 1;
-            continue;
         }
-        match b {
-            b' ' | b'\n' | b'\r' | b'\t' => {
-                out.extend_from_slice(&input[start..i]);
-                i += 1;
-                while i < input.len() && matches!(input[i], b' ' | b'\n' | b'\r' | b'\t') {
-                    i += 1;
-                }
-                start = i;
-                continue;
-            }
-            b'"' => in_str = true,
-            _ => {}
-        }
-        i += 1;
     }
-    out.extend_from_slice(&input[start..]);
-    *state = (in_str, escaped);
+    out.extend_from_slice(&input[i..]);
 }
 
 fn produce<R: Read>(mut src: R, tx: SyncSender<io::Result<Vec<u8>>>) {
     let mut buf = vec![0u8; CHUNK];
-    let mut state = (false, false);
     loop {
         match src.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => {
                 let mut out = Vec::with_capacity(n);
-                strip(&buf[..n], &mut out, &mut state);
+                strip(&buf[..n], &mut out);
                 if tx.send(Ok(out)).is_err() {
                     return; // the parser stopped early
                 }
@@ -132,24 +119,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strips_outside_strings_only() {
-        let text = b"[ {\n    \"a b\": \"x \\\" y\",\n  \"c\" : [1, 2] } ]";
-        for split in 0..text.len() {
-            let mut out = Vec::new();
-            let mut st = (false, false);
-            strip(&text[..split], &mut out, &mut st);
-            strip(&text[split..], &mut out, &mut st);
-            assert_eq!(
-                out, b"[{\"a b\":\"x \\\" y\",\"c\":[1,2]}]",
-                "split at {split}"
-            );
-        }
+    fn strips_line_breaks_and_indentation() {
+        let text = b"[\n    {\n        \"a b\": \"x  y\",\n        \"c\": [\n            1\n        ]\n    }\n]";
+        let mut out = Vec::new();
+        strip(text, &mut out);
+        assert_eq!(out, b"[{\"a b\": \"x  y\",\"c\": [1]}]");
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::from_slice::<serde_json::Value>(text).unwrap()
+        );
     }
 
     #[test]
     fn pipeline_reads_everything() {
         let text: Vec<u8> = (0..3_000_000u32)
-            .flat_map(|i| format!("{} ", i % 10).into_bytes())
+            .flat_map(|i| format!("{}\n  ", i % 10).into_bytes())
             .collect();
         let mut out = Vec::new();
         Stripped::new(std::io::Cursor::new(text))
