@@ -14,6 +14,7 @@ use anyhow::{Context, Result, anyhow};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::pipe::Blobs;
 use super::{Age, Intervals, IntervalsGoal, NrAccesses, RecordMeta, Region, Sink, Snapshot};
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, ParseError};
@@ -356,20 +357,40 @@ impl<'de, S: DeserializeSeed<'de> + Copy> Visitor<'de> for VecOf<S> {
     }
 }
 
+/// A snapshot: an object, or (from the damo-layout pipeline) the
+/// placeholder `0` for the next blob in `Blobs`.
 #[derive(Clone, Copy)]
-struct SnapshotSeed;
-impl<'de> DeserializeSeed<'de> for SnapshotSeed {
+struct SnapshotSeed<'b>(Option<&'b Blobs>);
+impl<'de> DeserializeSeed<'de> for SnapshotSeed<'_> {
     type Value = Snapshot;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Snapshot, D::Error> {
-        d.deserialize_map(SnapshotV)
+        d.deserialize_any(SnapshotV(self.0))
     }
 }
 
-struct SnapshotV;
-impl<'de> Visitor<'de> for SnapshotV {
+fn snapshot_from_blob(blob: &[u8]) -> Result<Snapshot, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(blob);
+    let s = SnapshotSeed(None).deserialize(&mut de)?;
+    de.end()?;
+    Ok(s)
+}
+
+struct SnapshotV<'b>(Option<&'b Blobs>);
+impl<'de> Visitor<'de> for SnapshotV<'_> {
     type Value = Snapshot;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a snapshot object")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Snapshot, E> {
+        let blobs = match (self.0, v) {
+            (Some(b), 0) => b,
+            _ => return Err(E::custom("a snapshot should be an object, not a number")),
+        };
+        let blob = blobs
+            .borrow_mut()
+            .pop_front()
+            .ok_or_else(|| E::custom("internal error: snapshot text missing"))?;
+        snapshot_from_blob(&blob).map_err(E::custom)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Snapshot, A::Error> {
         let (mut start, mut end, mut regions, mut total) = (None, None, None, None);
@@ -419,6 +440,7 @@ impl<'de> Visitor<'de> for SnapshotV {
 struct Ctx<'a> {
     sink: &'a mut dyn Sink,
     err: Option<anyhow::Error>,
+    blobs: Option<Blobs>,
 }
 
 impl Ctx<'_> {
@@ -449,7 +471,8 @@ impl<'de> Visitor<'de> for SnapshotsToSink<'_, '_> {
         f.write_str("a list of snapshots")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(s) = seq.next_element_seed(SnapshotSeed)? {
+        let blobs = self.ctx.blobs.clone();
+        while let Some(s) = seq.next_element_seed(SnapshotSeed(blobs.as_ref()))? {
             let r = self.ctx.sink.snapshot(self.meta, s);
             self.ctx.call(r)?;
         }
@@ -570,8 +593,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         })?;
                         streamed = true;
                     } else {
+                        let blobs = self.ctx.blobs.clone();
                         let v: Vec<Snapshot> =
-                            map.next_value_seed(VecOf(SnapshotSeed, "snapshots"))?;
+                            map.next_value_seed(VecOf(SnapshotSeed(blobs.as_ref()), "snapshots"))?;
                         buffered = Some(v);
                     }
                 }
@@ -627,19 +651,34 @@ impl<'de> Visitor<'de> for TopSeed<'_, '_> {
 
 /// Reads the JSON record list from `reader` into `sink`.
 pub fn read<R: Read>(reader: R, sink: &mut dyn Sink) -> Result<()> {
-    read_with(serde_json::Deserializer::from_reader(reader), sink)
+    read_with(serde_json::Deserializer::from_reader(reader), None, sink)
+}
+
+/// Reads the skeleton of the damo-layout pipeline (`pipe::Stripped`),
+/// whose snapshot placeholders stand for the blobs in `blobs`.
+pub fn read_skeleton<R: Read>(reader: R, blobs: Blobs, sink: &mut dyn Sink) -> Result<()> {
+    read_with(
+        serde_json::Deserializer::from_reader(reader),
+        Some(blobs),
+        sink,
+    )
 }
 
 /// Reads a JSON record list held in memory.
 pub fn read_slice(bytes: &[u8], sink: &mut dyn Sink) -> Result<()> {
-    read_with(serde_json::Deserializer::from_slice(bytes), sink)
+    read_with(serde_json::Deserializer::from_slice(bytes), None, sink)
 }
 
 fn read_with<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
+    blobs: Option<Blobs>,
     sink: &mut dyn Sink,
 ) -> Result<()> {
-    let mut ctx = Ctx { sink, err: None };
+    let mut ctx = Ctx {
+        sink,
+        err: None,
+        blobs,
+    };
     let res = TopSeed { ctx: &mut ctx }.deserialize(&mut de);
     if let Some(e) = ctx.err.take() {
         return Err(e);

@@ -291,13 +291,23 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
     match format {
         Format::JsonCompressed => {
             let text = pipe::Stripped::new(flate2::read::ZlibDecoder::new(reader));
-            json::read(std::io::BufReader::with_capacity(1 << 16, text), sink)
-                .context("not a valid json_compressed record (zlib-compressed JSON)")
+            let blobs = text.blobs();
+            json::read_skeleton(
+                std::io::BufReader::with_capacity(1 << 16, text),
+                blobs,
+                sink,
+            )
+            .context("not a valid json_compressed record (zlib-compressed JSON)")
         }
         Format::Json => {
             let text = pipe::Stripped::new(reader);
-            json::read(std::io::BufReader::with_capacity(1 << 16, text), sink)
-                .context("not a valid JSON record")
+            let blobs = text.blobs();
+            json::read_skeleton(
+                std::io::BufReader::with_capacity(1 << 16, text),
+                blobs,
+                sink,
+            )
+            .context("not a valid JSON record")
         }
         Format::PerfScript => perf_script::read(reader, sink),
         Format::PerfData => anyhow::bail!(
