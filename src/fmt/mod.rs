@@ -306,7 +306,13 @@ fn unit_bytes(u: &str) -> Option<i128> {
 
 /// `text_to_bytes`: `"4096"`, `"4 KiB"`, `"31.340 MiB"`, `"1,234"`, `"max"`.
 pub fn text_to_bytes(txt: &str) -> Result<Num, ParseError> {
-    if let Some(v) = common_input(txt, I(0)) {
+    // A trailing unit letter rules out min/max and plain numbers (Python's
+    // float() text cannot end in B, K, M, G, T, P or E), so skip them.
+    let unit_suffix = matches!(
+        txt.as_bytes().last(),
+        Some(b'B' | b'K' | b'M' | b'G' | b'T' | b'P' | b'E')
+    );
+    if !unit_suffix && let Some(v) = common_input(txt, I(0)) {
         return Ok(v);
     }
     let err = || perr(txt, "a size in bytes");

@@ -63,17 +63,51 @@ impl PartialOrd for Num {
     }
 }
 
+/// `float(i)`: exact same rounding as `i as f64`, but uses the hardware
+/// conversion when the value fits in 64 bits.
+#[inline]
+fn i2f(v: i128) -> f64 {
+    match i64::try_from(v) {
+        Ok(x) => x as f64,
+        Err(_) => i2f_wide(v),
+    }
+}
+
+// Out of line, or LLVM folds both branches of `i2f` back into the slow
+// software conversion.
+#[cold]
+#[inline(never)]
+fn i2f_wide(v: i128) -> f64 {
+    v as f64
+}
+
+/// `int(f)` (truncation), with the hardware conversion when it fits.
+#[inline]
+fn f2i(v: f64) -> i128 {
+    if v.abs() < 9.0e18 {
+        v as i64 as i128
+    } else {
+        f2i_wide(v)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn f2i_wide(v: f64) -> i128 {
+    v as i128
+}
+
 /// Python's correctly rounded `int / int`.
 fn int_truediv(a: i128, b: i128) -> f64 {
     const EXACT: i128 = 1 << 53;
     if a.abs() <= EXACT && b.abs() <= EXACT {
-        return a as f64 / b as f64;
+        return i2f(a) / i2f(b);
     }
     // Beyond 2^53 the operands are not exact floats; divide in integers
     // first so the result stays within one rounding of Python's.
     let q = a / b;
     let r = a % b;
-    q as f64 + r as f64 / b as f64
+    i2f(q) + i2f(r) / i2f(b)
 }
 
 /// Python's float floor division (`float_floor_div`).
@@ -121,7 +155,7 @@ impl Num {
     /// `float(x)`.
     pub fn f(self) -> f64 {
         match self {
-            I(v) => v as f64,
+            I(v) => i2f(v),
             F(v) => v,
         }
     }
@@ -134,27 +168,27 @@ impl Num {
     pub fn trunc(self) -> i128 {
         match self {
             I(v) => v,
-            F(v) => v.trunc() as i128,
+            F(v) => f2i(v),
         }
     }
 
     pub fn add(self, o: Num) -> Num {
         match (self, o) {
-            (I(a), I(b)) => a.checked_add(b).map(I).unwrap_or(F(a as f64 + b as f64)),
+            (I(a), I(b)) => a.checked_add(b).map(I).unwrap_or(F(i2f(a) + i2f(b))),
             _ => F(self.f() + o.f()),
         }
     }
 
     pub fn sub(self, o: Num) -> Num {
         match (self, o) {
-            (I(a), I(b)) => a.checked_sub(b).map(I).unwrap_or(F(a as f64 - b as f64)),
+            (I(a), I(b)) => a.checked_sub(b).map(I).unwrap_or(F(i2f(a) - i2f(b))),
             _ => F(self.f() - o.f()),
         }
     }
 
     pub fn mul(self, o: Num) -> Num {
         match (self, o) {
-            (I(a), I(b)) => a.checked_mul(b).map(I).unwrap_or(F(a as f64 * b as f64)),
+            (I(a), I(b)) => a.checked_mul(b).map(I).unwrap_or(F(i2f(a) * i2f(b))),
             _ => F(self.f() * o.f()),
         }
     }
@@ -255,11 +289,23 @@ pub fn float_repr(v: f64) -> String {
     if v == 0.0 {
         return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
-    // Rust's `{:e}` gives the shortest round-trip digits, e.g. "1.2345e3".
-    let sci = format!("{:e}", v.abs());
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    // ryu gives the shortest round-trip digits ("1.2345e16", "0.001",
+    // "123.0"); collect them and the decimal exponent.
+    let mut buf = ryu::Buffer::new();
+    let txt = buf.format_finite(v.abs());
+    let (mant, exp_txt) = txt.split_once('e').unwrap_or((txt, "0"));
+    let e10: i32 = exp_txt.parse().unwrap_or(0);
+    let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+    let mut digits: String = format!("{int_part}{frac_part}");
+    // Position of the decimal point relative to the digit string.
+    let mut point = int_part.len() as i32 + e10;
+    let lead = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..lead);
+    point -= lead as i32;
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    let exp = point - 1;
     let decpt = exp + 1;
     let sign = if v < 0.0 { "-" } else { "" };
     let body = if decpt <= -4 || decpt > 16 {

@@ -369,6 +369,9 @@ impl<'de> DeserializeSeed<'de> for SnapshotSeed<'_> {
 }
 
 fn snapshot_from_blob(blob: &[u8]) -> Result<Snapshot, serde_json::Error> {
+    if let Some(s) = super::fastjson::snapshot(blob) {
+        return Ok(s);
+    }
     let mut de = serde_json::Deserializer::from_slice(blob);
     let s = SnapshotSeed(None).deserialize(&mut de)?;
     de.end()?;

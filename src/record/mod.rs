@@ -7,6 +7,7 @@
 //! apart by content (see [`sniff`]), not by file name or `file(1)`.
 
 pub mod adjust;
+pub mod fastjson;
 pub mod json;
 pub mod perf_script;
 pub mod pipe;

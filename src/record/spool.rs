@@ -51,13 +51,25 @@ fn put_num<W: Write>(w: &mut W, v: Option<Num>) -> std::io::Result<()> {
     }
 }
 
-struct Rd<R: Read>(R);
+/// A decoder over one spooled entry.
+struct Rd<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
 
-impl<R: Read> Rd<R> {
+impl Rd<'_> {
     fn byte(&mut self) -> Result<u8> {
-        let mut b = [0u8];
-        self.0.read_exact(&mut b)?;
-        Ok(b[0])
+        let v = *self.b.get(self.pos).context("corrupt spool file")?;
+        self.pos += 1;
+        Ok(v)
+    }
+    fn bytes(&mut self, n: usize) -> Result<&[u8]> {
+        let v = self
+            .b
+            .get(self.pos..self.pos + n)
+            .context("corrupt spool file")?;
+        self.pos += n;
+        Ok(v)
     }
     fn uvar(&mut self) -> Result<u128> {
         let mut v: u128 = 0;
@@ -84,12 +96,19 @@ impl<R: Read> Rd<R> {
             1 => Some(I(self.ivar()?)),
             2 => {
                 let mut b = [0u8; 8];
-                self.0.read_exact(&mut b)?;
+                b.copy_from_slice(self.bytes(8)?);
                 Some(F(f64::from_le_bytes(b)))
             }
             _ => bail!("corrupt spool file"),
         })
     }
+}
+
+/// Writes one entry: tag, payload length, payload.
+fn put_entry<W: Write>(w: &mut W, tag: u8, payload: &[u8]) -> std::io::Result<()> {
+    w.write_all(&[tag])?;
+    w.write_all(&(payload.len() as u32).to_le_bytes())?;
+    w.write_all(payload)
 }
 
 const TAG_START: u8 = b'R';
@@ -141,7 +160,7 @@ fn write_snapshot<W: Write>(w: &mut W, s: &Snapshot) -> Result<()> {
     Ok(())
 }
 
-fn read_snapshot<R: Read>(r: &mut Rd<R>) -> Result<Snapshot> {
+fn read_snapshot(r: &mut Rd) -> Result<Snapshot> {
     let start_time = r.num()?;
     let end_time = r.num()?.context("corrupt spool file")?;
     let total_bytes = r.num()?.context("corrupt spool file")?;
@@ -150,9 +169,7 @@ fn read_snapshot<R: Read>(r: &mut Rd<R>) -> Result<Snapshot> {
     let damos_stats = if stats_len == 0 {
         None
     } else {
-        let mut b = vec![0u8; stats_len - 1];
-        r.0.read_exact(&mut b)?;
-        Some(serde_json::from_slice(&b)?)
+        Some(serde_json::from_slice(r.bytes(stats_len - 1)?)?)
     };
     let n = r.uvar()? as usize;
     let mut regions = Vec::with_capacity(n);
@@ -212,25 +229,33 @@ struct Tee<'a> {
     inner: &'a mut dyn Sink,
     out: BufWriter<&'a File>,
     metas: Vec<RecordMeta>,
+    scratch: Vec<u8>,
+}
+
+impl Tee<'_> {
+    fn meta_entry(&mut self, tag: u8, meta: &RecordMeta) -> Result<()> {
+        self.metas.push(meta.clone());
+        self.scratch.clear();
+        put_uvar(&mut self.scratch, (self.metas.len() - 1) as u128)?;
+        put_entry(&mut self.out, tag, &self.scratch)?;
+        Ok(())
+    }
 }
 
 impl Sink for Tee<'_> {
     fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
-        self.metas.push(meta.clone());
-        self.out.write_all(&[TAG_START])?;
-        put_uvar(&mut self.out, (self.metas.len() - 1) as u128)?;
+        self.meta_entry(TAG_START, meta)?;
         self.inner.record_start(meta)
     }
     fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
-        self.out.write_all(&[TAG_SNAPSHOT])?;
-        write_snapshot(&mut self.out, &s)?;
+        self.scratch.clear();
+        write_snapshot(&mut self.scratch, &s)?;
+        put_entry(&mut self.out, TAG_SNAPSHOT, &self.scratch)?;
         self.inner.snapshot(meta, s)
     }
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
         // The start meta may lack keys that follow the snapshots.
-        self.metas.push(meta.clone());
-        self.out.write_all(&[TAG_END])?;
-        put_uvar(&mut self.out, (self.metas.len() - 1) as u128)?;
+        self.meta_entry(TAG_END, meta)?;
         self.inner.record_end(meta)
     }
 }
@@ -291,14 +316,26 @@ impl Source {
     pub fn read(&mut self, sink: &mut dyn Sink) -> Result<()> {
         if let Some((file, metas)) = &mut self.spool {
             file.seek(SeekFrom::Start(0))?;
-            let mut r = Rd(BufReader::with_capacity(1 << 16, &*file));
+            let mut input = BufReader::with_capacity(1 << 16, &*file);
             let mut current: Option<usize> = None;
+            let mut payload = Vec::new();
+            let mut head = [0u8; 5];
             loop {
-                let tag = match r.byte() {
-                    Ok(t) => t,
-                    Err(_) => break,
+                match input.read_exact(&mut head) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                    Err(e) => return Err(e).context("cannot read the temporary spool file"),
+                }
+                let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+                payload.resize(len, 0);
+                input
+                    .read_exact(&mut payload)
+                    .context("cannot read the temporary spool file")?;
+                let mut r = Rd {
+                    b: &payload,
+                    pos: 0,
                 };
-                match tag {
+                match head[0] {
                     TAG_START => {
                         let i = r.uvar()? as usize;
                         let m = metas.get(i).context("corrupt spool file")?;
@@ -330,6 +367,7 @@ impl Source {
                 inner: sink,
                 out: BufWriter::with_capacity(1 << 16, &file),
                 metas: Vec::new(),
+                scratch: Vec::new(),
             };
             self.files.read(&mut tee)?;
             tee.out

@@ -245,29 +245,45 @@ impl HeatMap {
 
     /// damo's `--output raw` lines: `<time>\t<addr>\t<heat>` per pixel.
     pub fn raw_text(&self, abs_time: bool, abs_addr: bool) -> String {
+        // Times depend only on the row, addresses only on the column.
+        let times: Vec<String> = self
+            .pixel_times
+            .iter()
+            .map(|t| {
+                if abs_time {
+                    I(*t)
+                } else {
+                    I(*t).sub(self.time_start)
+                }
+                .repr()
+            })
+            .collect();
+        let addrs: Vec<String> = self
+            .pixel_addrs
+            .iter()
+            .map(|a| {
+                if abs_addr {
+                    I(*a)
+                } else {
+                    I(*a).sub(self.addr_start)
+                }
+                .repr()
+            })
+            .collect();
         let mut out = String::with_capacity(self.heats.len() * 32);
-        for row in 0..self.time_resol {
-            for col in 0..self.addr_resol {
-                let mut t = I(self.pixel_times[row]);
-                let mut a = I(self.pixel_addrs[col]);
-                if !abs_time {
-                    t = t.sub(self.time_start);
-                }
-                if !abs_addr {
-                    a = a.sub(self.addr_start);
-                }
-                let heat = match self.heats[row * self.addr_resol + col] {
-                    Some(h) => F(h).repr(),
-                    None => "NaN".to_string(),
-                };
+        for (row, t) in times.iter().enumerate() {
+            for (col, a) in addrs.iter().enumerate() {
                 if !out.is_empty() {
                     out.push('\n');
                 }
-                out.push_str(&t.repr());
+                out.push_str(t);
                 out.push('\t');
-                out.push_str(&a.repr());
+                out.push_str(a);
                 out.push('\t');
-                out.push_str(&heat);
+                match self.heats[row * self.addr_resol + col] {
+                    Some(h) => out.push_str(&F(h).repr()),
+                    None => out.push_str("NaN"),
+                }
             }
         }
         out
