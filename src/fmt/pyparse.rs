@@ -66,10 +66,10 @@ pub fn py_float(s: &str) -> Result<f64, NotANumber> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let lower = body.to_ascii_lowercase();
-    let v = match lower.as_str() {
-        "inf" | "infinity" => f64::INFINITY,
-        "nan" => f64::NAN,
+    let is = |w: &str| body.eq_ignore_ascii_case(w);
+    let v = match () {
+        _ if is("inf") || is("infinity") => f64::INFINITY,
+        _ if is("nan") => f64::NAN,
         _ => {
             let cleaned = strip_digit_underscores(body).ok_or_else(err)?;
             let ok_chars = cleaned
