@@ -19,59 +19,6 @@ use super::{Age, Intervals, IntervalsGoal, NrAccesses, RecordMeta, Region, Sink,
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, ParseError};
 
-/// A JSON leaf value, before unit parsing.
-#[derive(Debug, Clone)]
-enum Scalar {
-    Null,
-    Bool,
-    Int(i128),
-    Float(f64),
-    Str(String),
-}
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, a string or null")
-            }
-            fn visit_unit<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_none<E>(self) -> Result<Scalar, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
-                Ok({
-                    let _ = v;
-                    Scalar::Bool
-                })
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(v as i128))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar::Int(v as i128))
-            }
-            fn visit_i128<E>(self, v: i128) -> Result<Scalar, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar::Float(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v.to_string()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
-                Ok(Scalar::Str(v))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 type Parser = fn(&str) -> Result<Num, ParseError>;
 
 /// Deserializes a numeric field (JSON number, damo text form, or null)
@@ -170,33 +117,6 @@ impl<'de> Deserialize<'de> for Key {
 
 fn required<E: de::Error>(v: Option<Num>, field: &str) -> Result<Num, E> {
     v.ok_or_else(|| E::custom(format!("field '{field}' must not be null")))
-}
-
-/// Converts a leaf with one of damo's `text_to_*` parsers; `None` for null.
-fn num_opt(s: &Scalar, field: &str, parse: Parser) -> Result<Option<Num>, String> {
-    match s {
-        Scalar::Null => Ok(None),
-        Scalar::Int(v) => Ok(Some(I(*v))),
-        Scalar::Float(v) => Ok(Some(F(*v))),
-        Scalar::Str(t) => parse(t)
-            .map(Some)
-            .map_err(|e| format!("field '{field}': {e}")),
-        Scalar::Bool => Err(format!("field '{field}' should be a number, not a boolean")),
-    }
-}
-
-fn num(s: &Scalar, field: &str, parse: Parser) -> Result<Num, String> {
-    num_opt(s, field, parse)?.ok_or_else(|| format!("field '{field}' must not be null"))
-}
-
-fn int_opt(s: &Scalar, field: &str) -> Result<Option<i64>, String> {
-    match s {
-        Scalar::Null => Ok(None),
-        Scalar::Int(v) => i64::try_from(*v)
-            .map(Some)
-            .map_err(|_| format!("field '{field}' is out of range")),
-        _ => Err(format!("field '{field}' should be an integer or null")),
-    }
 }
 
 fn de_err<E: de::Error>(msg: String) -> E {
@@ -484,13 +404,14 @@ impl<'de> Visitor<'de> for SnapshotsToSink<'_, '_> {
 }
 
 fn parse_intervals(v: &serde_json::Value) -> Result<Intervals, String> {
-    let field = |obj: &serde_json::Value, k: &str, p: Parser| -> Result<Num, String> {
-        let s: Scalar = obj
+    let field = |obj: &serde_json::Value, k: &'static str, p: Parser| -> Result<Num, String> {
+        let x = obj
             .get(k)
-            .map(|x| serde_json::from_value(x.clone()).map_err(|e| e.to_string()))
-            .transpose()?
             .ok_or_else(|| format!("intervals have no '{k}'"))?;
-        num(&s, k, p)
+        NumField(k, p)
+            .deserialize(x)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("field '{k}' must not be null"))
     };
     let mut iv = Intervals {
         sample: field(v, "sample_us", units::text_to_us)?,
@@ -548,23 +469,14 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                 )));
             }
             match k.as_str() {
+                // damo turns a missing or null kdamond/context index into 0.
                 "kdamond_idx" => {
-                    meta.kdamond_idx = Some(
-                        int_opt(&map.next_value()?, "kdamond_idx")
-                            .map_err(de_err)?
-                            .unwrap_or(0),
-                    )
+                    meta.kdamond_idx = Some(map.next_value::<Option<i64>>()?.unwrap_or(0))
                 }
                 "context_idx" => {
-                    meta.context_idx = Some(
-                        int_opt(&map.next_value()?, "context_idx")
-                            .map_err(de_err)?
-                            .unwrap_or(0),
-                    )
+                    meta.context_idx = Some(map.next_value::<Option<i64>>()?.unwrap_or(0))
                 }
-                "scheme_idx" => {
-                    meta.scheme_idx = int_opt(&map.next_value()?, "scheme_idx").map_err(de_err)?
-                }
+                "scheme_idx" => meta.scheme_idx = map.next_value::<Option<i64>>()?,
                 "target_id" => {
                     meta.target_id =
                         map.next_value_seed(NumField("target_id", units::text_to_nr))?;

@@ -283,6 +283,17 @@ impl RecordFiles {
     }
 }
 
+/// Reads JSON record text from `src` through the reading pipeline.
+fn read_json<R: std::io::Read + Send + 'static>(src: R, sink: &mut dyn Sink) -> Result<()> {
+    let text = pipe::Stripped::new(src);
+    let blobs = text.blobs();
+    json::read_skeleton(
+        std::io::BufReader::with_capacity(1 << 16, text),
+        blobs,
+        sink,
+    )
+}
+
 /// Reads one record file of any supported format into `sink`.
 pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
     let file =
@@ -290,26 +301,9 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
     let (format, reader) =
         sniff::sniff(file).with_context(|| format!("cannot read {}", path.display()))?;
     match format {
-        Format::JsonCompressed => {
-            let text = pipe::Stripped::new(flate2::read::ZlibDecoder::new(reader));
-            let blobs = text.blobs();
-            json::read_skeleton(
-                std::io::BufReader::with_capacity(1 << 16, text),
-                blobs,
-                sink,
-            )
-            .context("not a valid json_compressed record (zlib-compressed JSON)")
-        }
-        Format::Json => {
-            let text = pipe::Stripped::new(reader);
-            let blobs = text.blobs();
-            json::read_skeleton(
-                std::io::BufReader::with_capacity(1 << 16, text),
-                blobs,
-                sink,
-            )
-            .context("not a valid JSON record")
-        }
+        Format::JsonCompressed => read_json(flate2::read::ZlibDecoder::new(reader), sink)
+            .context("not a valid json_compressed record (zlib-compressed JSON)"),
+        Format::Json => read_json(reader, sink).context("not a valid JSON record"),
         Format::PerfScript => perf_script::read(reader, sink),
         Format::PerfData => anyhow::bail!(
             "this is a perf.data file; convert it with 'perf script -i FILE > FILE.txt' and read the text, \
