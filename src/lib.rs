@@ -5,6 +5,7 @@
 //! - [`fmt`]: units and damo's number formats (Python semantics);
 //! - [`record`]: damon.data records: model, readers, writers;
 //! - [`report`]: one module per report;
+//! - [`tools`]: record tools (adjust, convert_record_format, validate);
 //! - [`output`]: writing to stdout.
 
 pub mod cli;
@@ -12,3 +13,4 @@ pub mod fmt;
 pub mod output;
 pub mod record;
 pub mod report;
+pub mod tools;

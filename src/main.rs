@@ -2,7 +2,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use damo::cli::{self, Outcome};
-use damo::output::BrokenPipe;
+use damo::output::{BrokenPipe, Exit};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     match cli::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<BrokenPipe>() => ExitCode::SUCCESS,
+        Err(e) if e.is::<Exit>() => ExitCode::from(e.downcast_ref::<Exit>().map_or(1, |x| x.0)),
         Err(e) => {
             eprintln!("damo: {e:#}");
             ExitCode::FAILURE

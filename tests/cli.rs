@@ -71,6 +71,73 @@ fn outputs_match_damo_343() {
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
 }
 
+/// The SHA-256 of a record file's text (inflated if zlib-compressed).
+fn text_digest(path: &Path) -> String {
+    use sha2::Digest;
+    use std::io::Read;
+    let Ok(data) = std::fs::read(path) else {
+        return "missing".to_string();
+    };
+    let mut text = Vec::new();
+    let data = if flate2::read::ZlibDecoder::new(&data[..])
+        .read_to_end(&mut text)
+        .is_ok()
+    {
+        text
+    } else {
+        data
+    };
+    sha2::Sha256::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn copy_fixtures(dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for e in std::fs::read_dir(root().join("tests/fixtures")).expect("fixtures") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dst.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn written_records_match_damo_343() {
+    let text =
+        std::fs::read_to_string(root().join("tests/file_cases.tsv")).expect("file_cases.tsv");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for line in text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut f = line.split('\t');
+        let (Some(name), Some(file)) = (f.next(), f.next()) else {
+            panic!("bad line {line}");
+        };
+        let args: Vec<&str> = f.collect();
+        let dir = tmpdir(&format!("file-{name}"));
+        copy_fixtures(&dir);
+        let out = damo(&dir, &args);
+        let (exp_out, exp_rc) = expected(name);
+        let exp_digest =
+            std::fs::read_to_string(root().join(format!("tests/expected/{name}.sha256")))
+                .expect("sha256");
+        let digest = text_digest(&dir.join(file));
+        if out.stdout != exp_out || out.status.code() != Some(exp_rc) || digest != exp_digest.trim()
+        {
+            failures.push(format!(
+                "{name}: rc {:?}, output file {digest}",
+                out.status.code()
+            ));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        n += 1;
+    }
+    assert!(n >= 8, "file case table too small");
+    assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
+}
+
 fn tmpdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("damo-cli-{}-{}", tag, std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -357,6 +424,86 @@ fn every_command_has_help() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.starts_with("usage: damo"), "{p}: {text}");
     }
+}
+
+#[test]
+fn validate_accepts_the_positional_form() {
+    let fixtures = root().join("tests/fixtures");
+    let a = damo(
+        &fixtures,
+        &["validate", "multi.data", "--nr_regions", "3", "10"],
+    );
+    let b = damo(
+        &fixtures,
+        &["validate", "-i", "multi.data", "--nr_regions", "3", "10"],
+    );
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(a.stdout, b.stdout);
+    assert!(String::from_utf8_lossy(&a.stdout).starts_with("invalid: expect 3<=nr_regions<=10"));
+}
+
+#[test]
+fn tools_leave_no_partial_output() {
+    let dir = tmpdir("partial");
+    std::fs::write(
+        dir.join("bad.data"),
+        b"[{\"target_id\": 1, \"snapshots\": [",
+    )
+    .expect("write");
+    for args in [
+        vec!["adjust", "-i", "bad.data", "-o", "out.data"],
+        vec![
+            "convert_record_format",
+            "--record_file",
+            "bad.data",
+            "--format",
+            "json",
+            "--output_file",
+            "out.data",
+        ],
+        vec![
+            "adjust",
+            "-i",
+            "bad.data",
+            "-o",
+            "out.data",
+            "--output_permission",
+            "999",
+        ],
+        vec![
+            "adjust",
+            "-i",
+            "bad.data",
+            "-o",
+            "out.data",
+            "--address",
+            "10",
+            "5",
+        ],
+    ] {
+        let out = damo(&dir, &args);
+        assert_clean_failure(&out, &format!("{args:?}"));
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["bad.data".to_string()],
+            "{args:?} left files behind"
+        );
+    }
+    // convert_record_format over its own input keeps the input intact on failure.
+    let out = damo(
+        &dir,
+        &["convert_record_format", "--record_file", "bad.data"],
+    );
+    assert_clean_failure(&out, "convert in place");
+    assert_eq!(
+        std::fs::read(dir.join("bad.data")).expect("read"),
+        b"[{\"target_id\": 1, \"snapshots\": ["
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 #   tests/differential.sh            compare (needs ../shared or DAMO_ORACLE)
 #   tests/differential.sh --update   rewrite tests/expected/ from the oracle
 #
-# Two sets of cases:
+# Three sets of cases:
+# - tests/file_cases.tsv: commands that write a record file (adjust,
+#   convert_record_format), run in scratch copies of tests/fixtures;
 # - tests/cases.tsv on the generated records in tests/fixtures; the oracle's
 #   outputs are also checked against the committed tests/expected files, so
 #   those cannot drift from damo 3.4.3;
@@ -57,6 +59,43 @@ while IFS=$'\t' read -r name args; do
     run "$ROOT/tests/fixtures" "$tmp/got" "$DAMO" "${argv[@]}"
     check "$name" "$tmp/exp" "$tmp/got"
 done < "$ROOT/tests/cases.tsv"
+# Cases that write a record file: compare stdout, status and the file's
+# (inflated) text, as a SHA-256.
+digest() { # file -> sha256 of its text (inflated if zlib), or "missing"
+    [ -f "$1" ] || { echo missing; return; }
+    python3 - "$1" <<'PY'
+import hashlib, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+try:
+    data = zlib.decompress(data)
+except zlib.error:
+    pass
+print(hashlib.sha256(data).hexdigest())
+PY
+}
+run_file_case() { # tool, outdir, outfile, args... -> writes outdir/result
+    local tool=$1 dir=$2 file=$3; shift 3
+    rm -rf "$dir"; cp -r "$ROOT/tests/fixtures" "$dir"
+    run "$dir" "$dir.result" "$tool" "$@"
+    digest "$dir/$file" >> "$dir.result"
+}
+while IFS=$'\t' read -r name file args; do
+    case "$name" in ''|'#'*) continue;; esac
+    IFS=$'\t' read -r -a argv <<< "$args"
+    run_file_case "$ORACLE" "$tmp/oracle" "$file" "${argv[@]}"
+    if [ $UPDATE = 1 ]; then
+        head -n -2 "$tmp/oracle.result" > "$ROOT/tests/expected/$name.stdout"
+        tail -n 2 "$tmp/oracle.result" | head -n 1 | sed 's/^rc=//' > "$ROOT/tests/expected/$name.rc"
+        tail -n 1 "$tmp/oracle.result" > "$ROOT/tests/expected/$name.sha256"
+        continue
+    fi
+    { cat "$ROOT/tests/expected/$name.stdout"; echo "rc=$(cat "$ROOT/tests/expected/$name.rc")";
+      cat "$ROOT/tests/expected/$name.sha256"; } > "$tmp/committed"
+    check "$name (committed expectation vs damo 3.4.3)" "$tmp/committed" "$tmp/oracle.result"
+    run_file_case "$DAMO" "$tmp/ours" "$file" "${argv[@]}"
+    check "$name" "$tmp/oracle.result" "$tmp/ours.result"
+done < "$ROOT/tests/file_cases.tsv"
+
 [ $UPDATE = 1 ] && { echo "updated tests/expected"; exit 0; }
 
 if [ -d "$TESTDATA" ]; then

@@ -85,6 +85,10 @@ cmd_names = []
 
 def walk(parser, path):
     name = 'CMD_' + ('_'.join(path).upper() if path else 'ROOT')
+    # Extension: damon-tests runs 'damo validate <file>'; accept that form.
+    if path == ['validate']:
+        parser.add_argument('record_file_positional', nargs='?',
+                            metavar='<file>')
     cmd_names.append(name)
     opts, poss, subs = [], [], []
     sub_dest, sub_required, sub_metavar = None, False, None

@@ -76,6 +76,7 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         ("convert_record_format", "format") => return "format to convert to",
         ("report damon", "format") | ("args damon", "format") => return "output format",
         ("adjust", "output") => return "file to write the adjusted record to",
+        ("validate", "record_file_positional") => return "record file (same as --input)",
         _ => {}
     }
     match dest {

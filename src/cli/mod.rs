@@ -48,6 +48,15 @@ pub fn run(args: &Args) -> Result<()> {
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),
         "report record_info" => report::record_info::main(args),
+        "adjust" => crate::tools::adjust(args),
+        "convert_record_format" => crate::tools::convert_record_format(args),
+        "validate" => {
+            if crate::tools::validate(args)? {
+                Ok(())
+            } else {
+                Err(crate::output::Exit(1).into())
+            }
+        }
         path => bail!(
             "'damo {path}' is not implemented in this version yet; \
              it is planned (see docs/compat.md for what works today)"

@@ -100,9 +100,10 @@ impl Window {
             self.add(r, &mut to_add);
         }
         for (r, add) in self.regions.iter_mut().zip(to_add) {
+            // Like damo, only the samples change; a percent filled in
+            // earlier (by the record filter) is kept as it was.
             if let (Some(add), Some(n)) = (add, r.nr_accesses.as_mut()) {
                 n.samples = Some(n.samples.unwrap_or(I(0)).add(add));
-                n.percent = None;
             }
         }
     }

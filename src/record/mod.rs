@@ -8,6 +8,7 @@
 
 pub mod adjust;
 pub mod fastjson;
+pub mod filter;
 pub mod json;
 pub mod perf_script;
 pub mod pipe;
@@ -174,6 +175,19 @@ pub trait Sink {
     /// `snapshots`, like `data_source`, included).
     fn record_end(&mut self, _meta: &RecordMeta) -> Result<()> {
         Ok(())
+    }
+}
+
+/// A borrowed sink is a sink, so stages can own or borrow the next one.
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        (**self).record_start(meta)
+    }
+    fn snapshot(&mut self, meta: &RecordMeta, snapshot: Snapshot) -> Result<()> {
+        (**self).snapshot(meta, snapshot)
+    }
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        (**self).record_end(meta)
     }
 }
 

@@ -1,0 +1,237 @@
+//! Record tools: `adjust`, `convert_record_format`, `validate`.
+//!
+//! All stream: a record is read, filtered, re-aggregated and written one
+//! snapshot at a time, so multi-GB records are handled in bounded memory.
+//! Output files appear only when complete.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::parse::Args;
+use crate::fmt::pynum::{I, Num};
+use crate::record::adjust::Adjuster;
+use crate::record::filter::{Filtered, RecordFilter};
+use crate::record::write::FileWriter;
+use crate::record::{Format, RecordFiles, RecordMeta, Sink, Snapshot};
+
+/// damo's `parse_file_permission_str`: octal, 0 to 0777.
+fn file_permission(text: &str) -> Result<u32> {
+    let v = u32::from_str_radix(text.trim(), 8).ok().with_context(|| {
+        format!("wrong --output_permission ({text}): give an octal mode such as 600")
+    })?;
+    if v > 0o777 {
+        bail!("wrong --output_permission ({text}): out of the 0-777 range");
+    }
+    Ok(v)
+}
+
+fn output_format(args: &Args, dest: &str) -> Result<Format> {
+    let name = args.str(dest).unwrap_or("json_compressed");
+    Format::from_name(name).with_context(|| format!("unsupported output type {name}"))
+}
+
+/// `damo adjust`: filter and/or re-aggregate a record into a new file.
+pub fn adjust(args: &Args) -> Result<()> {
+    let input = args.str("input").unwrap_or("damon.data");
+    let output = args.str("output").unwrap_or("damon.adjusted.data");
+    let mode = file_permission(args.str("output_permission").unwrap_or("600"))?;
+    let filter = RecordFilter::from_args(args)?;
+    let format = output_format(args, "output_type")?;
+    let files = RecordFiles::new(&[input]);
+    files.check()?;
+    let mut writer = FileWriter::create(Path::new(output), format)?;
+    match args.int("aggregate_interval") {
+        Some(us) => {
+            let skip = args.int("skip").unwrap_or(20).max(0) as usize;
+            let adjuster = Adjuster::new(&mut writer, I(us), skip);
+            files.read(&mut Filtered::new(adjuster, filter))?;
+        }
+        None => files.read(&mut Filtered::new(&mut writer, filter))?,
+    }
+    writer.commit(Some(mode))
+}
+
+/// `damo convert_record_format`.
+pub fn convert_record_format(args: &Args) -> Result<()> {
+    let input = args.str("record_file").unwrap_or("damon.data");
+    let output = args.str("output_file").unwrap_or(input);
+    let format = output_format(args, "format")?;
+    let files = RecordFiles::new(&[input]);
+    files.check()?;
+    // The output may be the input: it is written aside and renamed over it
+    // only once the input has been read completely.
+    let mut writer = FileWriter::create(Path::new(output), format)?;
+    files.read(&mut writer)?;
+    writer.commit(None)
+}
+
+/// What `validate` checks, per damo.
+struct Validator {
+    aggr: Option<[i128; 2]>,
+    nr_regions: Option<[i128; 2]>,
+    nr_accesses: Option<[i128; 2]>,
+    allow_error: f64,
+    boundaries: Vec<[i128; 2]>,
+}
+
+fn in_range(v: Num, r: Option<[i128; 2]>) -> bool {
+    r.is_none_or(|[lo, hi]| I(lo) <= v && v <= I(hi))
+}
+
+/// Counts snapshots per record (damo's error allowance depends on it).
+#[derive(Default)]
+struct Counter(Vec<usize>);
+
+impl Sink for Counter {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.0.push(0);
+        Ok(())
+    }
+    fn snapshot(&mut self, _meta: &RecordMeta, _s: Snapshot) -> Result<()> {
+        if let Some(c) = self.0.last_mut() {
+            *c += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Stops reading at the first failed check.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Invalid(String);
+
+struct Check<'a> {
+    v: &'a Validator,
+    counts: &'a [usize],
+    record: usize,
+    allowed: f64,
+    aggr_errors: usize,
+    nr_regions_errors: usize,
+}
+
+impl Sink for Check<'_> {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        let n = self.counts.get(self.record).copied().unwrap_or(0);
+        self.record += 1;
+        self.allowed = n as f64 * self.v.allow_error / 100.0;
+        self.aggr_errors = 0;
+        self.nr_regions_errors = 0;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let v = self.v;
+        let aggr_us = s.end_time.sub(s.start()?).div(I(1000));
+        if !in_range(aggr_us, v.aggr) {
+            if (self.aggr_errors as f64) < self.allowed {
+                self.aggr_errors += 1;
+            } else if let Some([lo, hi]) = v.aggr {
+                let msg = format!(
+                    "invalid: expect {lo}<=aggregate interval<={hi} but {}",
+                    aggr_us.fmt_d()
+                );
+                return Err(Invalid(msg).into());
+            }
+        }
+        let n = s.regions.len();
+        if !in_range(I(n as i128), v.nr_regions) {
+            if (self.nr_regions_errors as f64) < self.allowed {
+                self.nr_regions_errors += 1;
+            } else if let Some([lo, hi]) = v.nr_regions {
+                return Err(
+                    Invalid(format!("invalid: expect {lo}<=nr_regions<={hi} but {n}")).into(),
+                );
+            }
+        }
+        for r in &s.regions {
+            let (a, b) = (r.start, r.end);
+            if a >= b {
+                // (sic: damo's wording)
+                return Err(Invalid(format!("wrong regiosn [{a}, {b})")).into());
+            }
+            if !v.boundaries.is_empty() && !v.boundaries.iter().any(|x| a >= x[0] && b <= x[1]) {
+                return Err(Invalid(format!("region {a}-{b} out of the boundary")).into());
+            }
+            let samples = r.samples()?;
+            if !in_range(samples, v.nr_accesses)
+                && let Some([lo, hi]) = v.nr_accesses
+            {
+                let msg = format!(
+                    "invalid: expect {lo}<=nr_accesses<={hi} but {}",
+                    samples.fmt_d()
+                );
+                return Err(Invalid(msg).into());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn int_pair(args: &Args, dest: &str) -> Option<[i128; 2]> {
+    match args.ints(dest) {
+        Some(v) if v.len() == 2 => Some([v[0] as i128, v[1] as i128]),
+        _ => None,
+    }
+}
+
+/// `damo validate`: silent with exit 0 when the record looks sane; prints
+/// the failed check on stdout (as damo does) and returns false otherwise.
+pub fn validate(args: &Args) -> Result<bool> {
+    // damon-tests passes the file as a positional argument.
+    let input = args
+        .str("record_file_positional")
+        .or_else(|| args.str("input"))
+        .unwrap_or("damon.data");
+    let mut boundaries = Vec::new();
+    for b in args.list("regions_boundary").unwrap_or_default() {
+        let parts: Vec<&str> = b.split('-').collect();
+        let [s, e] = parts.as_slice() else {
+            bail!("wrong boundary input {b}: give <start>-<end>");
+        };
+        let p = |x: &str| {
+            crate::fmt::pyparse::py_int(x).with_context(|| format!("wrong boundary input {b}"))
+        };
+        boundaries.push([p(s)?, p(e)?]);
+    }
+    // damo crashes when --allow_error is given (it stays a string).
+    let allow_error = match args.str("allow_error") {
+        None => 2.0,
+        Some(t) => crate::fmt::pyparse::py_float(t)
+            .ok()
+            .with_context(|| format!("wrong --allow_error {t}: give a percentage"))?,
+    };
+    let files = RecordFiles::new(&[input]);
+    files.check()?;
+    let v = Validator {
+        aggr: int_pair(args, "aggr"),
+        nr_regions: int_pair(args, "nr_regions"),
+        nr_accesses: int_pair(args, "nr_accesses"),
+        allow_error,
+        boundaries,
+    };
+    let mut counter = Counter::default();
+    files.read(&mut counter)?;
+    if counter.0.is_empty() {
+        crate::output::print("target snapshots is zero\n")?;
+        return Ok(false);
+    }
+    let mut check = Check {
+        v: &v,
+        counts: &counter.0,
+        record: 0,
+        allowed: 0.0,
+        aggr_errors: 0,
+        nr_regions_errors: 0,
+    };
+    match files.read(&mut check) {
+        Ok(()) => Ok(true),
+        Err(e) => match e.downcast_ref::<Invalid>() {
+            Some(Invalid(msg)) => {
+                crate::output::print(&format!("{msg}\n"))?;
+                Ok(false)
+            }
+            None => Err(e),
+        },
+    }
+}
