@@ -48,6 +48,8 @@ pub fn run(args: &Args) -> Result<()> {
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),
         "report record_info" => report::record_info::main(args),
+        "report footprints" => report::footprints::main(args),
+        "report times" => report::times::main(args),
         "adjust" => crate::tools::adjust(args),
         "convert_record_format" => crate::tools::convert_record_format(args),
         "validate" => {

@@ -1,8 +1,10 @@
 //! Reports: one module per `damo report` subcommand.
 
 pub mod dist;
+pub mod footprints;
 pub mod heatmap;
 pub mod nr_regions;
 pub mod plot;
 pub mod record_info;
+pub mod times;
 pub mod wss;

@@ -1,0 +1,119 @@
+//! `report footprints`: the distribution of memory footprints sampled by
+//! `damo record` into `<record>.mem_footprint` (from /proc/PID/statm and
+//! /proc/meminfo, about once a second).
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use super::{dist, plot, wss};
+use crate::cli::parse::Args;
+use crate::fmt::format_sz;
+use crate::fmt::pynum::{I, Num};
+
+/// One sample of the footprint file.
+#[derive(Deserialize)]
+struct Sample {
+    footprints: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    pid: Option<serde_json::Value>,
+    footprint: serde_json::Map<String, serde_json::Value>,
+}
+
+fn field(fp: &serde_json::Map<String, serde_json::Value>, key: &str) -> Result<i128> {
+    fp.get(key)
+        .and_then(|v| {
+            v.as_i64()
+                .map(i128::from)
+                .or_else(|| v.as_u64().map(i128::from))
+        })
+        .with_context(|| format!("a footprint has no integer '{key}'"))
+}
+
+/// Footprint in bytes per sample for `metric` (damo's `get_dists`).
+fn dists(samples: &[Sample], metric: &str, sort: bool) -> Result<Vec<Num>> {
+    let mut out = Vec::with_capacity(samples.len());
+    for s in samples {
+        // damo keys footprints by pid in a dict: a repeated pid replaces
+        // the earlier entry.
+        let mut by_pid: Vec<(&Option<serde_json::Value>, &Entry)> = Vec::new();
+        for e in &s.footprints {
+            match by_pid.iter_mut().find(|(p, _)| *p == &e.pid) {
+                Some(slot) => slot.1 = e,
+                None => by_pid.push((&e.pid, e)),
+            }
+        }
+        let mut bytes: i128 = 0;
+        for (pid, e) in by_pid {
+            if pid.is_none() {
+                if metric == "sys_used" {
+                    bytes = (field(&e.footprint, "total")? - field(&e.footprint, "free")?) * 1024;
+                }
+                continue;
+            }
+            match metric {
+                "vsz" => bytes += field(&e.footprint, "size")? * 4096,
+                "rss" => bytes += field(&e.footprint, "resident")? * 4096,
+                _ => {}
+            }
+        }
+        out.push(I(bytes));
+    }
+    if sort {
+        out.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    }
+    Ok(out)
+}
+
+/// `damo report footprints`.
+pub fn main(args: &Args) -> Result<()> {
+    let input = args.str("input").unwrap_or("damon.data.mem_footprint");
+    let text = std::fs::read(input).with_context(|| {
+        format!(
+            "cannot read {input}: give the .mem_footprint file 'damo record' wrote, with --input"
+        )
+    })?;
+    let samples: Vec<Sample> = serde_json::from_slice(&text)
+        .with_context(|| format!("{input} is not a memory footprint file"))?;
+    let metrics: Vec<&str> = match args.str("metric").unwrap_or("all") {
+        "all" => vec!["vsz", "rss", "sys_used"],
+        m => vec![m],
+    };
+    let sort = args.str("sortby").unwrap_or("size") == "size";
+    let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
+    let all = args.flag("all_footprint");
+    if let Some(path) = args.str("plot") {
+        let kind = plot::ImageKind::from_path(path)?;
+        let mut series = Vec::new();
+        for m in &metrics {
+            series.push((
+                m.to_string(),
+                wss::dist_points(&dists(&samples, m, sort)?, &percentiles, all),
+            ));
+        }
+        let xlabel = if sort {
+            "percentile"
+        } else {
+            "runtime (percent)"
+        };
+        return plot::dist_image(&series, xlabel, "memory footprint (bytes)", kind, path);
+    }
+    let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
+    let mut out = String::new();
+    for m in metrics {
+        let d = dists(&samples, m, sort)?;
+        out.push_str(&dist::fmt_dists(
+            m,
+            &d,
+            &percentiles,
+            all,
+            format_sz,
+            args.flag("raw_number"),
+            nr_cols,
+        )?);
+        out.push('\n');
+    }
+    crate::output::print(&out)
+}
