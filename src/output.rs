@@ -6,6 +6,26 @@
 
 use std::io::Write;
 
+/// Writes a long report the way damo shows it: damo prints text that fits
+/// the terminal (50 lines when stdout is not one) with a trailing newline,
+/// and pages longer text through `less`, which shows it without that
+/// newline.  We never start a pager, but keep the bytes the same.
+pub fn print_paged(text: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let lines = if std::io::stdout().is_terminal() {
+        crossterm::terminal::size()
+            .map(|(_, rows)| rows as usize)
+            .unwrap_or(50)
+    } else {
+        50
+    };
+    if text.matches('\n').count() <= lines {
+        print(&format!("{text}\n"))
+    } else {
+        print(text)
+    }
+}
+
 /// Marks an error that only means "stdout went away".
 #[derive(Debug, thiserror::Error)]
 #[error("broken pipe")]

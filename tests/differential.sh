@@ -129,6 +129,11 @@ $up|report heatmap -i perf.data.script --guide
 $up|report heatmap -i perf.data.script --resol 20 30
 $up|report wss -i perf.data.script
 $up|report record_info
+$up|report access --raw_form --input damon.data
+$up|report access --raw_form --input damon.data.json_compressed
+$up|report access --raw_form --input perf.data.script
+$up|report access --raw_form --input damon.data.snapshot.anon
+$up|report access --raw_form --raw_number --input damon.data.snapshot.file
 $r343|report heatmap --guide
 $r343|report heatmap
 $r343|report heatmap --output raw
@@ -147,6 +152,18 @@ $r343|report times
 $r343|report times --access_rate 30 100
 $r343|report times --sz_region 1M max --snapshot_idx 0 100
 EOF2
+    # upstream's aggr_1s_raw and aggr_1s_raw_skip_30: adjust, then report
+    for skip in "" "--skip 30"; do
+        for who in oracle ours; do
+            tool=$ORACLE; [ $who = ours ] && tool=$DAMO
+            rm -rf "$tmp/$who.up"; cp -r "$up" "$tmp/$who.up"; chmod -R u+w "$tmp/$who.up"
+            # shellcheck disable=SC2086
+            (cd "$tmp/$who.up" && "$tool" adjust $skip --aggregate_interval 1000000 > /dev/null 2>&1 \
+                && "$tool" report access --raw_form --input damon.adjusted.data > "$tmp/$who.aggr" 2>/dev/null;
+             echo "rc=$?" >> "$tmp/$who.aggr")
+        done
+        check "upstream aggr_1s_raw $skip" "$tmp/oracle.aggr" "$tmp/ours.aggr"
+    done
 else
     echo "differential: $TESTDATA not found; upstream cases skipped"
 fi

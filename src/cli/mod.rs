@@ -13,6 +13,7 @@
 pub mod help;
 pub mod help_text;
 pub mod parse;
+#[rustfmt::skip]
 pub mod spec;
 pub mod spec_types;
 
@@ -44,6 +45,7 @@ pub fn run(args: &Args) -> Result<()> {
     use crate::report;
     match args.cmd.path {
         "version" => crate::output::print(&format!("{DAMO_VERSION}\n")),
+        "report access" => report::access::main(args),
         "report heatmap" => report::heatmap::main(args),
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),

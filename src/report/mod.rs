@@ -1,5 +1,6 @@
 //! Reports: one module per `damo report` subcommand.
 
+pub mod access;
 pub mod dist;
 pub mod footprints;
 pub mod heatmap;
