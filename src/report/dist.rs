@@ -98,6 +98,50 @@ pub fn fmt_dists(
     Ok(lines.join("\n"))
 }
 
+/// The (x, y) points damo would hand gnuplot for a distribution.
+pub fn dist_points(d: &[Num], percentiles: &[i64], all: bool) -> Vec<(f64, f64)> {
+    if d.is_empty() {
+        return Vec::new();
+    }
+    if all {
+        return d
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i as f64, v.f()))
+            .collect();
+    }
+    percentiles
+        .iter()
+        .filter_map(|p| {
+            let idx = ((*p as f64 / 100.0 * d.len() as f64) as usize).min(d.len() - 1);
+            d.get(idx).map(|v| (*p as f64, v.f()))
+        })
+        .collect()
+}
+
+/// Draws distributions (one series each) into the image file `path`, as
+/// the `--plot` option of the distribution reports does.
+pub fn plot(
+    path: &str,
+    series: &[(String, &[Num])],
+    percentiles: &[i64],
+    all: bool,
+    sorted: bool,
+    ylabel: &str,
+) -> Result<()> {
+    let kind = super::plot::ImageKind::from_path(path)?;
+    let points: Vec<(String, Vec<(f64, f64)>)> = series
+        .iter()
+        .map(|(name, d)| (name.clone(), dist_points(d, percentiles, all)))
+        .collect();
+    let xlabel = if sorted {
+        "percentile"
+    } else {
+        "runtime (percent)"
+    };
+    super::plot::dist_image(&points, xlabel, ylabel, kind, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use super::{dist, plot, wss};
+use super::dist;
 use crate::cli::parse::Args;
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{I, Num};
@@ -85,20 +85,22 @@ pub fn main(args: &Args) -> Result<()> {
     let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
     let all = args.flag("all_footprint");
     if let Some(path) = args.str("plot") {
-        let kind = plot::ImageKind::from_path(path)?;
-        let mut series = Vec::new();
+        let mut data = Vec::new();
         for m in &metrics {
-            series.push((
-                m.to_string(),
-                wss::dist_points(&dists(&samples, m, sort)?, &percentiles, all),
-            ));
+            data.push((m.to_string(), dists(&samples, m, sort)?));
         }
-        let xlabel = if sort {
-            "percentile"
-        } else {
-            "runtime (percent)"
-        };
-        return plot::dist_image(&series, xlabel, "memory footprint (bytes)", kind, path);
+        let series: Vec<(String, &[Num])> = data
+            .iter()
+            .map(|(m, d)| (m.clone(), d.as_slice()))
+            .collect();
+        return dist::plot(
+            path,
+            &series,
+            &percentiles,
+            all,
+            sort,
+            "memory footprint (bytes)",
+        );
     }
     let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
     let mut out = String::new();

@@ -257,30 +257,8 @@ impl HeatMap {
     /// damo's `--output raw` lines: `<time>\t<addr>\t<heat>` per pixel.
     pub fn raw_text(&self, abs_time: bool, abs_addr: bool) -> String {
         // Times depend only on the row, addresses only on the column.
-        let times: Vec<String> = self
-            .pixel_times
-            .iter()
-            .map(|t| {
-                if abs_time {
-                    I(*t)
-                } else {
-                    I(*t).sub(self.time_start)
-                }
-                .repr()
-            })
-            .collect();
-        let addrs: Vec<String> = self
-            .pixel_addrs
-            .iter()
-            .map(|a| {
-                if abs_addr {
-                    I(*a)
-                } else {
-                    I(*a).sub(self.addr_start)
-                }
-                .repr()
-            })
-            .collect();
+        let times = axis_labels(&self.pixel_times, self.time_start, abs_time);
+        let addrs = axis_labels(&self.pixel_addrs, self.addr_start, abs_addr);
         let mut out = String::with_capacity(self.heats.len() * 32);
         for (row, t) in times.iter().enumerate() {
             for (col, a) in addrs.iter().enumerate() {
@@ -366,6 +344,15 @@ impl HeatMap {
         ));
         lines.join("\n")
     }
+}
+
+/// Raw-output labels of pixel coordinates: absolute, or relative to the
+/// range start (which may be a float, as in damo).
+fn axis_labels(values: &[i128], start: Num, abs: bool) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| if abs { I(*v) } else { I(*v).sub(start) }.repr())
+        .collect()
 }
 
 /// The aggregation interval (us) a snapshot was taken with, allowing for

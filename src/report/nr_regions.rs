@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use super::{dist, plot, wss};
+use super::dist;
 use crate::cli::parse::Args;
 use crate::fmt::pynum::{I, Num};
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
@@ -61,22 +61,17 @@ pub fn main(args: &Args) -> Result<()> {
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
     if let Some(path) = args.str("plot") {
-        let kind = plot::ImageKind::from_path(path)?;
-        let series: Vec<(String, Vec<(f64, f64)>)> = records
+        let series: Vec<(String, &[Num])> = records
             .iter()
-            .map(|(t, d)| (tid(t), wss::dist_points(d, &percentiles, false)))
+            .map(|(t, d)| (tid(t), d.as_slice()))
             .collect();
-        let xlabel = if sort {
-            "percentile"
-        } else {
-            "runtime (percent)"
-        };
-        return plot::dist_image(
-            &series,
-            xlabel,
-            "number of monitoring target regions",
-            kind,
+        return dist::plot(
             path,
+            &series,
+            &percentiles,
+            false,
+            sort,
+            "number of monitoring target regions",
         );
     }
     let mut out = String::from("# <percentile> <# regions>\n");

@@ -325,13 +325,25 @@ fn draw_dist<DB: DrawingBackend>(
         RGBColor(44, 160, 44),
         RGBColor(148, 103, 189),
     ];
-    for (i, (_, pts)) in series.iter().enumerate() {
+    for (i, (name, pts)) in series.iter().enumerate() {
         let c = palette[i % palette.len()];
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)))
-            .map_err(plot_err)?;
+            .map_err(plot_err)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
         chart
             .draw_series(pts.iter().map(|p| Circle::new(*p, 3, c.filled())))
+            .map_err(plot_err)?;
+    }
+    if series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::MiddleRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.4))
+            .label_font((FONT_NAME, 13))
+            .draw()
             .map_err(plot_err)?;
     }
     Ok(())

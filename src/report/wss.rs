@@ -3,7 +3,6 @@
 use anyhow::Result;
 
 use super::dist;
-use super::plot;
 use crate::cli::parse::Args;
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{I, Num};
@@ -93,18 +92,18 @@ pub fn main(args: &Args) -> Result<()> {
         dists = vec![(Some(I(0)), collapsed)];
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
-    if let Some(plot_path) = args.str("plot") {
-        let kind = plot::ImageKind::from_path(plot_path)?;
-        let series: Vec<(String, Vec<(f64, f64)>)> = dists
-            .iter()
-            .map(|(t, d)| (tid(t), dist_points(d, &percentiles, args.flag("all_wss"))))
-            .collect();
-        let xlabel = if sort {
-            "percentile"
-        } else {
-            "runtime (percent)"
-        };
-        return plot::dist_image(&series, xlabel, "working set size (bytes)", kind, plot_path);
+    if let Some(path) = args.str("plot") {
+        let series: Vec<(String, &[Num])> =
+            dists.iter().map(|(t, d)| (tid(t), d.as_slice())).collect();
+        let all = args.flag("all_wss");
+        return dist::plot(
+            path,
+            &series,
+            &percentiles,
+            all,
+            sort,
+            "working set size (bytes)",
+        );
     }
     let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
     let mut out = String::new();
@@ -122,25 +121,4 @@ pub fn main(args: &Args) -> Result<()> {
         out.push('\n');
     }
     crate::output::print(&out)
-}
-
-/// The (x, y) points damo would hand gnuplot for a distribution.
-pub fn dist_points(d: &[Num], percentiles: &[i64], all: bool) -> Vec<(f64, f64)> {
-    if d.is_empty() {
-        return Vec::new();
-    }
-    if all {
-        return d
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i as f64, v.f()))
-            .collect();
-    }
-    percentiles
-        .iter()
-        .filter_map(|p| {
-            let idx = ((*p as f64 / 100.0 * d.len() as f64) as usize).min(d.len() - 1);
-            d.get(idx).map(|v| (*p as f64, v.f()))
-        })
-        .collect()
 }
