@@ -3,8 +3,9 @@
 #
 #   bench/report.sh [SNAPSHOTS] [REGIONS]      (default 2500 x 400 = 1M regions)
 #
-# Generates a json_compressed record, runs `report heatmap --output raw` and
-# `report wss` with both tools, checks the outputs are identical, and prints
+# Generates a json_compressed record, runs `report heatmap --output raw`,
+# `report wss` and `adjust --aggregate_interval` with both tools, checks the
+# outputs are identical, and prints
 # wall time and peak RSS of each plus the ratios (ours: the median of three
 # runs; damo: one run, it takes half a minute).  Then checks that our peak
 # RSS does not grow when the record grows 4x.  Needs GNU time (/usr/bin/time)
@@ -49,6 +50,23 @@ for report in "heatmap --output raw" "wss"; do
         "$(echo "$dm / 1024" | bc -l)" "$(echo "$om / 1024" | bc -l)" \
         "$(echo "$dt / ($ot + 0.001)" | bc -l)" "$(echo "$dm / $om" | bc -l)" "$same"
 done
+
+# adjust writes a record: compare the inflated texts of both outputs.
+inflated_same() {
+    python3 - "$1" "$2" <<'PY'
+import sys, zlib
+a, b = (zlib.decompress(open(p, 'rb').read()) for p in sys.argv[1:3])
+sys.exit(0 if a == b else 1)
+PY
+}
+args=(adjust -i "$W/damon.data" --aggregate_interval 1000000)
+read -r dt dm <<< "$(measure /dev/null "$ORACLE" "${args[@]}" -o "$W/damo.adjusted")"
+read -r ot om <<< "$(median3 /dev/null "$DAMO" "${args[@]}" -o "$W/ours.adjusted")"
+same=identical
+inflated_same "$W/damo.adjusted" "$W/ours.adjusted" || { same=DIFFERENT; fail=1; }
+printf '%-28s %10s %10s %10.1f %10.1f %8.1f %8.1f  %s\n' "adjust --aggregate_interval" "$dt" "$ot" \
+    "$(echo "$dm / 1024" | bc -l)" "$(echo "$om / 1024" | bc -l)" \
+    "$(echo "$dt / ($ot + 0.001)" | bc -l)" "$(echo "$dm / $om" | bc -l)" "$same"
 
 for report in "heatmap --output raw" "wss"; do
     read -r -a a1 <<< "report $report -i $W/damon.data"

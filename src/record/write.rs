@@ -502,7 +502,9 @@ impl<W: Write> Sink for PerfScriptWriter<W> {
 /// A sink writing one record file in `format` to `path` atomically.
 pub enum FileWriter {
     Json(JsonWriter<AtomicFile>),
-    Compressed(JsonWriter<flate2::write::ZlibEncoder<AtomicFile>>),
+    // Buffered: the JSON writer emits many small pieces, and each write
+    // into the encoder runs the compressor.
+    Compressed(JsonWriter<BufWriter<flate2::write::ZlibEncoder<AtomicFile>>>),
     PerfScript(PerfScriptWriter<AtomicFile>),
 }
 
@@ -511,9 +513,12 @@ impl FileWriter {
         let f = AtomicFile::create(path)?;
         Ok(match format {
             Format::Json => FileWriter::Json(JsonWriter::new(f)),
-            Format::JsonCompressed => FileWriter::Compressed(JsonWriter::new(
-                flate2::write::ZlibEncoder::new(f, flate2::Compression::default()),
-            )),
+            Format::JsonCompressed => {
+                FileWriter::Compressed(JsonWriter::new(BufWriter::with_capacity(
+                    1 << 16,
+                    flate2::write::ZlibEncoder::new(f, flate2::Compression::default()),
+                )))
+            }
             Format::PerfScript => FileWriter::PerfScript(PerfScriptWriter::new(f)),
             Format::PerfData => {
                 anyhow::bail!("damo cannot write perf_data files itself; choose another format")
@@ -525,7 +530,11 @@ impl FileWriter {
     pub fn commit(self, mode: Option<u32>) -> Result<()> {
         let f = match self {
             FileWriter::Json(w) => w.finish()?,
-            FileWriter::Compressed(w) => w.finish()?.finish()?,
+            FileWriter::Compressed(w) => w
+                .finish()?
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write the record: {}", e.error()))?
+                .finish()?,
             FileWriter::PerfScript(w) => w.finish()?,
         };
         f.commit(mode)
