@@ -308,6 +308,80 @@ impl Write for AtomicFile {
     }
 }
 
+/// zlib compression on a helper thread: text is handed over in 1 MiB
+/// chunks, so serializing and compressing run on both cores.
+pub struct ThreadedZlib {
+    buf: Vec<u8>,
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    worker: Option<std::thread::JoinHandle<std::io::Result<AtomicFile>>>,
+}
+
+const ZCHUNK: usize = 1 << 20;
+
+impl ThreadedZlib {
+    pub fn new(out: AtomicFile) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let worker = std::thread::spawn(move || {
+            let mut z = flate2::write::ZlibEncoder::new(out, flate2::Compression::default());
+            for chunk in rx {
+                z.write_all(&chunk)?;
+            }
+            z.finish()
+        });
+        ThreadedZlib {
+            buf: Vec::with_capacity(ZCHUNK),
+            tx: Some(tx),
+            worker: Some(worker),
+        }
+    }
+
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(ZCHUNK));
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(chunk).is_ok());
+        if sent {
+            Ok(())
+        } else {
+            // The compressor stopped; finish() reports its error.
+            Err(std::io::Error::other("the compressor thread stopped"))
+        }
+    }
+
+    /// Compresses what is left and returns the output file.
+    pub fn finish(mut self) -> Result<AtomicFile> {
+        if !self.buf.is_empty() {
+            let _ = self.send();
+        }
+        drop(self.tx.take());
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(r)) => Ok(r?),
+            _ => anyhow::bail!("the compressor thread failed"),
+        }
+    }
+}
+
+impl Write for ThreadedZlib {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= ZCHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for ThreadedZlib {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(w) = self.worker.take() {
+            // Unfinished output: the worker's AtomicFile removes itself.
+            let _ = w.join();
+        }
+    }
+}
+
 /// Streams records as JSON text into `out`.
 pub struct JsonWriter<W: Write> {
     out: W,
@@ -502,9 +576,10 @@ impl<W: Write> Sink for PerfScriptWriter<W> {
 /// A sink writing one record file in `format` to `path` atomically.
 pub enum FileWriter {
     Json(JsonWriter<AtomicFile>),
-    // Buffered: the JSON writer emits many small pieces, and each write
-    // into the encoder runs the compressor.
-    Compressed(JsonWriter<BufWriter<flate2::write::ZlibEncoder<AtomicFile>>>),
+    // Compressed on a helper thread, in large chunks (each write into a
+    // zlib encoder runs the compressor, and the JSON writer writes small
+    // pieces).
+    Compressed(JsonWriter<ThreadedZlib>),
     PerfScript(PerfScriptWriter<AtomicFile>),
 }
 
@@ -513,12 +588,7 @@ impl FileWriter {
         let f = AtomicFile::create(path)?;
         Ok(match format {
             Format::Json => FileWriter::Json(JsonWriter::new(f)),
-            Format::JsonCompressed => {
-                FileWriter::Compressed(JsonWriter::new(BufWriter::with_capacity(
-                    1 << 16,
-                    flate2::write::ZlibEncoder::new(f, flate2::Compression::default()),
-                )))
-            }
+            Format::JsonCompressed => FileWriter::Compressed(JsonWriter::new(ThreadedZlib::new(f))),
             Format::PerfScript => FileWriter::PerfScript(PerfScriptWriter::new(f)),
             Format::PerfData => {
                 anyhow::bail!("damo cannot write perf_data files itself; choose another format")
@@ -530,11 +600,7 @@ impl FileWriter {
     pub fn commit(self, mode: Option<u32>) -> Result<()> {
         let f = match self {
             FileWriter::Json(w) => w.finish()?,
-            FileWriter::Compressed(w) => w
-                .finish()?
-                .into_inner()
-                .map_err(|e| anyhow::anyhow!("cannot write the record: {}", e.error()))?
-                .finish()?,
+            FileWriter::Compressed(w) => w.finish()?.finish()?,
             FileWriter::PerfScript(w) => w.finish()?,
         };
         f.commit(mode)
