@@ -1,13 +1,12 @@
 //! Writes a synthetic record file (for tests and benchmarks):
-//! `synth_record OUT FORMAT TARGETS SNAPSHOTS REGIONS [intervals|nointervals] [SEED]`
+//! `synth_record OUT FORMAT TARGETS SNAPSHOTS REGIONS [intervals|nointervals|damos] [SEED]`
 use anyhow::{Context, Result};
 use damo::record::synth::{Params, generate};
 use damo::record::{Format, write::FileWriter};
 
 fn main() -> Result<()> {
     let a: Vec<String> = std::env::args().skip(1).collect();
-    let usage =
-        "usage: synth_record OUT FORMAT TARGETS SNAPSHOTS REGIONS [intervals|nointervals] [SEED]";
+    let usage = "usage: synth_record OUT FORMAT TARGETS SNAPSHOTS REGIONS [intervals|nointervals|damos] [SEED]";
     let out = a.first().context(usage)?;
     let format = Format::from_name(a.get(1).context(usage)?).context("bad format")?;
     let n = |i: usize| -> Result<usize> { a.get(i).context(usage)?.parse().context("bad number") };
@@ -16,6 +15,7 @@ fn main() -> Result<()> {
         snapshots: n(3)?,
         regions: n(4)?,
         intervals: a.get(5).map(|s| s != "nointervals").unwrap_or(true),
+        damos: a.get(5).is_some_and(|s| s == "damos"),
         seed: a.get(6).map(|s| s.parse()).transpose()?.unwrap_or(42),
     };
     let mut w = FileWriter::create(std::path::Path::new(out), format)?;

@@ -9,6 +9,7 @@
 //! - [`output`]: writing to stdout.
 
 pub mod cli;
+pub mod damon;
 pub mod fmt;
 pub mod output;
 pub mod record;

@@ -11,18 +11,110 @@ use std::io::Write;
 /// and pages longer text through `less`, which shows it without that
 /// newline.  We never start a pager, but keep the bytes the same.
 pub fn print_paged(text: &str) -> anyhow::Result<()> {
+    let lines = pager_lines();
+    if text.matches('\n').count() <= lines {
+        print(&format!("{text}\n"))
+    } else {
+        print(text)
+    }
+}
+
+/// The number of lines damo's pager rule allows before paging: the
+/// terminal's height, or 50 when stdout is not a terminal.
+fn pager_lines() -> usize {
     use std::io::IsTerminal;
-    let lines = if std::io::stdout().is_terminal() {
+    if std::io::stdout().is_terminal() {
         crossterm::terminal::size()
             .map(|(_, rows)| rows as usize)
             .unwrap_or(50)
     } else {
         50
-    };
-    if text.matches('\n').count() <= lines {
-        print(&format!("{text}\n"))
-    } else {
-        print(text)
+    }
+}
+
+/// [`print_paged`] for text produced piece by piece: pieces are joined with
+/// newlines, held back only until they are too long to fit (then damo
+/// would page them, without the final newline), so memory stays bounded.
+pub struct PagedOut {
+    limit: usize,
+    held: String,
+    newlines: usize,
+    out: Option<std::io::BufWriter<std::io::StdoutLock<'static>>>,
+    pieces: usize,
+    /// End with a newline however long the text is (damo's unpaged
+    /// `print`).
+    always_newline: bool,
+}
+
+impl Default for PagedOut {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PagedOut {
+    pub fn new() -> Self {
+        PagedOut {
+            limit: pager_lines(),
+            held: String::new(),
+            newlines: 0,
+            out: None,
+            pieces: 0,
+            always_newline: false,
+        }
+    }
+
+    /// Streams everything and ends with a newline, like a plain `print`.
+    pub fn unpaged() -> Self {
+        PagedOut {
+            limit: 0,
+            always_newline: true,
+            ..Self::new()
+        }
+    }
+
+    fn write(&mut self, s: &str) -> anyhow::Result<()> {
+        if let Some(out) = self.out.as_mut() {
+            return io_result(out.write_all(s.as_bytes()));
+        }
+        self.held.push_str(s);
+        self.newlines += s.matches('\n').count();
+        if self.newlines > self.limit {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let held = std::mem::take(&mut self.held);
+            io_result(out.write_all(held.as_bytes()))?;
+            self.out = Some(out);
+        }
+        Ok(())
+    }
+
+    /// Adds one piece (a newline goes between pieces).
+    pub fn piece(&mut self, s: &str) -> anyhow::Result<()> {
+        if self.pieces > 0 {
+            self.write("\n")?;
+        }
+        self.pieces += 1;
+        self.write(s)
+    }
+
+    /// Writes what is held, with the final newline if the text was short.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        match self.out.as_mut() {
+            Some(out) => {
+                if self.always_newline {
+                    io_result(out.write_all(b"\n"))?;
+                }
+                io_result(out.flush())
+            }
+            None => print(&format!("{}\n", self.held)),
+        }
+    }
+}
+
+fn io_result(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),
+        other => Ok(other?),
     }
 }
 

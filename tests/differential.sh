@@ -37,9 +37,16 @@ v=$("$ORACLE" version) || { echo "differential: the oracle does not run ($ORACLE
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-run() { # dir, outfile, cmd...
+run() { # dir, outfile, cmd... -> stdout in outfile, then a line "rc=N"
+    # (on a line of its own even when stdout does not end with a newline)
     local dir=$1 out=$2; shift 2
-    (cd "$dir" && "$@" > "$out" 2>/dev/null; echo "rc=$?" >> "$out")
+    (cd "$dir" && "$@" > "$out" 2>/dev/null; rc=$?; printf '\nrc=%s\n' "$rc" >> "$out")
+}
+strip_rc() { # file -> the stdout part of a run() file
+    head -c -"$(tail -n 1 "$1" | wc -c)" "$1" | head -c -1
+}
+with_rc() { # stdout-file, rc -> run()'s layout
+    cat "$1"; printf '\nrc=%s\n' "$2"
 }
 
 check() { # name, expected, got
@@ -52,18 +59,20 @@ while IFS=$'\t' read -r name args; do
     case "$name" in ''|'#'*) continue;; esac
     IFS=$'\t' read -r -a argv <<< "$args"
     run "$ROOT/tests/fixtures" "$tmp/exp" "$ORACLE" "${argv[@]}"
+    E=$ROOT/tests/expected/$name
     if [ $UPDATE = 1 ]; then
-        sed '$d' "$tmp/exp" > "$ROOT/tests/expected/$name.stdout"
-        tail -n 1 "$tmp/exp" | sed 's/^rc=//' > "$ROOT/tests/expected/$name.rc"
+        strip_rc "$tmp/exp" > "$E.stdout"
+        tail -n 1 "$tmp/exp" | sed 's/^rc=//' > "$E.rc"
         continue
     fi
-    { cat "$ROOT/tests/expected/$name.stdout"; echo "rc=$(cat "$ROOT/tests/expected/$name.rc")"; } > "$tmp/committed"
+    with_rc "$E.stdout" "$(cat "$E.rc")" > "$tmp/committed"
     check "$name (committed expectation vs damo 3.4.3)" "$tmp/committed" "$tmp/exp"
     run "$ROOT/tests/fixtures" "$tmp/got" "$DAMO" "${argv[@]}"
-    if [ -f "$ROOT/tests/expected/$name.ours" ]; then
+    if [ -f "$E.ours" ]; then
         # A deliberate difference (docs/compat.md): ours is checked against
-        # its own reviewed expectation.
-        { cat "$ROOT/tests/expected/$name.ours"; echo "rc=$(cat "$ROOT/tests/expected/$name.rc")"; } > "$tmp/ours"
+        # its own reviewed expectation (and exit status, NAME.ours.rc).
+        rc=$(cat "$E.rc"); [ -f "$E.ours.rc" ] && rc=$(cat "$E.ours.rc")
+        with_rc "$E.ours" "$rc" > "$tmp/ours"
         check "$name (deliberate difference)" "$tmp/ours" "$tmp/got"
     else
         check "$name" "$tmp/exp" "$tmp/got"
@@ -83,24 +92,24 @@ except zlib.error:
 print(hashlib.sha256(data).hexdigest())
 PY
 }
-run_file_case() { # tool, outdir, outfile, args... -> writes outdir/result
+run_file_case() { # tool, outdir, outfile, args... -> outdir.result: run() layout + digest line
     local tool=$1 dir=$2 file=$3; shift 3
     rm -rf "$dir"; cp -r "$ROOT/tests/fixtures" "$dir"
-    run "$dir" "$dir.result" "$tool" "$@"
-    digest "$dir/$file" >> "$dir.result"
+    run "$dir" "$dir.run" "$tool" "$@"
+    { cat "$dir.run"; digest "$dir/$file"; } > "$dir.result"
 }
 while IFS=$'\t' read -r name file args; do
     case "$name" in ''|'#'*) continue;; esac
     IFS=$'\t' read -r -a argv <<< "$args"
+    E=$ROOT/tests/expected/$name
     run_file_case "$ORACLE" "$tmp/oracle" "$file" "${argv[@]}"
     if [ $UPDATE = 1 ]; then
-        head -n -2 "$tmp/oracle.result" > "$ROOT/tests/expected/$name.stdout"
-        tail -n 2 "$tmp/oracle.result" | head -n 1 | sed 's/^rc=//' > "$ROOT/tests/expected/$name.rc"
-        tail -n 1 "$tmp/oracle.result" > "$ROOT/tests/expected/$name.sha256"
+        strip_rc "$tmp/oracle.run" > "$E.stdout"
+        tail -n 1 "$tmp/oracle.run" | sed 's/^rc=//' > "$E.rc"
+        tail -n 1 "$tmp/oracle.result" > "$E.sha256"
         continue
     fi
-    { cat "$ROOT/tests/expected/$name.stdout"; echo "rc=$(cat "$ROOT/tests/expected/$name.rc")";
-      cat "$ROOT/tests/expected/$name.sha256"; } > "$tmp/committed"
+    { with_rc "$E.stdout" "$(cat "$E.rc")"; cat "$E.sha256"; } > "$tmp/committed"
     check "$name (committed expectation vs damo 3.4.3)" "$tmp/committed" "$tmp/oracle.result"
     run_file_case "$DAMO" "$tmp/ours" "$file" "${argv[@]}"
     check "$name" "$tmp/oracle.result" "$tmp/ours.result"
@@ -134,6 +143,52 @@ $up|report access --raw_form --input damon.data.json_compressed
 $up|report access --raw_form --input perf.data.script
 $up|report access --raw_form --input damon.data.snapshot.anon
 $up|report access --raw_form --raw_number --input damon.data.snapshot.file
+$up|report access --style detailed --input damon.data.snapshot.active
+$up|report access --style recency-percentiles --input damon.data.snapshot.active
+$up|report access --style recency-sz-hist --input damon.data.snapshot.active
+$up|report access --style temperature-percentiles --input damon.data.snapshot.active
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.active
+$up|report access --style detailed --input damon.data.snapshot.anon
+$up|report access --style recency-percentiles --input damon.data.snapshot.anon
+$up|report access --style recency-sz-hist --input damon.data.snapshot.anon
+$up|report access --style temperature-percentiles --input damon.data.snapshot.anon
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.anon
+$up|report access --style detailed --input damon.data.snapshot.file
+$up|report access --style recency-percentiles --input damon.data.snapshot.file
+$up|report access --style recency-sz-hist --input damon.data.snapshot.file
+$up|report access --style temperature-percentiles --input damon.data.snapshot.file
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.file
+$up|report access --style detailed --input damon.data.snapshot.hugepage
+$up|report access --style recency-percentiles --input damon.data.snapshot.hugepage
+$up|report access --style recency-sz-hist --input damon.data.snapshot.hugepage
+$up|report access --style temperature-percentiles --input damon.data.snapshot.hugepage
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.hugepage
+$up|report access --style detailed --input damon.data.snapshot.inactive
+$up|report access --style recency-percentiles --input damon.data.snapshot.inactive
+$up|report access --style recency-sz-hist --input damon.data.snapshot.inactive
+$up|report access --style temperature-percentiles --input damon.data.snapshot.inactive
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.inactive
+$up|report access --style detailed --input damon.data.snapshot.nofilter
+$up|report access --style recency-percentiles --input damon.data.snapshot.nofilter
+$up|report access --style recency-sz-hist --input damon.data.snapshot.nofilter
+$up|report access --style temperature-percentiles --input damon.data.snapshot.nofilter
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.nofilter
+$up|report access --style detailed --input damon.data.snapshot.unmapped
+$up|report access --style recency-percentiles --input damon.data.snapshot.unmapped
+$up|report access --style recency-sz-hist --input damon.data.snapshot.unmapped
+$up|report access --style temperature-percentiles --input damon.data.snapshot.unmapped
+$up|report access --style temperature-sz-hist --input damon.data.snapshot.unmapped
+$up|report access --style simple-boxes --input damon.data.snapshot.anon
+$up|report access --style cold --input damon.data.snapshot.anon
+$up|report access --style hot --input damon.data.snapshot.anon
+$up|report access --region_box --input damon.data.snapshot.file
+$up|report access --raw_number --sort_regions_by temperature --input damon.data.snapshot.active
+$r343|report access -i damon.data
+$r343|report access -i damon.data --style simple-boxes
+$r343|report access -i damon.data --style temperature-sz-hist --hist_logscale
+$r343|report access -i damon.data --style recency-percentiles --snapshot_idx 0 3
+$r343|report access -i damon.data --total_sz_only --raw_number
+$r343|report access -i damon.data --region_box --style hot --tid 18446623435582458880
 $r343|report heatmap --guide
 $r343|report heatmap
 $r343|report heatmap --output raw

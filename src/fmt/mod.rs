@@ -40,6 +40,10 @@ fn perr(text: &str, what: &'static str) -> ParseError {
 
 /// `format_nr`: thousands separators unless `raw`.
 pub fn format_nr(nr: Num, raw: bool) -> String {
+    // damo formats the magnitude and prefixes the sign, so -0.5 is "-0".
+    if nr < I(0) {
+        return format!("-{}", format_nr(nr.neg(), raw));
+    }
     let s = nr.fmt_d();
     if raw {
         return s;
@@ -231,6 +235,26 @@ pub fn format_ratio(ratio: Num, raw: bool) -> String {
     } else {
         format!("{over}.{s} %")
     }
+}
+
+/// `format_percent`: `25 %`, `0.5 %`.
+pub fn format_percent(percent: Num, raw: bool) -> String {
+    if raw {
+        return format!("{:.6}", percent.f());
+    }
+    format_ratio(F(percent.f() / 100.0), false)
+}
+
+/// `format_hz`: `0.667 hz`, `12 hz`; `suffix` false leaves out ` hz`.
+pub fn format_hz(hz: Num, raw: bool, suffix: bool) -> String {
+    if raw {
+        return format!("{:.6}", hz.f());
+    }
+    let unit = if suffix { " hz" } else { "" };
+    if hz < I(10) && !hz.is_zero() {
+        return format!("{:.3}{unit}", hz.f());
+    }
+    format!("{}{unit}", format_nr(hz, false))
 }
 
 /// `format_bp`.

@@ -169,6 +169,7 @@ mod tests {
             snapshots: 6,
             regions: 5,
             intervals: true,
+            damos: true,
             seed: 9,
         };
         generate(&p, &mut c).unwrap();

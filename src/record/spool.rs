@@ -398,6 +398,7 @@ mod tests {
             snapshots: 20,
             regions: 15,
             intervals: true,
+            damos: true,
             seed: 5,
         };
         generate(&p, &mut w).unwrap();

@@ -16,6 +16,10 @@ pub struct Params {
     pub regions: usize,
     /// Whether records carry monitoring intervals (3.x layout) or not.
     pub intervals: bool,
+    /// Make records look like DAMOS snapshots: auto-tuned intervals,
+    /// scheme filters and stats, filter-passed sizes, probe hits, and a
+    /// `damon_stat` data source on the second target.
+    pub damos: bool,
     pub seed: u64,
 }
 
@@ -48,9 +52,36 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                 sample: I(5000),
                 aggr: I(100_000),
                 ops_update: I(1_000_000),
-                goal: IntervalsGoal::default(),
+                goal: if p.damos {
+                    IntervalsGoal {
+                        access_bp: I(400),
+                        aggrs: I(3),
+                        min_sample_us: I(5000),
+                        max_sample_us: I(10_000_000),
+                    }
+                } else {
+                    IntervalsGoal::default()
+                },
             }),
             target_id: Some(I(t as i128)),
+            scheme_idx: p.damos.then_some(0),
+            scheme_filters: if p.damos {
+                vec![
+                    serde_json::json!({"filter_type": "anon", "matching": true, "allow": true,
+                        "memcg_path": "", "address_range": {"start": "0", "end": "0"},
+                        "damon_target_idx": "0", "hugepage_size": ["0", "0"]}),
+                    serde_json::json!({"filter_type": "addr", "matching": true, "allow": false,
+                        "memcg_path": "", "address_range": {"start": "4096", "end": "8192"},
+                        "damon_target_idx": "0", "hugepage_size": ["0", "0"]}),
+                ]
+            } else {
+                Vec::new()
+            },
+            data_source: if p.damos && t == 1 {
+                "damon_stat".to_string()
+            } else {
+                "unknown".to_string()
+            },
             ..RecordMeta::default()
         };
         sink.record_start(&meta)?;
@@ -101,13 +132,39 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                         usec: None,
                         aggr_intervals: Some(I(*age)),
                     },
-                    probe_hits: Vec::new(),
-                    sz_filter_passed: Some(((end - start) / 2 / PAGE) * PAGE),
+                    probe_hits: if p.damos {
+                        vec![(i % 3) as i64, (i * 7 % 5) as i64]
+                    } else {
+                        Vec::new()
+                    },
+                    sz_filter_passed: Some(if p.damos && i % 4 == 0 {
+                        0
+                    } else {
+                        ((end - start) / 2 / PAGE) * PAGE
+                    }),
                 });
             }
             let end_ns = start_ns + (s as i128 + 1) * AGGR_NS + rng.below(1000) as i128;
             let begin: Num = I(start_ns + s as i128 * AGGR_NS);
-            sink.snapshot(&meta, Snapshot::new(Some(begin), I(end_ns), regions))?;
+            // DAMOS-like snapshots: every third one lasts longer (auto-tuned
+            // intervals), every other one says its sampling interval.
+            let end_ns = if p.damos && s % 3 == 2 {
+                end_ns + AGGR_NS / 2
+            } else {
+                end_ns
+            };
+            let mut snapshot = Snapshot::new(Some(begin), I(end_ns), regions);
+            if p.damos {
+                if s % 2 == 1 {
+                    snapshot.sample_interval_us = Some(I(4000));
+                }
+                snapshot.damos_stats = Some(serde_json::json!({
+                    "nr_tried": format!("{}", s * 3), "sz_tried": format!("{}", s * 40960),
+                    "nr_applied": "0", "sz_applied": "0",
+                    "sz_ops_filter_passed": "8192", "qt_exceeds": "1",
+                    "nr_snapshots": format!("{s}"), "max_nr_snapshots": "0"}));
+            }
+            sink.snapshot(&meta, snapshot)?;
         }
         sink.record_end(&meta)?;
     }

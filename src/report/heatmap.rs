@@ -18,33 +18,7 @@ use crate::fmt::{self as units, format_sz, format_sz_accurate, format_time_ns};
 use crate::record::spool::Source;
 use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
 
-/// 256-color codes of the terminal color sets: (background, foreground)
-/// per heat level 0..9.
-fn colorset(name: &str) -> ([u8; 10], [u8; 10]) {
-    match name {
-        "flame" => (
-            [232, 1, 1, 2, 3, 3, 20, 21, 26, 27],
-            [239, 235, 237, 239, 243, 245, 247, 249, 251, 255],
-        ),
-        "emotion" => (
-            [232, 234, 20, 21, 26, 2, 3, 1, 1, 1],
-            [239, 235, 237, 239, 243, 245, 247, 249, 251, 255],
-        ),
-        _ => (
-            [232; 10],
-            [237, 239, 241, 243, 245, 247, 249, 251, 253, 255],
-        ),
-    }
-}
-
-const MAX_LEVEL: usize = 9;
-
-fn color_start(set: &str, level: usize) -> String {
-    let (bg, fg) = colorset(set);
-    format!("\x1b[48;5;{}m\x1b[38;5;{}m", bg[level], fg[level])
-}
-
-const COLOR_END: &str = "\x1b[0m";
+use super::color::{END as COLOR_END, MAX_LEVEL, start as color_start};
 
 /// What to draw: the record selection, ranges and resolution.
 #[derive(Debug, Clone)]
@@ -305,9 +279,7 @@ impl HeatMap {
             }
         }
         if legend {
-            let samples: String = (0..=MAX_LEVEL)
-                .map(|l| format!("{}{}", color_start(set, l), l))
-                .collect();
+            let samples = super::color::samples(set);
             let range = match hl {
                 Some((highest, lowest)) => {
                     format!("{:.3}-{:.3} {}", lowest, highest, self.heat_unit)
@@ -315,9 +287,7 @@ impl HeatMap {
                 // damo crashes here; we say what happened.
                 None => "no accesses in the drawn ranges".to_string(),
             };
-            lines.push(format!(
-                "# access_frequency: {samples}{COLOR_END} ({range})"
-            ));
+            lines.push(format!("# access_frequency: {samples} ({range})"));
         }
         let addr_len = self.addr_unit.mul(I(self.addr_resol as i128));
         let addr_end = self.addr_start.add(addr_len);

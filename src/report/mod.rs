@@ -1,6 +1,7 @@
 //! Reports: one module per `damo report` subcommand.
 
 pub mod access;
+pub mod color;
 pub mod dist;
 pub mod footprints;
 pub mod heatmap;

@@ -1,0 +1,523 @@
+//! `report access`: data access patterns of record files.
+//!
+//! Records are read twice (the second time from a compact spool): the
+//! first pass surveys them (how many records and snapshots, DAMOS filters,
+//! probe hits, the value ranges region boxes scale against), which decides
+//! damo's default templates; the second renders each record, snapshot and
+//! region through the compiled templates and streams the text out.  The
+//! keywords are in [`keywords`], the options and templates in [`format`].
+
+pub mod boxes;
+pub mod dist;
+pub mod format;
+pub mod heat;
+pub mod keywords;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::parse::Args;
+use crate::damon::damos::DamosFilter;
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{format_sz, format_time_ns};
+use crate::output::PagedOut;
+use crate::record::filter::{Filtered, RecordFilter, add_unset_units, temperature_of};
+use crate::record::spool::Source;
+use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
+use format::{ReportFormat, Survey, Templates};
+use keywords::{Keyword, RecordCtx};
+
+/// The files to read, from `--input` / `--input_file` (damo's
+/// `handle_args_input`), or `damon.data` when it exists.
+fn input_files(args: &Args) -> Result<(Vec<String>, bool)> {
+    let mut files: Vec<String> = Vec::new();
+    if let Some(inputs) = args.lists("input") {
+        for i in inputs {
+            if i.first() == Some(&"tried_regions_of") {
+                bail!(
+                    "--input tried_regions_of needs a running DAMON, which this version cannot drive yet"
+                );
+            }
+            match i.as_slice() {
+                [f] if std::path::Path::new(f).is_file() => files.push(f.to_string()),
+                [f] => bail!("--input handling failed: {f} is not a record file"),
+                _ => bail!(
+                    "--input handling failed (unsupported input); give one record file per --input"
+                ),
+            }
+        }
+    }
+    if files.is_empty()
+        && let Some(l) = args.list("input_file")
+    {
+        files = l.iter().map(|s| s.to_string()).collect();
+    }
+    if files.is_empty() {
+        if std::path::Path::new("damon.data").is_file() {
+            return Ok((vec!["damon.data".to_string()], true));
+        } else {
+            bail!(
+                "no record to show: give a record file with --input (live snapshots need a running \
+                 DAMON, which this version cannot drive yet)"
+            );
+        }
+    }
+    Ok((files, false))
+}
+
+/// Builds damo's `--raw_form` text.
+struct RawForm {
+    raw: bool,
+    lines: Vec<String>,
+    base: Option<Num>,
+    records: usize,
+}
+
+impl Sink for RawForm {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.base = None;
+        self.records += 1;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let raw = self.raw;
+        let start = s.start()?;
+        let base = match self.base {
+            Some(b) => b,
+            None => {
+                self.base = Some(start);
+                self.lines.push(format!(
+                    "base_time_absolute: {}",
+                    format_time_ns(start, raw)
+                ));
+                self.lines
+                    .push(format!("data source: {}\n", meta.data_source));
+                start
+            }
+        };
+        let l = &mut self.lines;
+        l.push(format!(
+            "monitoring_start:    {:>16}",
+            format_time_ns(start.sub(base), raw)
+        ));
+        l.push(format!(
+            "monitoring_end:      {:>16}",
+            format_time_ns(s.end_time.sub(base), raw)
+        ));
+        l.push(format!(
+            "monitoring_duration: {:>16}",
+            format_time_ns(s.end_time.sub(start), raw)
+        ));
+        let tid = meta
+            .target_id
+            .map(|t| t.repr())
+            .unwrap_or_else(|| "None".to_string());
+        l.push(format!("target_id: {tid}"));
+        l.push(format!("nr_regions: {}", s.regions.len()));
+        l.push(format!(
+            "# {:>10} {:>12}  {:>12}  {:>11} {:>5}",
+            "start_addr", "end_addr", "length", "nr_accesses", "age"
+        ));
+        for r in &s.regions {
+            let age = r
+                .age
+                .aggr_intervals
+                .map(|a| a.fmt_d())
+                .unwrap_or_else(|| "-1".to_string());
+            l.push(format!(
+                "{:012x}-{:012x} ({:>12}) {:>11} {:>5}",
+                r.start,
+                r.end,
+                format_sz(crate::fmt::pynum::I(r.size()), raw),
+                r.samples()?.fmt_d(),
+                age
+            ));
+        }
+        l.push(String::new());
+        Ok(())
+    }
+}
+
+/// What the survey pass keeps of each record.
+struct RecordInfo {
+    meta: RecordMeta,
+    filters: Vec<DamosFilter>,
+    nr_snapshots: usize,
+    first_start: Option<Num>,
+    last_end: Option<Num>,
+}
+
+/// The first pass.
+#[derive(Default)]
+struct SurveySink {
+    infos: Vec<RecordInfo>,
+    ranges: boxes::Ranges,
+    first_snapshot_seen: bool,
+    has_probes: bool,
+}
+
+impl Sink for SurveySink {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.infos.push(RecordInfo {
+            meta: meta.clone(),
+            filters: Vec::new(),
+            nr_snapshots: 0,
+            first_start: None,
+            last_end: None,
+        });
+        Ok(())
+    }
+
+    fn snapshot(&mut self, meta: &RecordMeta, mut s: Snapshot) -> Result<()> {
+        let first_record = self.infos.len() == 1;
+        let Some(info) = self.infos.last_mut() else {
+            return Ok(());
+        };
+        if info.nr_snapshots == 0 {
+            info.first_start = s.start_time;
+        }
+        info.nr_snapshots += 1;
+        info.last_end = Some(s.end_time);
+        if !self.first_snapshot_seen {
+            self.first_snapshot_seen = true;
+            self.has_probes = first_record && s.regions.iter().any(|r| !r.probe_hits.is_empty());
+        }
+        if let Some(iv) = &meta.intervals {
+            for r in &mut s.regions {
+                add_unset_units(r, iv)?;
+                self.ranges.add(r)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        if let Some(info) = self.infos.last_mut() {
+            info.meta = meta.clone();
+            info.filters = meta
+                .scheme_filters
+                .iter()
+                .map(DamosFilter::from_value)
+                .collect::<Result<_>>()
+                .context("a record's scheme_filters are malformed")?;
+        }
+        Ok(())
+    }
+}
+
+impl SurveySink {
+    fn survey(&self) -> Survey {
+        let infos = &self.infos;
+        Survey {
+            nr_records: infos.len(),
+            multiple_snapshots: infos.iter().any(|i| i.nr_snapshots > 1),
+            filters_installed: infos.iter().any(|i| !i.filters.is_empty()),
+            ops_filters: infos
+                .iter()
+                .any(|i| i.filters.iter().any(DamosFilter::handled_by_ops)),
+            intervals_goal: infos.iter().any(|i| {
+                i.meta
+                    .intervals
+                    .as_ref()
+                    .is_some_and(|iv| iv.goal.enabled())
+            }),
+            damon_stat_source: infos.iter().any(|i| i.meta.data_source == "damon_stat"),
+            has_probes: self.has_probes,
+        }
+    }
+}
+
+/// The key `--sort_regions_by` sorts by.
+fn sort_key(field: &str, r: &Region, weights: [Num; 3]) -> Result<Num> {
+    Ok(match field {
+        "access_rate" => keywords::percent(r)?,
+        "age" => keywords::age_us(r)?,
+        "size" => I(r.size()),
+        "temperature" => temperature_of(r, weights)?,
+        _ => I(r.start),
+    })
+}
+
+/// The order to show regions in: stable sorts by each field in turn.
+fn region_order(regions: &[Region], fmt: &ReportFormat) -> Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..regions.len()).collect();
+    let dsc_all = fmt
+        .sort_regions_dsc
+        .as_ref()
+        .is_some_and(|d| d.iter().any(|f| f == "all"));
+    for field in &fmt.sort_regions_by {
+        let dsc = dsc_all
+            || fmt
+                .sort_regions_dsc
+                .as_ref()
+                .is_some_and(|d| d.contains(field));
+        if field == "address" && !dsc && regions.windows(2).all(|p| p[0].start <= p[1].start) {
+            order.sort_by_key(|&i| regions[i].start);
+            continue;
+        }
+        let keys: Vec<Num> = regions
+            .iter()
+            .map(|r| sort_key(field, r, fmt.temperature_weights))
+            .collect::<Result<_>>()?;
+        let cmp = |a: &usize, b: &usize| {
+            keys[*a]
+                .partial_cmp(&keys[*b])
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        if dsc {
+            order.sort_by(|a, b| cmp(b, a));
+        } else {
+            order.sort_by(cmp);
+        }
+    }
+    Ok(order)
+}
+
+/// The second pass: renders through the templates.
+struct Render<'a> {
+    fmt: &'a ReportFormat,
+    tpl: &'a Templates,
+    infos: &'a [RecordInfo],
+    boxes: Option<&'a boxes::BoxFormat>,
+    out: &'a mut PagedOut,
+    record: usize,
+    sidx: usize,
+    total_sz_only: bool,
+}
+
+impl Render<'_> {
+    fn ctx(&self) -> Result<RecordCtx<'_>> {
+        let info = self
+            .record
+            .checked_sub(1)
+            .and_then(|i| self.infos.get(i))
+            .context("the record changed between reads")?;
+        let iv: &Intervals = info
+            .meta
+            .intervals
+            .as_ref()
+            .context("some records lack the intervals information")?;
+        Ok(RecordCtx {
+            fmt: self.fmt,
+            meta: &info.meta,
+            iv,
+            filters: &info.filters,
+            first_start: info.first_start,
+            last_end: info.last_end,
+            boxes: self.boxes,
+        })
+    }
+
+    fn record_piece(&mut self, head: bool) -> Result<()> {
+        let t = if head {
+            &self.tpl.record_head
+        } else {
+            &self.tpl.record_tail
+        };
+        if t.is_empty() {
+            return Ok(());
+        }
+        let text = {
+            let c = self.ctx()?;
+            t.expand(keywords::RECORD, self.fmt, |f| f(&c))?
+        };
+        self.out.piece(&text)
+    }
+}
+
+impl Sink for Render<'_> {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.record += 1;
+        self.sidx = 0;
+        self.record_piece(true)
+    }
+
+    fn snapshot(&mut self, _meta: &RecordMeta, mut s: Snapshot) -> Result<()> {
+        let mut pieces: Vec<String> = Vec::new();
+        let nr_snapshots;
+        {
+            let c = self.ctx()?;
+            nr_snapshots = self.infos[self.record - 1].nr_snapshots;
+            for r in &mut s.regions {
+                add_unset_units(r, c.iv)?;
+            }
+            let snapshot_piece = |t: &keywords::Template| -> Result<Option<String>> {
+                if t.is_empty() {
+                    return Ok(None);
+                }
+                t.expand(keywords::SNAPSHOT, self.fmt, |f| f(&s, &c))
+                    .map(Some)
+            };
+            pieces.extend(snapshot_piece(&self.tpl.snapshot_head)?);
+            if !self.tpl.region.is_empty() {
+                for (idx, &i) in region_order(&s.regions, self.fmt)?.iter().enumerate() {
+                    let r = &s.regions[i];
+                    pieces.push(
+                        self.tpl
+                            .region
+                            .expand(keywords::REGION, self.fmt, |f| f(idx, r, &s, &c))?,
+                    );
+                }
+            }
+            pieces.extend(snapshot_piece(&self.tpl.snapshot_tail)?);
+        }
+        for p in &pieces {
+            self.out.piece(p)?;
+        }
+        self.sidx += 1;
+        if self.sidx < nr_snapshots && !self.total_sz_only {
+            self.out.piece("")?;
+        }
+        Ok(())
+    }
+
+    fn record_end(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.record_piece(false)
+    }
+}
+
+/// The keywords of one table, for `--ls_*_format_keywords`.
+fn keyword_list<F>(table: &[Keyword<F>]) -> String {
+    let width = table.iter().map(|k| k.name.len()).max().unwrap_or(0);
+    table
+        .iter()
+        .map(|k| format!("{:<width$}  {}\n", k.name, k.help))
+        .collect()
+}
+
+/// damo's `--repeat`: (delay, count; -1 for ever).
+fn repeat_spec(args: &Args) -> Result<Option<(std::time::Duration, i128)>> {
+    if !args.given("repeat") {
+        return Ok(None);
+    }
+    let vals = args.list("repeat").unwrap_or_default();
+    match vals.as_slice() {
+        [] => Ok(Some((std::time::Duration::from_secs(1), -1))),
+        [delay, count] => {
+            let ns = crate::fmt::text_to_ns(&format!("{delay} s"))
+                .or_else(|_| crate::fmt::text_to_ns(delay))
+                .with_context(|| format!("wrong --repeat delay '{delay}'"))?;
+            let count = crate::fmt::text_to_nr(count)
+                .with_context(|| format!("wrong --repeat count '{count}'"))?;
+            Ok(Some((
+                std::time::Duration::from_nanos(ns.trunc().max(0) as u64),
+                count.trunc(),
+            )))
+        }
+        _ => bail!("--repeat takes zero or two arguments (<delay> <count>)"),
+    }
+}
+
+/// `damo report access`.
+pub fn main(args: &Args) -> Result<()> {
+    for (flag, table) in [
+        ("ls_record_format_keywords", keyword_list(keywords::RECORD)),
+        (
+            "ls_snapshot_format_keywords",
+            keyword_list(keywords::SNAPSHOT),
+        ),
+        ("ls_region_format_keywords", keyword_list(keywords::REGION)),
+    ] {
+        if args.flag(flag) {
+            return crate::output::print(&table);
+        }
+    }
+    if args.given("exec") {
+        bail!(
+            "--exec runs Python code on damo's record objects; this damo has no Python (export the record with 'damo convert_record_format --format json' and process that instead)"
+        );
+    }
+    if args.given("on_cache") {
+        bail!("--on_cache (experimental in damo) is not supported");
+    }
+    let repeat = repeat_spec(args)?;
+    let (files, defaulted) = input_files(args)?;
+    let filter = RecordFilter::from_args(args)?;
+    let records = RecordFiles::new(&files);
+    records.check()?;
+    let shown = if defaulted {
+        files.join("")
+    } else {
+        format!("['{}']", files.join("', '"))
+    };
+    let (delay, count) = repeat.unwrap_or((std::time::Duration::ZERO, 1));
+    let mut done: i128 = 0;
+    while count < 0 || done < count {
+        if args.flag("raw_form") {
+            raw_form(args, &records, filter.clone(), &shown)?;
+        } else if args.flag("json") {
+            bail!("--json is not implemented in this version yet");
+        } else {
+            formatted(args, &records, filter.clone(), &shown, repeat.is_some())?;
+        }
+        done += 1;
+        std::thread::sleep(delay);
+    }
+    Ok(())
+}
+
+fn raw_form(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -> Result<()> {
+    let mut form = RawForm {
+        raw: args.flag("raw_number"),
+        lines: Vec::new(),
+        base: None,
+        records: 0,
+    };
+    records.read(&mut Filtered::new(&mut form, filter))?;
+    if form.records == 0 {
+        // damo's message, on stdout, for an empty record list (it shows the
+        // Python value of its file argument).
+        return crate::output::print(&format!("No record in {shown}\n\n"));
+    }
+    form.lines.push(String::new());
+    crate::output::print_paged(&form.lines.join("\n"))
+}
+
+fn formatted(
+    args: &Args,
+    records: &RecordFiles,
+    filter: RecordFilter,
+    shown: &str,
+    no_pager: bool,
+) -> Result<()> {
+    let mut src = Source::new(records.clone());
+    let mut survey = SurveySink::default();
+    src.read(&mut Filtered::new(&mut survey, filter.clone()))?;
+    if survey.infos.is_empty() {
+        return crate::output::print(&format!("No record in {shown}\n\n"));
+    }
+    if survey.infos.iter().any(|i| i.meta.intervals.is_none()) {
+        bail!(
+            "some records lack the monitoring intervals this report needs \
+             (--raw_form and --json work without them)"
+        );
+    }
+    let mut fmt = ReportFormat::from_args(args)?;
+    fmt.finish(args, &survey.survey())?;
+    let tpl = fmt.compile();
+    let boxes = if tpl.uses_boxes() {
+        Some(boxes::BoxFormat::new(
+            &fmt,
+            std::mem::take(&mut survey.ranges),
+        )?)
+    } else {
+        None
+    };
+    let mut out = if no_pager {
+        PagedOut::unpaged()
+    } else {
+        PagedOut::new()
+    };
+    let mut render = Render {
+        fmt: &fmt,
+        tpl: &tpl,
+        infos: &survey.infos,
+        boxes: boxes.as_ref(),
+        out: &mut out,
+        record: 0,
+        sidx: 0,
+        total_sz_only: fmt.total_sz_only(),
+    };
+    src.read(&mut Filtered::new(&mut render, filter))?;
+    out.finish()
+}
