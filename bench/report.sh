@@ -4,6 +4,7 @@
 #   bench/report.sh [SNAPSHOTS] [REGIONS]      (default 2500 x 400 = 1M regions)
 #
 # Generates a json_compressed record, runs `report heatmap --output raw`,
+# `report access` (default style and temperature-sz-hist),
 # `report wss` and `adjust --aggregate_interval` with both tools, checks the
 # outputs are identical, and prints
 # wall time and peak RSS of each plus the ratios (ours: the median of three
@@ -39,14 +40,14 @@ median3() {
 }
 
 fail=0
-printf '%-28s %10s %10s %10s %10s %8s %8s\n' report "damo s" "ours s" "damo MB" "ours MB" "speedup" "mem x"
-for report in "heatmap --output raw" "wss"; do
+printf '%-36s %10s %10s %10s %10s %8s %8s\n' report "damo s" "ours s" "damo MB" "ours MB" "speedup" "mem x"
+for report in "heatmap --output raw" "wss" "access" "access --style temperature-sz-hist"; do
     read -r -a args <<< "report $report -i $W/damon.data"
     read -r dt dm <<< "$(measure "$W/damo.out" "$ORACLE" "${args[@]}")"
     read -r ot om <<< "$(median3 "$W/ours.out" "$DAMO" "${args[@]}")"
     same=identical
     cmp -s "$W/damo.out" "$W/ours.out" || { same=DIFFERENT; fail=1; }
-    printf '%-28s %10s %10s %10.1f %10.1f %8.1f %8.1f  %s\n' "$report" "$dt" "$ot" \
+    printf '%-36s %10s %10s %10.1f %10.1f %8.1f %8.1f  %s\n' "$report" "$dt" "$ot" \
         "$(echo "$dm / 1024" | bc -l)" "$(echo "$om / 1024" | bc -l)" \
         "$(echo "$dt / ($ot + 0.001)" | bc -l)" "$(echo "$dm / $om" | bc -l)" "$same"
 done
@@ -64,11 +65,11 @@ read -r dt dm <<< "$(measure /dev/null "$ORACLE" "${args[@]}" -o "$W/damo.adjust
 read -r ot om <<< "$(median3 /dev/null "$DAMO" "${args[@]}" -o "$W/ours.adjusted")"
 same=identical
 inflated_same "$W/damo.adjusted" "$W/ours.adjusted" || { same=DIFFERENT; fail=1; }
-printf '%-28s %10s %10s %10.1f %10.1f %8.1f %8.1f  %s\n' "adjust --aggregate_interval" "$dt" "$ot" \
+printf '%-36s %10s %10s %10.1f %10.1f %8.1f %8.1f  %s\n' "adjust --aggregate_interval" "$dt" "$ot" \
     "$(echo "$dm / 1024" | bc -l)" "$(echo "$om / 1024" | bc -l)" \
     "$(echo "$dt / ($ot + 0.001)" | bc -l)" "$(echo "$dm / $om" | bc -l)" "$same"
 
-for report in "heatmap --output raw" "wss"; do
+for report in "heatmap --output raw" "wss" "access" "access --style temperature-sz-hist"; do
     read -r -a a1 <<< "report $report -i $W/damon.data"
     read -r -a a4 <<< "report $report -i $W/damon4x.data"
     read -r t1 m1 <<< "$(median3 /dev/null "$DAMO" "${a1[@]}")"

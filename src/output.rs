@@ -111,6 +111,27 @@ impl PagedOut {
     }
 }
 
+/// Byte-level access for writers (JSON text); the text must be UTF-8 per
+/// write call.
+impl std::io::Write for PagedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = std::str::from_utf8(buf)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        PagedOut::write(self, text).map_err(|e| {
+            if e.is::<BrokenPipe>() {
+                std::io::Error::from(std::io::ErrorKind::BrokenPipe)
+            } else {
+                std::io::Error::other(e.to_string())
+            }
+        })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn io_result(r: std::io::Result<()>) -> anyhow::Result<()> {
     match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),

@@ -189,6 +189,9 @@ $r343|report access -i damon.data --style temperature-sz-hist --hist_logscale
 $r343|report access -i damon.data --style recency-percentiles --snapshot_idx 0 3
 $r343|report access -i damon.data --total_sz_only --raw_number
 $r343|report access -i damon.data --region_box --style hot --tid 18446623435582458880
+$up|report access --json --input damon.data.snapshot.anon
+$up|report access --json --raw_number --input damon.data.snapshot.hugepage
+$r343|report access --json -i damon.data --snapshot_idx 0 2
 $r343|report heatmap --guide
 $r343|report heatmap
 $r343|report heatmap --output raw

@@ -186,7 +186,9 @@ mod tests {
                     }
                 }
                 if si == 2 {
-                    s.damos_stats = Some(serde_json::json!({"nr_tried": "3"}));
+                    s.damos_stats = Some(serde_json::json!({"nr_tried": "3", "sz_tried": "4096",
+                        "nr_applied": "1", "sz_applied": "0", "sz_ops_filter_passed": "0",
+                        "qt_exceeds": "0"}));
                 }
                 if si == 3 {
                     s.sample_interval_us = Some(I(5000));

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use super::{Format, Intervals, RecordMeta, Region, Sink, Snapshot};
+use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
 
@@ -20,6 +21,7 @@ use crate::fmt::{self as units};
 #[derive(Debug, Clone)]
 pub enum Js {
     Null,
+    Bool(bool),
     Num(Num),
     Str(String),
     List(Vec<Js>),
@@ -64,6 +66,7 @@ impl Js {
     pub fn write<W: Write>(&self, w: &mut W, level: usize) -> std::io::Result<()> {
         match self {
             Js::Null => w.write_all(b"null"),
+            Js::Bool(b) => w.write_all(if *b { b"true" } else { b"false" }),
             Js::Num(n) => w.write_all(num_json(*n).as_bytes()),
             Js::Str(s) => write_str(w, s),
             Js::List(items) if items.is_empty() => w.write_all(b"[]"),
@@ -98,7 +101,7 @@ impl Js {
     pub fn from_value(v: &serde_json::Value) -> Js {
         match v {
             serde_json::Value::Null => Js::Null,
-            serde_json::Value::Bool(b) => Js::Str(if *b { "true" } else { "false" }.into()),
+            serde_json::Value::Bool(b) => Js::Bool(*b),
             serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
                 (Some(i), _, _) => Js::Num(I(i as i128)),
                 (_, Some(u), _) => Js::Num(I(u as i128)),
@@ -131,30 +134,27 @@ fn opt_num(v: Option<i64>) -> Js {
     v.map(|x| Js::Num(I(x as i128))).unwrap_or(Js::Null)
 }
 
-fn intervals_js(iv: &Intervals) -> Js {
+fn intervals_js(iv: &Intervals, raw: bool) -> Js {
     let g = &iv.goal;
     Js::Obj(vec![
-        (
-            "sample_us".into(),
-            s(units::format_time_us(iv.sample, true)),
-        ),
-        ("aggr_us".into(), s(units::format_time_us(iv.aggr, true))),
+        ("sample_us".into(), s(units::format_time_us(iv.sample, raw))),
+        ("aggr_us".into(), s(units::format_time_us(iv.aggr, raw))),
         (
             "ops_update_us".into(),
-            s(units::format_time_us(iv.ops_update, true)),
+            s(units::format_time_us(iv.ops_update, raw)),
         ),
         (
             "intervals_goal".into(),
             Js::Obj(vec![
-                ("access_bp".into(), s(units::format_bp(g.access_bp, true))),
-                ("aggrs".into(), s(units::format_nr(g.aggrs, true))),
+                ("access_bp".into(), s(units::format_bp(g.access_bp, raw))),
+                ("aggrs".into(), s(units::format_nr(g.aggrs, raw))),
                 (
                     "min_sample_us".into(),
-                    s(units::format_time_us(g.min_sample_us, true)),
+                    s(units::format_time_us(g.min_sample_us, raw)),
                 ),
                 (
                     "max_sample_us".into(),
-                    s(units::format_time_us(g.max_sample_us, true)),
+                    s(units::format_time_us(g.max_sample_us, raw)),
                 ),
             ]),
         ),
@@ -213,17 +213,72 @@ pub fn region_js(r: &Region) -> Js {
     Js::Obj(kv)
 }
 
-fn snapshot_js(sn: &Snapshot) -> Js {
+/// damo's `DamosFilter.to_kvpairs`.
+fn filter_js(f: &DamosFilter, raw: bool) -> Js {
+    let pair = |p: Option<[Num; 2]>, fmt: fn(Num, bool) -> String| {
+        p.map(|[a, b]| Js::List(vec![s(fmt(a, raw)), s(fmt(b, raw))]))
+            .unwrap_or(Js::Null)
+    };
     Js::Obj(vec![
+        ("filter_type".into(), s(f.filter_type.clone())),
+        ("matching".into(), Js::Bool(f.matching)),
+        ("allow".into(), Js::Bool(f.allow)),
+        ("memcg_path".into(), s(f.memcg_path.clone())),
+        (
+            "address_range".into(),
+            f.address_range
+                .map(|[a, b]| {
+                    Js::Obj(vec![
+                        ("start".into(), s(units::format_nr(a, raw))),
+                        ("end".into(), s(units::format_nr(b, raw))),
+                    ])
+                })
+                .unwrap_or(Js::Null),
+        ),
+        (
+            "damon_target_idx".into(),
+            f.damon_target_idx
+                .map(|t| s(units::format_nr(t, raw)))
+                .unwrap_or(Js::Null),
+        ),
+        (
+            "hugepage_size".into(),
+            pair(f.hugepage_size, units::format_sz),
+        ),
+        (
+            "probe_hits_wsum_range".into(),
+            pair(f.probe_hits_wsum_range, units::format_nr),
+        ),
+    ])
+}
+
+/// damo's `DamosStats.to_kvpairs`.
+fn stats_js(st: &DamosStats, raw: bool) -> Js {
+    let nr = |v| s(units::format_nr(v, raw));
+    let sz = |v| s(units::format_sz(v, raw));
+    Js::Obj(vec![
+        ("nr_tried".into(), nr(st.nr_tried)),
+        ("sz_tried".into(), sz(st.sz_tried)),
+        ("nr_applied".into(), nr(st.nr_applied)),
+        ("sz_applied".into(), sz(st.sz_applied)),
+        ("sz_ops_filter_passed".into(), sz(st.sz_ops_filter_passed)),
+        ("qt_exceeds".into(), nr(st.qt_exceeds)),
+        ("nr_snapshots".into(), nr(st.nr_snapshots)),
+        ("max_nr_snapshots".into(), nr(st.max_nr_snapshots)),
+    ])
+}
+
+fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
+    Ok(Js::Obj(vec![
         (
             "start_time".into(),
             sn.start_time
-                .map(|t| s(units::format_time_ns_exact(t, true)))
+                .map(|t| s(units::format_time_ns_exact(t, raw)))
                 .unwrap_or(Js::Null),
         ),
         (
             "end_time".into(),
-            s(units::format_time_ns_exact(sn.end_time, true)),
+            s(units::format_time_ns_exact(sn.end_time, raw)),
         ),
         (
             "regions".into(),
@@ -231,22 +286,22 @@ fn snapshot_js(sn: &Snapshot) -> Js {
         ),
         (
             "total_bytes".into(),
-            s(units::format_sz(sn.total_bytes, true)),
+            s(units::format_sz(sn.total_bytes, raw)),
         ),
         (
             "damos_stats".into(),
-            sn.damos_stats
-                .as_ref()
-                .map(Js::from_value)
-                .unwrap_or(Js::Null),
+            match &sn.damos_stats {
+                Some(v) => stats_js(&DamosStats::from_value(v)?, raw),
+                None => Js::Null,
+            },
         ),
         (
             "sample_interval_us".into(),
             sn.sample_interval_us
-                .map(|u| s(units::format_time_us_exact(u, true)))
+                .map(|u| s(units::format_time_us_exact(u, raw)))
                 .unwrap_or(Js::Null),
         ),
-    ])
+    ]))
 }
 
 /// An output file that appears under its name only once complete; if it
@@ -387,15 +442,29 @@ pub struct JsonWriter<W: Write> {
     out: W,
     records: usize,
     snapshots: usize,
+    /// Numbers in raw form (record files) or human form (`--json`).
+    raw: bool,
 }
 
 impl<W: Write> JsonWriter<W> {
+    /// A writer of record files (raw numbers, as damo writes them).
     pub fn new(out: W) -> Self {
+        Self::with_raw(out, true)
+    }
+
+    /// `raw` false gives damo's human-readable form (`report access --json`).
+    pub fn with_raw(out: W, raw: bool) -> Self {
         JsonWriter {
             out,
             records: 0,
             snapshots: 0,
+            raw,
         }
+    }
+
+    /// How many records were written so far.
+    pub fn records(&self) -> usize {
+        self.records
     }
 
     /// Closes the list; returns the underlying writer.
@@ -423,14 +492,19 @@ impl<W: Write> Sink for JsonWriter<W> {
                 "intervals",
                 meta.intervals
                     .as_ref()
-                    .map(intervals_js)
+                    .map(|iv| intervals_js(iv, self.raw))
                     .unwrap_or(Js::Null),
             ),
             ("scheme_idx", opt_num(meta.scheme_idx)),
             ("target_id", meta.target_id.map(Js::Num).unwrap_or(Js::Null)),
             (
                 "scheme_filters",
-                Js::List(meta.scheme_filters.iter().map(Js::from_value).collect()),
+                Js::List(
+                    meta.scheme_filters
+                        .iter()
+                        .map(|v| Ok(filter_js(&DamosFilter::from_value(v)?, self.raw)))
+                        .collect::<Result<_>>()?,
+                ),
             ),
         ];
         for (k, v) in head {
@@ -450,7 +524,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         w.write_all(if self.snapshots == 0 { b"\n" } else { b",\n" })?;
         self.snapshots += 1;
         indent(w, 3)?;
-        snapshot_js(&snapshot).write(w, 3)?;
+        snapshot_js(&snapshot, self.raw)?.write(w, 3)?;
         Ok(())
     }
 

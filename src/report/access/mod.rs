@@ -22,6 +22,7 @@ use crate::fmt::{format_sz, format_time_ns};
 use crate::output::PagedOut;
 use crate::record::filter::{Filtered, RecordFilter, add_unset_units, temperature_of};
 use crate::record::spool::Source;
+use crate::record::write::JsonWriter;
 use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
 use format::{ReportFormat, Survey, Templates};
 use keywords::{Keyword, RecordCtx};
@@ -446,7 +447,7 @@ pub fn main(args: &Args) -> Result<()> {
         if args.flag("raw_form") {
             raw_form(args, &records, filter.clone(), &shown)?;
         } else if args.flag("json") {
-            bail!("--json is not implemented in this version yet");
+            json(args, &records, filter.clone(), &shown)?;
         } else {
             formatted(args, &records, filter.clone(), &shown, repeat.is_some())?;
         }
@@ -471,6 +472,19 @@ fn raw_form(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &st
     }
     form.lines.push(String::new());
     crate::output::print_paged(&form.lines.join("\n"))
+}
+
+/// `--json`: the records as damo's JSON, human-readable numbers unless
+/// `--raw_number`.
+fn json(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -> Result<()> {
+    let mut writer = JsonWriter::with_raw(PagedOut::new(), args.flag("raw_number"));
+    records.read(&mut Filtered::new(&mut writer, filter))?;
+    let nr_records = writer.records();
+    let out = writer.finish()?;
+    if nr_records == 0 {
+        crate::output::print(&format!("No record in {shown}\n"))?;
+    }
+    out.finish()
 }
 
 fn formatted(
