@@ -283,6 +283,18 @@ fn bad_records_fail_cleanly() {
             vec!["report", "heatmap", "-i", &p, "--guide"],
             vec!["report", "wss", "-i", &p],
             vec!["report", "nr_regions", "-i", &p],
+            vec!["report", "access", "-i", &p],
+            vec![
+                "report",
+                "access",
+                "-i",
+                &p,
+                "--style",
+                "temperature-sz-hist",
+            ],
+            vec!["report", "access", "-i", &p, "--style", "cold"],
+            vec!["report", "access", "-i", &p, "--json"],
+            vec!["report", "access", "-i", &p, "--raw_form"],
         ] {
             let out = damo(&dir, &args);
             assert_clean_failure(&out, &format!("{name} {args:?}"));

@@ -477,8 +477,15 @@ fn raw_form(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &st
 /// `--json`: the records as damo's JSON, human-readable numbers unless
 /// `--raw_number`.
 fn json(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -> Result<()> {
+    // Read everything once first, so a corrupt record fails before any
+    // output (damo prints nothing then either).
+    let mut src = Source::new(records.clone());
+    src.read(&mut Filtered::new(
+        &mut SurveySink::default(),
+        filter.clone(),
+    ))?;
     let mut writer = JsonWriter::with_raw(PagedOut::new(), args.flag("raw_number"));
-    records.read(&mut Filtered::new(&mut writer, filter))?;
+    src.read(&mut Filtered::new(&mut writer, filter))?;
     let nr_records = writer.records();
     let out = writer.finish()?;
     if nr_records == 0 {
