@@ -45,6 +45,7 @@ pub fn run(args: &Args) -> Result<()> {
     use crate::report;
     match args.cmd.path {
         "version" => crate::output::print(&format!("{DAMO_VERSION}\n")),
+        "args damon" => crate::damon::args::main(args),
         "report access" => report::access::main(args),
         "report heatmap" => report::heatmap::main(args),
         "report wss" => report::wss::main(args),

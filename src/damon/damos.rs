@@ -5,6 +5,11 @@ use serde_json::Value;
 
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
+use crate::record::write::Js;
+
+fn s(v: String) -> Js {
+    Js::Str(v)
+}
 
 /// A DAMOS filter.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +19,9 @@ pub struct DamosFilter {
     pub filter_type: String,
     pub matching: bool,
     pub allow: bool,
-    pub memcg_path: String,
+    /// `None` for filters made from command-line options other than memcg
+    /// (damo writes `null` for them), `Some` for those read from JSON.
+    pub memcg_path: Option<String>,
     pub address_range: Option<[Num; 2]>,
     pub damon_target_idx: Option<Num>,
     pub hugepage_size: Option<[Num; 2]>,
@@ -71,9 +78,9 @@ impl DamosFilter {
             None => false,
         };
         let memcg_path = if filter_type == "memcg" {
-            get("memcg_path")?.as_str().unwrap_or_default().to_string()
+            Some(get("memcg_path")?.as_str().unwrap_or_default().to_string())
         } else {
-            String::new()
+            Some(String::new())
         };
         let address_range = if filter_type == "addr" {
             let r = get("address_range")?;
@@ -126,6 +133,49 @@ impl DamosFilter {
         )
     }
 
+    /// damo's `DamosFilter.to_kvpairs`.
+    pub fn to_js(&self, raw: bool) -> Js {
+        let f = self;
+        let pair = |p: Option<[Num; 2]>, fmt: fn(Num, bool) -> String| {
+            p.map(|[a, b]| Js::List(vec![s(fmt(a, raw)), s(fmt(b, raw))]))
+                .unwrap_or(Js::Null)
+        };
+        Js::Obj(vec![
+            ("filter_type".into(), s(f.filter_type.clone())),
+            ("matching".into(), Js::Bool(f.matching)),
+            ("allow".into(), Js::Bool(f.allow)),
+            (
+                "memcg_path".into(),
+                f.memcg_path.clone().map(s).unwrap_or(Js::Null),
+            ),
+            (
+                "address_range".into(),
+                f.address_range
+                    .map(|[a, b]| {
+                        Js::Obj(vec![
+                            ("start".into(), s(units::format_nr(a, raw))),
+                            ("end".into(), s(units::format_nr(b, raw))),
+                        ])
+                    })
+                    .unwrap_or(Js::Null),
+            ),
+            (
+                "damon_target_idx".into(),
+                f.damon_target_idx
+                    .map(|t| s(units::format_nr(t, raw)))
+                    .unwrap_or(Js::Null),
+            ),
+            (
+                "hugepage_size".into(),
+                pair(f.hugepage_size, units::format_sz),
+            ),
+            (
+                "probe_hits_wsum_range".into(),
+                pair(f.probe_hits_wsum_range, units::format_nr),
+            ),
+        ])
+    }
+
     /// One-line description: `allow anon`, `reject none memcg /a`.
     pub fn to_str(&self, raw: bool) -> String {
         let mut words = vec![if self.allow { "allow" } else { "reject" }.to_string()];
@@ -134,7 +184,7 @@ impl DamosFilter {
         }
         words.push(self.filter_type.clone());
         match self.filter_type.as_str() {
-            "memcg" => words.push(self.memcg_path.clone()),
+            "memcg" => words.push(self.memcg_path.clone().unwrap_or_default()),
             "addr" => {
                 if let Some([s, e]) = self.address_range {
                     words.push(units::format_addr_range(s, e, raw));
@@ -201,6 +251,23 @@ impl DamosStats {
             nr_snapshots: field("nr_snapshots", units::text_to_nr, true)?,
             max_nr_snapshots: field("max_nr_snapshots", units::text_to_nr, true)?,
         })
+    }
+
+    /// damo's `DamosStats.to_kvpairs`.
+    pub fn to_js(&self, raw: bool) -> Js {
+        let st = self;
+        let nr = |v| s(units::format_nr(v, raw));
+        let sz = |v| s(units::format_sz(v, raw));
+        Js::Obj(vec![
+            ("nr_tried".into(), nr(st.nr_tried)),
+            ("sz_tried".into(), sz(st.sz_tried)),
+            ("nr_applied".into(), nr(st.nr_applied)),
+            ("sz_applied".into(), sz(st.sz_applied)),
+            ("sz_ops_filter_passed".into(), sz(st.sz_ops_filter_passed)),
+            ("qt_exceeds".into(), nr(st.qt_exceeds)),
+            ("nr_snapshots".into(), nr(st.nr_snapshots)),
+            ("max_nr_snapshots".into(), nr(st.max_nr_snapshots)),
+        ])
     }
 
     /// Multi-line description, as `report access` shows it.

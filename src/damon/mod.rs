@@ -1,7 +1,10 @@
 //! The DAMON parameter model: kdamonds, contexts, targets, schemes and
 //! their JSON forms.
 //!
-//! So far it holds what record files carry about DAMOS: the snapshot
-//! scheme's filters and stats.
+//! `model` holds the kdamond tree and its JSON form, `damos` DAMOS
+//! filters and stats (also found in record files), `args` builds the tree
+//! from damo's command-line options.
 
+pub mod args;
 pub mod damos;
+pub mod model;

@@ -219,6 +219,35 @@ pub fn format_time_us_exact(time_us: Num, raw: bool) -> String {
     format_time_ns_exact(time_us.mul(I(US)), raw)
 }
 
+/// `format_time_ms_exact` (raw: nanoseconds, as damo prints them).
+pub fn format_time_ms_exact(time_ms: Num, raw: bool) -> String {
+    format_time_ns_exact(time_ms.mul(I(MS)), raw)
+}
+
+/// `format_permil`.
+pub fn format_permil(permil: Num, raw: bool) -> String {
+    if raw {
+        return format!("{:.6}", permil.f());
+    }
+    format_ratio(F(permil.f() / 1000.0), false)
+}
+
+/// `text_to_ms`.
+pub fn text_to_ms(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_us(txt)?.div(I(1000)))
+}
+
+/// `text_to_permil`: unitless is permil, `1%` is 10.
+pub fn text_to_permil(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_ratio(txt)?.mul(I(1000)))
+}
+
 /// `format_ratio`: `4 %`, `0.1 %`.
 pub fn format_ratio(ratio: Num, raw: bool) -> String {
     if raw {

@@ -213,61 +213,6 @@ pub fn region_js(r: &Region) -> Js {
     Js::Obj(kv)
 }
 
-/// damo's `DamosFilter.to_kvpairs`.
-fn filter_js(f: &DamosFilter, raw: bool) -> Js {
-    let pair = |p: Option<[Num; 2]>, fmt: fn(Num, bool) -> String| {
-        p.map(|[a, b]| Js::List(vec![s(fmt(a, raw)), s(fmt(b, raw))]))
-            .unwrap_or(Js::Null)
-    };
-    Js::Obj(vec![
-        ("filter_type".into(), s(f.filter_type.clone())),
-        ("matching".into(), Js::Bool(f.matching)),
-        ("allow".into(), Js::Bool(f.allow)),
-        ("memcg_path".into(), s(f.memcg_path.clone())),
-        (
-            "address_range".into(),
-            f.address_range
-                .map(|[a, b]| {
-                    Js::Obj(vec![
-                        ("start".into(), s(units::format_nr(a, raw))),
-                        ("end".into(), s(units::format_nr(b, raw))),
-                    ])
-                })
-                .unwrap_or(Js::Null),
-        ),
-        (
-            "damon_target_idx".into(),
-            f.damon_target_idx
-                .map(|t| s(units::format_nr(t, raw)))
-                .unwrap_or(Js::Null),
-        ),
-        (
-            "hugepage_size".into(),
-            pair(f.hugepage_size, units::format_sz),
-        ),
-        (
-            "probe_hits_wsum_range".into(),
-            pair(f.probe_hits_wsum_range, units::format_nr),
-        ),
-    ])
-}
-
-/// damo's `DamosStats.to_kvpairs`.
-fn stats_js(st: &DamosStats, raw: bool) -> Js {
-    let nr = |v| s(units::format_nr(v, raw));
-    let sz = |v| s(units::format_sz(v, raw));
-    Js::Obj(vec![
-        ("nr_tried".into(), nr(st.nr_tried)),
-        ("sz_tried".into(), sz(st.sz_tried)),
-        ("nr_applied".into(), nr(st.nr_applied)),
-        ("sz_applied".into(), sz(st.sz_applied)),
-        ("sz_ops_filter_passed".into(), sz(st.sz_ops_filter_passed)),
-        ("qt_exceeds".into(), nr(st.qt_exceeds)),
-        ("nr_snapshots".into(), nr(st.nr_snapshots)),
-        ("max_nr_snapshots".into(), nr(st.max_nr_snapshots)),
-    ])
-}
-
 fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
     Ok(Js::Obj(vec![
         (
@@ -291,7 +236,7 @@ fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
         (
             "damos_stats".into(),
             match &sn.damos_stats {
-                Some(v) => stats_js(&DamosStats::from_value(v)?, raw),
+                Some(v) => DamosStats::from_value(v)?.to_js(raw),
                 None => Js::Null,
             },
         ),
@@ -502,7 +447,7 @@ impl<W: Write> Sink for JsonWriter<W> {
                 Js::List(
                     meta.scheme_filters
                         .iter()
-                        .map(|v| Ok(filter_js(&DamosFilter::from_value(v)?, self.raw)))
+                        .map(|v| Ok(DamosFilter::from_value(v)?.to_js(self.raw)))
                         .collect::<Result<_>>()?,
                 ),
             ),

@@ -1,0 +1,464 @@
+//! Kdamonds, contexts, targets and schemes, and their JSON form (damo's
+//! `to_kvpairs`: key order, human or raw numbers, `--omit_defaults`).
+
+use crate::damon::damos::DamosFilter;
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{self as units, ULONG_MAX};
+use crate::record::write::Js;
+
+fn s(v: String) -> Js {
+    Js::Str(v)
+}
+
+fn obj(items: Vec<(&str, Js)>) -> Js {
+    Js::Obj(items.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// Monitoring intervals, in microseconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    pub sample: Num,
+    pub aggr: Num,
+    pub ops_update: Num,
+    pub goal: IntervalsGoal,
+}
+
+/// The intervals auto-tuning goal (disabled when `aggrs` is 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalsGoal {
+    pub access_bp: Num,
+    pub aggrs: Num,
+    pub min_sample_us: Num,
+    pub max_sample_us: Num,
+}
+
+impl Default for IntervalsGoal {
+    fn default() -> Self {
+        IntervalsGoal {
+            access_bp: I(0),
+            aggrs: I(0),
+            min_sample_us: I(0),
+            max_sample_us: I(0),
+        }
+    }
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            sample: I(5000),
+            aggr: I(100_000),
+            ops_update: I(1_000_000),
+            goal: IntervalsGoal::default(),
+        }
+    }
+}
+
+impl Intervals {
+    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+        let mut kv = vec![
+            ("sample_us", s(units::format_time_us(self.sample, raw))),
+            ("aggr_us", s(units::format_time_us(self.aggr, raw))),
+            (
+                "ops_update_us",
+                s(units::format_time_us(self.ops_update, raw)),
+            ),
+        ];
+        if !omit_defaults || self.goal != IntervalsGoal::default() {
+            let g = &self.goal;
+            kv.push((
+                "intervals_goal",
+                obj(vec![
+                    ("access_bp", s(units::format_bp(g.access_bp, raw))),
+                    ("aggrs", s(units::format_nr(g.aggrs, raw))),
+                    (
+                        "min_sample_us",
+                        s(units::format_time_us(g.min_sample_us, raw)),
+                    ),
+                    (
+                        "max_sample_us",
+                        s(units::format_time_us(g.max_sample_us, raw)),
+                    ),
+                ]),
+            ));
+        }
+        obj(kv)
+    }
+}
+
+/// A monitoring target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub pid: Option<i128>,
+    pub obsolete: bool,
+    /// Initial regions `[start, end)`.
+    pub regions: Vec<[Num; 2]>,
+}
+
+impl Target {
+    fn to_js(&self, raw: bool) -> Js {
+        obj(vec![
+            ("pid", self.pid.map(|p| Js::Num(I(p))).unwrap_or(Js::Null)),
+            ("obsolete", Js::Bool(self.obsolete)),
+            (
+                "regions",
+                Js::List(
+                    self.regions
+                        .iter()
+                        .map(|[a, b]| {
+                            obj(vec![
+                                ("start", s(units::format_nr(*a, raw))),
+                                ("end", s(units::format_nr(*b, raw))),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+}
+
+/// Which regions a scheme applies to: size, access rate (percent) and age
+/// (microseconds) ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessPattern {
+    pub sz_bytes: [Num; 2],
+    pub nr_accesses_percent: [Num; 2],
+    pub age_us: [Num; 2],
+}
+
+impl Default for AccessPattern {
+    fn default() -> Self {
+        AccessPattern {
+            sz_bytes: [I(0), I(ULONG_MAX)],
+            nr_accesses_percent: [I(0), I(ULONG_MAX)],
+            age_us: [I(0), I(ULONG_MAX)],
+        }
+    }
+}
+
+impl AccessPattern {
+    fn to_js(&self, raw: bool) -> Js {
+        let pct = |v: Num| s(format!("{} %", units::format_nr(v, raw)));
+        let age = |v: Num| s(units::format_time_us_exact(v, raw));
+        obj(vec![
+            (
+                "sz_bytes",
+                obj(vec![
+                    ("min", s(units::format_sz(self.sz_bytes[0], raw))),
+                    ("max", s(units::format_sz(self.sz_bytes[1], raw))),
+                ]),
+            ),
+            (
+                "nr_accesses",
+                obj(vec![
+                    ("min", pct(self.nr_accesses_percent[0])),
+                    ("max", pct(self.nr_accesses_percent[1])),
+                ]),
+            ),
+            (
+                "age",
+                obj(vec![
+                    ("min", age(self.age_us[0])),
+                    ("max", age(self.age_us[1])),
+                ]),
+            ),
+        ])
+    }
+}
+
+/// A quota auto-tuning goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaGoal {
+    pub metric: String,
+    pub complement: bool,
+    pub nid: Option<Num>,
+    pub memcg_path: Option<String>,
+    pub target_value: Num,
+    pub current_value: Num,
+}
+
+/// DAMOS quotas.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quotas {
+    pub time_ms: Num,
+    pub sz_bytes: Num,
+    pub reset_interval_ms: Num,
+    pub fail_charge_num: Num,
+    pub fail_charge_denom: Num,
+    pub goals: Vec<QuotaGoal>,
+    pub goal_tuner: String,
+    pub effective_sz_bytes: Num,
+    /// Size, access rate and age weights, in permil.
+    pub weights: [Num; 3],
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            time_ms: I(0),
+            sz_bytes: I(0),
+            reset_interval_ms: I(ULONG_MAX),
+            fail_charge_num: I(0),
+            fail_charge_denom: I(0),
+            goals: Vec::new(),
+            goal_tuner: "consist".into(),
+            effective_sz_bytes: I(0),
+            weights: [I(0), I(0), I(0)],
+        }
+    }
+}
+
+impl Quotas {
+    fn to_js(&self, raw: bool) -> Js {
+        let nr = |v: Num| s(units::format_nr(v, raw));
+        obj(vec![
+            ("time_ms", s(units::format_time_ms_exact(self.time_ms, raw))),
+            ("sz_bytes", s(units::format_sz(self.sz_bytes, raw))),
+            (
+                "reset_interval_ms",
+                s(units::format_time_ms_exact(self.reset_interval_ms, raw)),
+            ),
+            ("fail_charge_num", nr(self.fail_charge_num)),
+            ("fail_charge_denom", nr(self.fail_charge_denom)),
+            (
+                "goals",
+                Js::List(
+                    self.goals
+                        .iter()
+                        .map(|g| {
+                            obj(vec![
+                                ("metric", s(g.metric.clone())),
+                                ("complement", Js::Bool(g.complement)),
+                                ("nid", g.nid.map(nr).unwrap_or(Js::Null)),
+                                (
+                                    "memcg_path",
+                                    g.memcg_path.clone().map(s).unwrap_or(Js::Null),
+                                ),
+                                ("target_value", nr(g.target_value)),
+                                ("current_value", nr(g.current_value)),
+                            ])
+                        })
+                        .collect(),
+                ),
+            ),
+            ("goal_tuner", s(self.goal_tuner.clone())),
+            (
+                "effective_sz_bytes",
+                s(units::format_sz(self.effective_sz_bytes, raw)),
+            ),
+            (
+                "weights",
+                obj(vec![
+                    ("sz_permil", s(units::format_permil(self.weights[0], raw))),
+                    (
+                        "nr_accesses_permil",
+                        s(units::format_permil(self.weights[1], raw)),
+                    ),
+                    ("age_permil", s(units::format_permil(self.weights[2], raw))),
+                ]),
+            ),
+        ])
+    }
+}
+
+/// DAMOS activation watermarks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Watermarks {
+    pub metric: String,
+    pub interval_us: Num,
+    /// High, middle and low marks, in permil.
+    pub marks: [Num; 3],
+}
+
+impl Default for Watermarks {
+    fn default() -> Self {
+        Watermarks {
+            metric: "none".into(),
+            interval_us: I(0),
+            marks: [I(0), I(0), I(0)],
+        }
+    }
+}
+
+impl Watermarks {
+    fn to_js(&self, raw: bool) -> Js {
+        obj(vec![
+            ("metric", s(self.metric.clone())),
+            (
+                "interval_us",
+                s(units::format_time_us_exact(self.interval_us, raw)),
+            ),
+            ("high_permil", s(units::format_permil(self.marks[0], raw))),
+            ("mid_permil", s(units::format_permil(self.marks[1], raw))),
+            ("low_permil", s(units::format_permil(self.marks[2], raw))),
+        ])
+    }
+}
+
+/// The DAMOS actions.
+pub const ACTIONS: [&str; 11] = [
+    "willneed",
+    "cold",
+    "pageout",
+    "hugepage",
+    "collapse",
+    "nohugepage",
+    "lru_prio",
+    "lru_deprio",
+    "migrate_hot",
+    "migrate_cold",
+    "stat",
+];
+
+/// A DAMOS scheme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scheme {
+    pub action: String,
+    /// Migration destinations: (node id, weight).
+    pub dests: Vec<(Num, Num)>,
+    pub target_nid: Option<Num>,
+    pub access_pattern: AccessPattern,
+    pub apply_interval_us: Num,
+    pub quotas: Quotas,
+    pub watermarks: Watermarks,
+    pub filters: Vec<DamosFilter>,
+}
+
+impl Scheme {
+    fn is_migrate(&self) -> bool {
+        self.action == "migrate_hot" || self.action == "migrate_cold"
+    }
+
+    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+        let mut kv = vec![
+            ("action", s(self.action.clone())),
+            (
+                "dests",
+                Js::List(
+                    self.dests
+                        .iter()
+                        .map(|(id, w)| obj(vec![("id", Js::Num(*id)), ("weight", Js::Num(*w))]))
+                        .collect(),
+                ),
+            ),
+        ];
+        if self.is_migrate() {
+            kv.push((
+                "target_nid",
+                self.target_nid.map(Js::Num).unwrap_or(Js::Null),
+            ));
+        }
+        if !omit_defaults || self.access_pattern != AccessPattern::default() {
+            kv.push(("access_pattern", self.access_pattern.to_js(raw)));
+        }
+        kv.push((
+            "apply_interval_us",
+            s(units::format_time_us(self.apply_interval_us, raw)),
+        ));
+        if !omit_defaults || self.quotas != Quotas::default() {
+            kv.push(("quotas", self.quotas.to_js(raw)));
+        }
+        if !omit_defaults || self.watermarks != Watermarks::default() {
+            kv.push(("watermarks", self.watermarks.to_js(raw)));
+        }
+        if !omit_defaults || !self.filters.is_empty() {
+            kv.push((
+                "filters",
+                Js::List(self.filters.iter().map(|f| f.to_js(raw)).collect()),
+            ));
+        }
+        obj(kv)
+    }
+}
+
+/// A monitoring context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub ops: String,
+    pub addr_unit: Num,
+    pub targets: Vec<Target>,
+    pub intervals: Intervals,
+    pub nr_regions: [Num; 2],
+    pub pause: bool,
+    pub schemes: Vec<Scheme>,
+}
+
+impl Context {
+    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+        let mut kv = vec![
+            ("ops", s(self.ops.clone())),
+            (
+                "addr_unit",
+                s(units::format_sz_accurate(self.addr_unit, raw)),
+            ),
+            (
+                "targets",
+                Js::List(self.targets.iter().map(|t| t.to_js(raw)).collect()),
+            ),
+        ];
+        if !omit_defaults || self.intervals != Intervals::default() {
+            // damo does not pass omit_defaults down: the goal is always shown.
+            kv.push(("intervals", self.intervals.to_js(raw, false)));
+        }
+        if !omit_defaults || self.nr_regions != [I(10), I(1000)] {
+            kv.push((
+                "nr_regions",
+                obj(vec![
+                    ("min", s(units::format_nr(self.nr_regions[0], raw))),
+                    ("max", s(units::format_nr(self.nr_regions[1], raw))),
+                ]),
+            ));
+        }
+        kv.push(("probes", Js::List(Vec::new())));
+        kv.push((
+            "sample_control",
+            obj(vec![
+                (
+                    "primitives_enabled",
+                    obj(vec![
+                        ("page_table", Js::Bool(true)),
+                        ("page_fault", Js::Bool(false)),
+                    ]),
+                ),
+                ("sample_filters", Js::List(Vec::new())),
+            ]),
+        ));
+        kv.push(("pause", Js::Bool(self.pause)));
+        kv.push((
+            "schemes",
+            Js::List(
+                self.schemes
+                    .iter()
+                    .map(|x| x.to_js(raw, omit_defaults))
+                    .collect(),
+            ),
+        ));
+        obj(kv)
+    }
+}
+
+/// A kdamond (a DAMON worker thread) and its contexts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kdamond {
+    pub refresh_ms: Num,
+    pub contexts: Vec<Context>,
+}
+
+impl Kdamond {
+    /// The parameters-only JSON form (`args damon`).
+    pub fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+        obj(vec![
+            ("refresh_ms", Js::Num(self.refresh_ms)),
+            (
+                "contexts",
+                Js::List(
+                    self.contexts
+                        .iter()
+                        .map(|c| c.to_js(raw, omit_defaults))
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+}
