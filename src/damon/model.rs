@@ -14,48 +14,11 @@ fn obj(items: Vec<(&str, Js)>) -> Js {
     Js::Obj(items.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
-/// Monitoring intervals, in microseconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Intervals {
-    pub sample: Num,
-    pub aggr: Num,
-    pub ops_update: Num,
-    pub goal: IntervalsGoal,
-}
-
-/// The intervals auto-tuning goal (disabled when `aggrs` is 0).
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntervalsGoal {
-    pub access_bp: Num,
-    pub aggrs: Num,
-    pub min_sample_us: Num,
-    pub max_sample_us: Num,
-}
-
-impl Default for IntervalsGoal {
-    fn default() -> Self {
-        IntervalsGoal {
-            access_bp: I(0),
-            aggrs: I(0),
-            min_sample_us: I(0),
-            max_sample_us: I(0),
-        }
-    }
-}
-
-impl Default for Intervals {
-    fn default() -> Self {
-        Intervals {
-            sample: I(5000),
-            aggr: I(100_000),
-            ops_update: I(1_000_000),
-            goal: IntervalsGoal::default(),
-        }
-    }
-}
+pub use crate::record::{Intervals, IntervalsGoal};
 
 impl Intervals {
-    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+    /// damo's `DamonIntervals.to_kvpairs` (records and kdamonds JSON).
+    pub fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
         let mut kv = vec![
             ("sample_us", s(units::format_time_us(self.sample, raw))),
             ("aggr_us", s(units::format_time_us(self.aggr, raw))),

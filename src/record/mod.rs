@@ -23,7 +23,8 @@ use anyhow::{Context, Result};
 
 use crate::fmt::pynum::{I, Num};
 
-/// Monitoring intervals of a record, in microseconds.
+/// Monitoring intervals, in microseconds (of a record, or of a DAMON
+/// context in `damon::model`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intervals {
     pub sample: Num,
@@ -48,6 +49,18 @@ impl Default for IntervalsGoal {
             aggrs: I(0),
             min_sample_us: I(0),
             max_sample_us: I(0),
+        }
+    }
+}
+
+/// damo's defaults: 5 ms sampling, 100 ms aggregation, 1 s ops update.
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            sample: I(5000),
+            aggr: I(100_000),
+            ops_update: I(1_000_000),
+            goal: IntervalsGoal::default(),
         }
     }
 }

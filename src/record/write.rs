@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::{Format, Intervals, RecordMeta, Region, Sink, Snapshot};
+use super::{Format, RecordMeta, Region, Sink, Snapshot};
 use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
@@ -132,33 +132,6 @@ fn s(v: String) -> Js {
 
 fn opt_num(v: Option<i64>) -> Js {
     v.map(|x| Js::Num(I(x as i128))).unwrap_or(Js::Null)
-}
-
-fn intervals_js(iv: &Intervals, raw: bool) -> Js {
-    let g = &iv.goal;
-    Js::Obj(vec![
-        ("sample_us".into(), s(units::format_time_us(iv.sample, raw))),
-        ("aggr_us".into(), s(units::format_time_us(iv.aggr, raw))),
-        (
-            "ops_update_us".into(),
-            s(units::format_time_us(iv.ops_update, raw)),
-        ),
-        (
-            "intervals_goal".into(),
-            Js::Obj(vec![
-                ("access_bp".into(), s(units::format_bp(g.access_bp, raw))),
-                ("aggrs".into(), s(units::format_nr(g.aggrs, raw))),
-                (
-                    "min_sample_us".into(),
-                    s(units::format_time_us(g.min_sample_us, raw)),
-                ),
-                (
-                    "max_sample_us".into(),
-                    s(units::format_time_us(g.max_sample_us, raw)),
-                ),
-            ]),
-        ),
-    ])
 }
 
 /// A region as damo writes it (human-form fields, see module docs).
@@ -437,7 +410,7 @@ impl<W: Write> Sink for JsonWriter<W> {
                 "intervals",
                 meta.intervals
                     .as_ref()
-                    .map(|iv| intervals_js(iv, self.raw))
+                    .map(|iv| iv.to_js(self.raw, false))
                     .unwrap_or(Js::Null),
             ),
             ("scheme_idx", opt_num(meta.scheme_idx)),
