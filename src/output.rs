@@ -11,12 +11,9 @@ use std::io::Write;
 /// and pages longer text through `less`, which shows it without that
 /// newline.  We never start a pager, but keep the bytes the same.
 pub fn print_paged(text: &str) -> anyhow::Result<()> {
-    let lines = pager_lines();
-    if text.matches('\n').count() <= lines {
-        print(&format!("{text}\n"))
-    } else {
-        print(text)
-    }
+    let mut out = PagedOut::new();
+    out.piece(text)?;
+    out.finish()
 }
 
 /// The number of lines damo's pager rule allows before paging: the

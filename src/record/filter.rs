@@ -170,16 +170,19 @@ pub fn add_unset_units(r: &mut Region, iv: &Intervals) -> Result<()> {
 
 /// damo's `temperature_of`.
 pub fn temperature_of(r: &Region, w: [Num; 3]) -> Result<Num> {
+    temperature_of_sized(r, I(r.size()), w)
+}
+
+/// `temperature_of` of `r` cut to `size` bytes (the snapshot heatmap cuts
+/// regions at column edges); same arithmetic order as damo.
+pub fn temperature_of_sized(r: &Region, size: Num, w: [Num; 3]) -> Result<Num> {
     let percent = r
         .nr_accesses
         .as_ref()
         .and_then(|n| n.percent)
         .context("a region has no access rate")?;
     let usec = r.age.usec.context("a region has no age")?;
-    let score = I(r.size())
-        .mul(w[0])
-        .add(percent.mul(w[1]))
-        .add(usec.mul(w[2]));
+    let score = size.mul(w[0]).add(percent.mul(w[1])).add(usec.mul(w[2]));
     Ok(if percent > I(0) {
         score
     } else {

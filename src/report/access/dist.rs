@@ -3,9 +3,10 @@
 
 use anyhow::{Context, Result, bail};
 
-use super::keywords::{RecordCtx, age_us, aggr_us, percent, temperature};
+use super::keywords::{RecordCtx, age_us, aggr_us, percent};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
+use crate::record::filter::temperature_of;
 use crate::record::{Region, Snapshot};
 
 /// The per-region value a distribution is over.
@@ -22,7 +23,7 @@ impl Metric {
         match self {
             Metric::Temperature => {
                 let w = c.fmt.temperature_weights;
-                temperature(r, [I(0), w[1], w[2]])
+                temperature_of(r, [I(0), w[1], w[2]])
             }
             Metric::Recency => {
                 if percent(r)? > I(0) {

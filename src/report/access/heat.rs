@@ -4,9 +4,10 @@
 
 use anyhow::{Result, bail};
 
-use super::keywords::{RecordCtx, age_us, percent};
+use super::keywords::RecordCtx;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
+use crate::record::filter::temperature_of_sized;
 use crate::record::{Region, Snapshot};
 use crate::report::color;
 
@@ -38,7 +39,7 @@ fn pixel(start: Num, end: Num, regions: &[Region], from: usize, w: [Num; 3]) -> 
             if re > end { end } else { re },
         );
         let part_size = ce.sub(cs);
-        let t = part_temperature(r, part_size, w)?;
+        let t = temperature_of_sized(r, part_size, w)?;
         heat = heat.add(t.mul(part_size));
     }
     Ok(Pixel {
@@ -47,14 +48,6 @@ fn pixel(start: Num, end: Num, regions: &[Region], from: usize, w: [Num; 3]) -> 
         temperature: heat.div(end.sub(start)),
         void,
     })
-}
-
-/// The temperature of a region cut to `size` bytes (damo's
-/// `temperature_of` on the cut copy, same arithmetic order).
-fn part_temperature(r: &Region, size: Num, w: [Num; 3]) -> Result<Num> {
-    let p = percent(r)?;
-    let score = size.mul(w[0]).add(p.mul(w[1])).add(age_us(r)?.mul(w[2]));
-    Ok(if p > I(0) { score } else { score.neg() })
 }
 
 /// The heatmap text of `regions` (damo's `heatmap_str`).

@@ -11,6 +11,7 @@ use super::{boxes, dist, heat};
 use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units};
+use crate::record::filter::temperature_of;
 use crate::record::{Intervals, RecordMeta, Region, Snapshot};
 
 /// What a record-level keyword sees.
@@ -363,7 +364,7 @@ pub const REGION: &[Keyword<RegionFn>] = &[
         "access temperature (see --temperature_weights)",
         |_, r, _, c| {
             Ok(units::format_nr(
-                temperature(r, c.fmt.temperature_weights)?,
+                temperature_of(r, c.fmt.temperature_weights)?,
                 raw(c),
             ))
         },
@@ -409,12 +410,6 @@ pub fn age_us(r: &Region) -> Result<Num> {
     r.age
         .usec
         .with_context(|| format!("region {}-{} has no age", r.start, r.end))
-}
-
-/// damo's temperature: weighted size, access rate and age, negative for
-/// regions without accesses.
-pub fn temperature(r: &Region, w: [Num; 3]) -> Result<Num> {
-    crate::record::filter::temperature_of(r, w)
 }
 
 /// The snapshot's sampling and aggregation intervals in microseconds,
