@@ -5,13 +5,17 @@
 //! - [`fmt`]: units and damo's number formats (Python semantics);
 //! - [`record`]: damon.data records: model, readers, writers;
 //! - [`report`]: one module per report;
+//! - [`sysfs`]: the kdamond layer (DAMON's sysfs interface);
+//! - [`control`]: start, stop, tune;
 //! - [`tools`]: record tools (adjust, convert_record_format, validate);
 //! - [`output`]: writing to stdout.
 
 pub mod cli;
+pub mod control;
 pub mod damon;
 pub mod fmt;
 pub mod output;
 pub mod record;
 pub mod report;
+pub mod sysfs;
 pub mod tools;

@@ -535,7 +535,7 @@ fn tools_leave_no_partial_output() {
 
 #[test]
 fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["report", "damon"]);
+    let out = damo(&root(), &["diagnose"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }

@@ -46,6 +46,10 @@ pub fn run(args: &Args) -> Result<()> {
     match args.cmd.path {
         "version" => crate::output::print(&format!("{DAMO_VERSION}\n")),
         "args damon" => crate::damon::args::main(args),
+        "start" => crate::control::start(args),
+        "stop" => crate::control::stop(args),
+        "tune" => crate::control::tune(args),
+        "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),
         "report heatmap" => report::heatmap::main(args),
         "report wss" => report::wss::main(args),

@@ -10,15 +10,15 @@ use anyhow::{Context as _, Result, bail};
 
 use super::damos::DamosFilter;
 use super::model::{
-    ACTIONS, AccessPattern, Context, Intervals, IntervalsGoal, Kdamond, QuotaGoal, Quotas, Scheme,
-    Target, Watermarks,
+    ACTIONS, AccessPattern, AgeUnit, Context, Intervals, IntervalsGoal, Kdamond, NrAccUnit,
+    QuotaGoal, Quotas, Scheme, Target, Watermarks,
 };
 use crate::cli::parse::Args;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
 
 /// Options this version does not map yet.
-const NOT_YET: [&str; 14] = [
+const NOT_YET: [&str; 13] = [
     "kdamond",
     "damon_ctx",
     "damon_target",
@@ -30,7 +30,6 @@ const NOT_YET: [&str; 14] = [
     "probe_filter",
     "probe_weight",
     "numa_node",
-    "kdamonds",
     "schemes",
     "sample_primitives",
 ];
@@ -429,14 +428,16 @@ fn schemes_for(args: &Args) -> Result<Vec<Scheme>> {
                 num(&smin, "--damos_sz_region", units::text_to_bytes)?,
                 num(&smax, "--damos_sz_region", units::text_to_bytes)?,
             ],
-            nr_accesses_percent: [
+            nr_accesses: [
                 num(&rmin, "--damos_access_rate", units::text_to_percent)?,
                 num(&rmax, "--damos_access_rate", units::text_to_percent)?,
             ],
-            age_us: [
+            nr_accesses_unit: NrAccUnit::Percent,
+            age: [
                 num(&amin, "--damos_age", units::text_to_us)?,
                 num(&amax, "--damos_age", units::text_to_us)?,
             ],
+            age_unit: AgeUnit::Usec,
         };
         let apply_interval_us = match apply.get(i) {
             Some(v) => num(v[0], "--damos_apply_interval", units::text_to_us)?,
@@ -503,13 +504,52 @@ fn schemes_for(args: &Args) -> Result<Vec<Scheme>> {
             quotas: q,
             watermarks: wm,
             filters: fs,
+            stats: Some(Default::default()),
+            tried_regions: Some(Vec::new()),
+            tried_bytes: I(0),
         });
     }
     Ok(schemes)
 }
 
+/// Whether `word` names a program: a path to an executable file, or one
+/// found on PATH (damo's `avail_cmd`).
+fn avail_cmd(word: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let exec = |p: &std::path::Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if word.is_empty() {
+        return false;
+    }
+    if word.contains('/') {
+        return exec(std::path::Path::new(word));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| exec(&d.join(word))))
+}
+
 /// The kdamonds the options describe.
 pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
+    kdamonds_and_start(args).map(|(k, _)| k)
+}
+
+/// The kdamonds the options describe, and whether a command target was
+/// started for them.
+pub fn kdamonds_and_start(args: &Args) -> Result<(Vec<Kdamond>, bool)> {
+    if let Some(k) = args.str("kdamonds") {
+        return Ok((super::input::kdamonds_from_arg(k)?, false));
+    }
+    if let Some(t) = args.str("deducible_target") {
+        if t.ends_with(".yaml") {
+            bail!("kdamonds YAML input is not supported by this version yet (JSON is)");
+        }
+        if let Ok(k) = super::input::kdamonds_from_arg(t) {
+            return Ok((k, false));
+        }
+    }
+    let mut self_started = false;
     for dest in NOT_YET {
         if args.given(dest) {
             bail!("--{dest} is not supported by this version yet");
@@ -540,10 +580,27 @@ pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
                 }
                 .into(),
             );
+        } else if avail_cmd(t.split_whitespace().next().unwrap_or_default()) {
+            // damo runs a command target through bash and monitors it
+            let child = std::process::Command::new("/bin/bash")
+                .arg("-c")
+                .arg(t)
+                .spawn()
+                .with_context(|| format!("cannot start '{t}'"))?;
+            pids = vec![child.id() as i128];
+            self_started = true;
+            ops = Some(
+                if regions_args.is_empty() {
+                    "vaddr"
+                } else {
+                    "fvaddr"
+                }
+                .into(),
+            );
         } else {
             bail!(
-                "target '{t}' is not supported by this version yet (give a pid or paddr; \
-                 commands and kdamonds JSON/YAML input come later)"
+                "target '{t}' is not supported (give a pid, a command, paddr, \
+                 or a kdamonds JSON/YAML file)"
             );
         }
     }
@@ -593,10 +650,15 @@ pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
         Some(v) => num(v, "--refresh_stat", units::text_to_ms)?,
         None => I(0),
     };
-    Ok(vec![Kdamond {
-        refresh_ms,
-        contexts: vec![ctx],
-    }])
+    Ok((
+        vec![Kdamond {
+            state: None,
+            pid: None,
+            refresh_ms,
+            contexts: vec![ctx],
+        }],
+        self_started,
+    ))
 }
 
 /// `damo args damon`: the kdamonds as JSON, without touching sysfs or

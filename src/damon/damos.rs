@@ -29,7 +29,7 @@ pub struct DamosFilter {
 }
 
 /// damo's `text_to_bool`: a JSON bool, or y/yes/true/n/no/false.
-fn to_bool(v: &Value, what: &str) -> Result<bool> {
+pub(crate) fn to_bool(v: &Value, what: &str) -> Result<bool> {
     match v {
         Value::Bool(b) => Ok(*b),
         Value::String(s) => match s.to_lowercase().as_str() {
@@ -42,7 +42,11 @@ fn to_bool(v: &Value, what: &str) -> Result<bool> {
 }
 
 /// A number field in raw or human form.
-fn to_num(v: &Value, what: &str, parse: fn(&str) -> Result<Num, ParseError>) -> Result<Num> {
+pub(crate) fn to_num(
+    v: &Value,
+    what: &str,
+    parse: fn(&str) -> Result<Num, ParseError>,
+) -> Result<Num> {
     match v {
         Value::Number(n) => n
             .as_i64()

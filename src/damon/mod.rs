@@ -7,4 +7,6 @@
 
 pub mod args;
 pub mod damos;
+pub mod input;
 pub mod model;
+pub mod show;

@@ -1,7 +1,7 @@
 //! Kdamonds, contexts, targets and schemes, and their JSON form (damo's
 //! `to_kvpairs`: key order, human or raw numbers, `--omit_defaults`).
 
-use crate::damon::damos::DamosFilter;
+use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ULONG_MAX};
 use crate::record::write::Js;
@@ -81,29 +81,88 @@ impl Target {
     }
 }
 
-/// Which regions a scheme applies to: size, access rate (percent) and age
-/// (microseconds) ranges.
+/// The unit of an access pattern's access-frequency range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NrAccUnit {
+    Percent,
+    /// Sampling hits per aggregation interval (the kernel's unit).
+    Samples,
+}
+
+/// The unit of an access pattern's age range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AgeUnit {
+    Usec,
+    /// Aggregation intervals (the kernel's unit).
+    AggrIntervals,
+}
+
+/// Which regions a scheme applies to: size, access frequency and age
+/// ranges.  Options give percent and microseconds; the kernel takes (and
+/// shows) samples and aggregation intervals.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessPattern {
     pub sz_bytes: [Num; 2],
-    pub nr_accesses_percent: [Num; 2],
-    pub age_us: [Num; 2],
+    pub nr_accesses: [Num; 2],
+    pub nr_accesses_unit: NrAccUnit,
+    pub age: [Num; 2],
+    pub age_unit: AgeUnit,
 }
 
 impl Default for AccessPattern {
     fn default() -> Self {
         AccessPattern {
             sz_bytes: [I(0), I(ULONG_MAX)],
-            nr_accesses_percent: [I(0), I(ULONG_MAX)],
-            age_us: [I(0), I(ULONG_MAX)],
+            nr_accesses: [I(0), I(ULONG_MAX)],
+            nr_accesses_unit: NrAccUnit::Percent,
+            age: [I(0), I(ULONG_MAX)],
+            age_unit: AgeUnit::Usec,
         }
     }
 }
 
+/// Python's `int()` of a float, for unit conversions.
+fn py_int_of(v: f64) -> Num {
+    if v.is_finite() {
+        I(v.trunc() as i128)
+    } else {
+        I(0)
+    }
+}
+
 impl AccessPattern {
-    fn to_js(&self, raw: bool) -> Js {
-        let pct = |v: Num| s(format!("{} %", units::format_nr(v, raw)));
-        let age = |v: Num| s(units::format_time_us_exact(v, raw));
+    /// The ranges in the kernel's units: `(samples, aggregation
+    /// intervals)`, converted as damo does (float arithmetic, truncated).
+    pub fn in_kernel_units(&self, iv: &Intervals) -> ([Num; 2], [Num; 2]) {
+        let max_samples = iv.aggr.f() / iv.sample.f();
+        let samples = match self.nr_accesses_unit {
+            NrAccUnit::Samples => self.nr_accesses,
+            NrAccUnit::Percent => self
+                .nr_accesses
+                .map(|p| py_int_of(p.f() * max_samples / 100.0)),
+        };
+        let aggrs = match self.age_unit {
+            AgeUnit::AggrIntervals => self.age,
+            AgeUnit::Usec => self.age.map(|us| py_int_of(us.f() / iv.aggr.f())),
+        };
+        (samples, aggrs)
+    }
+
+    fn nr_str(&self, v: Num, raw: bool) -> String {
+        match self.nr_accesses_unit {
+            NrAccUnit::Percent => format!("{} %", units::format_nr(v, raw)),
+            NrAccUnit::Samples => format!("{} samples", units::format_nr(v, raw)),
+        }
+    }
+
+    fn age_str(&self, v: Num, raw: bool) -> String {
+        match self.age_unit {
+            AgeUnit::Usec => units::format_time_us_exact(v, raw),
+            AgeUnit::AggrIntervals => format!("{} aggr_intervals", units::format_nr(v, raw)),
+        }
+    }
+
+    pub(crate) fn to_js(&self, raw: bool) -> Js {
         obj(vec![
             (
                 "sz_bytes",
@@ -115,18 +174,31 @@ impl AccessPattern {
             (
                 "nr_accesses",
                 obj(vec![
-                    ("min", pct(self.nr_accesses_percent[0])),
-                    ("max", pct(self.nr_accesses_percent[1])),
+                    ("min", s(self.nr_str(self.nr_accesses[0], raw))),
+                    ("max", s(self.nr_str(self.nr_accesses[1], raw))),
                 ]),
             ),
             (
                 "age",
                 obj(vec![
-                    ("min", age(self.age_us[0])),
-                    ("max", age(self.age_us[1])),
+                    ("min", s(self.age_str(self.age[0], raw))),
+                    ("max", s(self.age_str(self.age[1], raw))),
                 ]),
             ),
         ])
+    }
+
+    /// damo's `DamosAccessPattern.to_str`.
+    pub fn to_str(&self, raw: bool) -> String {
+        format!(
+            "sz: [{}, {}]\nnr_accesses: [{}, {}]\nage: [{}, {}]",
+            units::format_sz(self.sz_bytes[0], raw),
+            units::format_sz(self.sz_bytes[1], raw),
+            self.nr_str(self.nr_accesses[0], raw),
+            self.nr_str(self.nr_accesses[1], raw),
+            self.age_str(self.age[0], raw),
+            self.age_str(self.age[1], raw),
+        )
     }
 }
 
@@ -286,6 +358,22 @@ pub struct Scheme {
     pub quotas: Quotas,
     pub watermarks: Watermarks,
     pub filters: Vec<DamosFilter>,
+    /// Statistics (from the kernel; zero for new schemes).
+    pub stats: Option<DamosStats>,
+    /// Regions the scheme tried, from the kernel (`None`: not read).
+    pub tried_regions: Option<Vec<TriedRegion>>,
+    pub tried_bytes: Num,
+}
+
+/// A region a scheme tried, as the kernel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriedRegion {
+    pub start: Num,
+    pub end: Num,
+    pub nr_accesses: Num,
+    pub age: Num,
+    pub sz_filter_passed: Option<Num>,
+    pub probe_hits: Vec<Num>,
 }
 
 impl Scheme {
@@ -293,7 +381,7 @@ impl Scheme {
         self.action == "migrate_hot" || self.action == "migrate_cold"
     }
 
-    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+    fn to_js(&self, raw: bool, omit_defaults: bool, params_only: bool) -> Js {
         let mut kv = vec![
             ("action", s(self.action.clone())),
             (
@@ -331,6 +419,9 @@ impl Scheme {
                 Js::List(self.filters.iter().map(|f| f.to_js(raw)).collect()),
             ));
         }
+        if let (false, Some(st)) = (params_only, &self.stats) {
+            kv.push(("stats", st.to_js(raw)));
+        }
         obj(kv)
     }
 }
@@ -348,7 +439,7 @@ pub struct Context {
 }
 
 impl Context {
-    fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
+    fn to_js(&self, raw: bool, omit_defaults: bool, params_only: bool) -> Js {
         let mut kv = vec![
             ("ops", s(self.ops.clone())),
             (
@@ -393,7 +484,7 @@ impl Context {
             Js::List(
                 self.schemes
                     .iter()
-                    .map(|x| x.to_js(raw, omit_defaults))
+                    .map(|x| x.to_js(raw, omit_defaults, params_only))
                     .collect(),
             ),
         ));
@@ -404,6 +495,10 @@ impl Context {
 /// A kdamond (a DAMON worker thread) and its contexts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kdamond {
+    /// `on`/`off`, for kdamonds read from the kernel.
+    pub state: Option<String>,
+    /// The kdamond's pid as the kernel shows it (`-1` when off).
+    pub pid: Option<String>,
     pub refresh_ms: Num,
     pub contexts: Vec<Context>,
 }
@@ -411,17 +506,30 @@ pub struct Kdamond {
 impl Kdamond {
     /// The parameters-only JSON form (`args damon`).
     pub fn to_js(&self, raw: bool, omit_defaults: bool) -> Js {
-        obj(vec![
+        self.to_js_full(raw, omit_defaults, true)
+    }
+
+    /// damo's `Kdamond.to_kvpairs`: with `params_only` false, also the
+    /// state, pid and scheme statistics.
+    pub fn to_js_full(&self, raw: bool, omit_defaults: bool, params_only: bool) -> Js {
+        let mut kv = Vec::new();
+        if !params_only {
+            let opt = |v: &Option<String>| v.clone().map(Js::Str).unwrap_or(Js::Null);
+            kv.push(("state", opt(&self.state)));
+            kv.push(("pid", opt(&self.pid)));
+        }
+        kv.extend(vec![
             ("refresh_ms", Js::Num(self.refresh_ms)),
             (
                 "contexts",
                 Js::List(
                     self.contexts
                         .iter()
-                        .map(|c| c.to_js(raw, omit_defaults))
+                        .map(|c| c.to_js(raw, omit_defaults, params_only))
                         .collect(),
                 ),
             ),
-        ])
+        ]);
+        obj(kv)
     }
 }

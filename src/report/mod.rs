@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod color;
+pub mod damon;
 pub mod dist;
 pub mod footprints;
 pub mod heatmap;

@@ -1,0 +1,237 @@
+//! Commands that change DAMON: `start`, `stop`, `tune`.
+//!
+//! Each checks first (root, the interface, running kdamonds, DAMON
+//! modules), then stages; when staging or turning on fails half-way, the
+//! previous setup is staged back so no half-configured kdamond is left.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow, bail};
+
+use crate::cli::parse::Args;
+use crate::damon::args::kdamonds_and_start;
+use crate::damon::model::Kdamond;
+use crate::sysfs::{Sysfs, stage};
+
+/// The effective uid, from /proc (no libc call needed).
+fn euid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// The DAMON sysfs interface, after the checks every DAMON command does:
+/// root (unless the tree is a `DAMO_SYSFS_ROOT` one) and the interface's
+/// presence.
+pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
+    let mut fs = Sysfs::open()?;
+    fs.set_debug(args.flag("debug_damon"));
+    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
+    if !fake && euid() != Some(0) {
+        bail!(
+            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {}')",
+            args.cmd.path
+        );
+    }
+    if !fs.supported() {
+        bail!(
+            "DAMON sysfs interface not found ({} is missing): the kernel needs \
+             CONFIG_DAMON_SYSFS (Linux 5.18 or later), and sysfs must be mounted",
+            fs.kdamonds_dir().display()
+        );
+    }
+    Ok(fs)
+}
+
+/// DAMON modules (damon_reclaim, damon_lru_sort, ...) that are enabled.
+fn running_modules(fs: &Sysfs) -> Vec<(String, std::path::PathBuf)> {
+    let mut v = Vec::new();
+    let Ok(entries) = std::fs::read_dir(fs.root().join("module")) else {
+        return v;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("damon_") || name.starts_with("damon_sample_") {
+            continue;
+        }
+        for param in ["enabled", "enable"] {
+            let p = e.path().join("parameters").join(param);
+            if std::fs::read_to_string(&p).is_ok_and(|s| s.trim() == "Y") {
+                v.push((name.clone(), p));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+/// Why a memcg filter may have failed: its cgroup directory is missing.
+fn memcg_diagnosis(fs: &Sysfs, kdamonds: &[Kdamond]) -> Option<String> {
+    let cgroup_root = if fs.is_emulated() {
+        fs.root().join("fs/cgroup")
+    } else {
+        let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
+        let line = mounts.lines().find(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .is_some_and(|t| t == "cgroup2" || t == "cgroup")
+        })?;
+        Path::new(line.split_whitespace().nth(1)?).to_path_buf()
+    };
+    for (ki, k) in kdamonds.iter().enumerate() {
+        for (ci, c) in k.contexts.iter().enumerate() {
+            for (si, s) in c.schemes.iter().enumerate() {
+                for (fi, f) in s.filters.iter().enumerate() {
+                    if f.filter_type != "memcg" {
+                        continue;
+                    }
+                    let p = f.memcg_path.as_deref().unwrap_or("");
+                    let why = if !p.starts_with('/') {
+                        "path should start with \"/\"".to_string()
+                    } else if !cgroup_root.join(&p[1..]).is_dir() {
+                        format!("{} not found", cgroup_root.join(&p[1..]).display())
+                    } else {
+                        continue;
+                    };
+                    return Some(format!(
+                        "kdamond {ki} context {ci} scheme {si} filter {fi}: memcg {p}: {why}; \
+                         give an existing cgroup (relative to the cgroup2 mount)"
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Stages `before` again after a failure; says what happened.
+fn roll_back(fs: &Sysfs, before: &[Kdamond], err: anyhow::Error) -> anyhow::Error {
+    match fs.stage(before) {
+        Ok(()) => anyhow!("{err:#}; the previous DAMON setup was staged back"),
+        Err(e) => anyhow!("{err:#}; restoring the previous setup failed too ({e:#})"),
+    }
+}
+
+/// Error if any of the kdamonds `0..n` is on.
+fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
+    for i in 0..n.min(fs.nr_kdamonds()?) {
+        if fs.is_running(i)? {
+            let pid = fs
+                .read(&fs.kdamond_dir(i).join("pid"))
+                .map(|p| p.trim().to_string())
+                .unwrap_or_default();
+            bail!(
+                "kdamond {i} is already running (pid {pid}); stop it with 'damo stop', \
+                 or change its parameters with 'damo tune'"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `damo start`.
+pub fn start(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    if let Some((module, param)) = running_modules(&fs).into_iter().next() {
+        bail!(
+            "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \
+             e.g. 'echo N | sudo tee {}'",
+            param.display(),
+            param.display()
+        );
+    }
+    if args.flag("include_child_tasks") {
+        bail!("--include_child_tasks is not supported by this version yet");
+    }
+    let (kdamonds, self_started) =
+        kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    stage::check(&kdamonds)?;
+    refuse_running(&fs, kdamonds.len())?;
+    let before = fs.current_kdamonds()?;
+    if let Err(e) = fs.stage(&kdamonds) {
+        return Err(roll_back(
+            &fs,
+            &before,
+            anyhow!("could not turn on DAMON: staging failed: {e:#}"),
+        ));
+    }
+    if self_started {
+        // let a command just started get a stable memory mapping first
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let idxs: Vec<usize> = (0..kdamonds.len()).collect();
+    if let Err(e) = fs.turn_on(&idxs) {
+        let msg = match memcg_diagnosis(&fs, &kdamonds) {
+            Some(why) => format!("could not turn on DAMON: {why} (the kernel said: {e:#})"),
+            None => format!("could not turn on DAMON: {e:#}"),
+        };
+        let _ = fs.turn_off(&fs.running_idxs().unwrap_or_default());
+        return Err(roll_back(&fs, &before, anyhow!(msg)));
+    }
+    Ok(())
+}
+
+/// `damo stop`.
+pub fn stop(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    let running = fs.running_idxs()?;
+    if running.is_empty() {
+        bail!("DAMON is not turned on");
+    }
+    fs.turn_off(&running)
+        .map_err(|e| anyhow!("DAMON turn off failed ({e:#})"))
+}
+
+/// `damo tune`.
+pub fn tune(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    if fs.running_idxs()?.is_empty() {
+        bail!("DAMON is not turned on");
+    }
+    let (mut kdamonds, _) =
+        kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    stage::check(&kdamonds)?;
+    let idxs: Vec<usize> = (0..kdamonds.len()).collect();
+    let before = fs.current_kdamonds()?;
+    let fail = |e: anyhow::Error| anyhow!("tuning failed ({e:#})");
+    if args.flag("quota_goals_only") {
+        // damo 3.4.3 commits without writing the goals; write them first.
+        let r = (|| -> Result<()> {
+            for (ki, k) in kdamonds.iter().enumerate() {
+                for (ci, c) in k.contexts.iter().enumerate() {
+                    for (si, s) in c.schemes.iter().enumerate() {
+                        let dir = fs
+                            .kdamond_dir(ki)
+                            .join(format!("contexts/{ci}/schemes/{si}/quotas/goals"));
+                        fs.stage_goals(&dir, &s.quotas.goals)?;
+                    }
+                }
+            }
+            fs.state_command(&idxs, "commit_schemes_quota_goals")
+        })();
+        return r.map_err(|e| roll_back(&fs, &before, fail(e)));
+    }
+    if let Err(e) = fs.stage(&kdamonds) {
+        return Err(roll_back(&fs, &before, fail(e)));
+    }
+    if let Err(e) = fs.state_command(&idxs, "commit") {
+        let msg = match memcg_diagnosis(&fs, &kdamonds) {
+            Some(why) => format!("{why} (the kernel said: {e:#})"),
+            None => format!("{e:#}"),
+        };
+        return Err(roll_back(&fs, &before, fail(anyhow!(msg))));
+    }
+    // committed obsolete targets are gone from the kernel; drop their files
+    let mut obsolete = false;
+    for k in &mut kdamonds {
+        for c in &mut k.contexts {
+            obsolete |= c.targets.iter().any(|t| t.obsolete);
+            c.targets.retain(|t| !t.obsolete);
+        }
+    }
+    if obsolete {
+        fs.stage(&kdamonds)
+            .map_err(|e| anyhow!("obsolete targets cleanup failed ({e:#})"))?;
+    }
+    Ok(())
+}

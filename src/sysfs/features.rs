@@ -1,0 +1,271 @@
+//! DAMON features: which kernel version added what, and what the running
+//! kernel supports, found passively (files present, `avail_operations`,
+//! the kernel version as a fallback).  Never stages probe kdamonds, so it
+//! never disturbs a kdamond that belongs to someone else.
+
+use std::path::Path;
+
+use super::Sysfs;
+
+/// A kernel version, `(major, minor)`.
+pub type Version = (u32, u32);
+
+/// A DAMON feature: damo's name, and the mainline version that merged it
+/// (`None`: not in mainline yet).
+pub struct Feature {
+    pub name: &'static str,
+    pub since: Option<Version>,
+}
+
+const fn f(name: &'static str, major: u32, minor: u32) -> Feature {
+    Feature {
+        name,
+        since: Some((major, minor)),
+    }
+}
+
+const fn nf(name: &'static str) -> Feature {
+    Feature { name, since: None }
+}
+
+/// The sysfs-interface features, oldest first.
+pub const FEATURES: &[Feature] = &[
+    f("sysfs/schemes", 5, 18),
+    f("sysfs/init_regions", 5, 18),
+    f("sysfs/vaddr", 5, 18),
+    f("sysfs/paddr", 5, 18),
+    f("sysfs/schemes_size_quota", 5, 18),
+    f("sysfs/schemes_time_quota", 5, 18),
+    f("sysfs/schemes_prioritization", 5, 18),
+    f("sysfs/schemes_wmarks", 5, 18),
+    f("sysfs/schemes_stat_succ", 5, 18),
+    f("sysfs/schemes_stat_qt_exceed", 5, 18),
+    f("sysfs/avail_ops", 5, 19),
+    f("sysfs/fvaddr", 5, 19),
+    f("sysfs/online_params_commit", 5, 19),
+    f("sysfs/lru_sort", 6, 0),
+    f("sysfs/schemes_tried_regions", 6, 2),
+    f("sysfs/schemes_filters", 6, 3),
+    f("sysfs/schemes_filters_anon", 6, 3),
+    f("sysfs/schemes_filters_memcg", 6, 3),
+    f("sysfs/schemes_tried_regions_sz", 6, 6),
+    f("sysfs/schemes_filters_addr", 6, 6),
+    f("sysfs/schemes_filters_target", 6, 6),
+    f("sysfs/schemes_apply_interval", 6, 7),
+    f("sysfs/schemes_quota_goals", 6, 8),
+    f("sysfs/schemes_quota_effective_bytes", 6, 9),
+    f("sysfs/schemes_quota_goal_metric", 6, 9),
+    f("sysfs/schemes_quota_goal_some_psi", 6, 9),
+    f("sysfs/schemes_filters_young", 6, 10),
+    f("sysfs/schemes_migrate", 6, 11),
+    f("sysfs/sz_ops_filter_passed", 6, 14),
+    f("sysfs/allow_filter", 6, 14),
+    f("sysfs/schemes_filters_hugepage_size", 6, 15),
+    f("sysfs/schemes_filters_unmapped", 6, 15),
+    f("sysfs/intervals_goal", 6, 15),
+    f("sysfs/schemes_filters_core_ops_dirs", 6, 15),
+    f("sysfs/schemes_filters_active", 6, 15),
+    f("sysfs/schemes_quota_goal_node_mem_used_free", 6, 16),
+    f("sysfs/schemes_dests", 6, 17),
+    f("sysfs/refresh_ms", 6, 17),
+    f("sysfs/addr_unit", 6, 18),
+    f("sysfs/schemes_quota_goal_node_memcg_used_free", 6, 19),
+    f("sysfs/obsolete_target", 6, 19),
+    f("sysfs/damos_stat_nr_snapshots", 7, 0),
+    f("sysfs/damos_max_nr_snapshots", 7, 0),
+    f("sysfs/damos_quota_goal_in_active_mem_bp", 7, 0),
+    f("sysfs/damos_quota_goal_tuner", 7, 1),
+    f("sysfs/damos_action_collapse", 7, 2),
+    f("sysfs/damos_quota_goal_node_eligible_mem_bp", 7, 2),
+    f("sysfs/ctx_pause", 7, 2),
+    f("sysfs/damos_quota_fail_charge_ratio", 7, 2),
+    f("sysfs/attrs_monitoring", 7, 2),
+    f("sysfs/probe_weights", 7, 3),
+    nf("sysfs/damos_quota_goal_complement"),
+    nf("sysfs/ops_attrs"),
+    nf("sysfs/damon_sample_control"),
+];
+
+/// The version that merged `name`; `None` if unknown or not merged.
+pub fn since(name: &str) -> Option<Version> {
+    FEATURES
+        .iter()
+        .find(|x| x.name == name)
+        .and_then(|x| x.since)
+}
+
+/// `v6.18`-style text for a feature's version.
+pub fn since_text(name: &str) -> String {
+    match since(name) {
+        Some((a, b)) => format!("Linux {a}.{b}"),
+        None => "no mainline kernel yet".into(),
+    }
+}
+
+/// Keywords the kernel accepts in a file (by file name), and the feature
+/// that added each: the emulator rejects what a kernel version lacks, and
+/// an EINVAL on such a keyword names the feature.
+pub const KEYWORDS: &[(&str, &str, &str)] = &[
+    ("operations", "vaddr", "sysfs/vaddr"),
+    ("operations", "paddr", "sysfs/paddr"),
+    ("operations", "fvaddr", "sysfs/fvaddr"),
+    ("action", "willneed", "sysfs/schemes"),
+    ("action", "cold", "sysfs/schemes"),
+    ("action", "pageout", "sysfs/schemes"),
+    ("action", "hugepage", "sysfs/schemes"),
+    ("action", "nohugepage", "sysfs/schemes"),
+    ("action", "stat", "sysfs/schemes"),
+    ("action", "lru_prio", "sysfs/lru_sort"),
+    ("action", "lru_deprio", "sysfs/lru_sort"),
+    ("action", "migrate_hot", "sysfs/schemes_migrate"),
+    ("action", "migrate_cold", "sysfs/schemes_migrate"),
+    ("action", "collapse", "sysfs/damos_action_collapse"),
+    ("type", "anon", "sysfs/schemes_filters_anon"),
+    ("type", "memcg", "sysfs/schemes_filters_memcg"),
+    ("type", "addr", "sysfs/schemes_filters_addr"),
+    ("type", "target", "sysfs/schemes_filters_target"),
+    ("type", "young", "sysfs/schemes_filters_young"),
+    (
+        "type",
+        "hugepage_size",
+        "sysfs/schemes_filters_hugepage_size",
+    ),
+    ("type", "unmapped", "sysfs/schemes_filters_unmapped"),
+    ("type", "active", "sysfs/schemes_filters_active"),
+    ("target_metric", "user_input", "sysfs/schemes_quota_goals"),
+    (
+        "target_metric",
+        "some_mem_psi_us",
+        "sysfs/schemes_quota_goal_some_psi",
+    ),
+    (
+        "target_metric",
+        "node_mem_used_bp",
+        "sysfs/schemes_quota_goal_node_mem_used_free",
+    ),
+    (
+        "target_metric",
+        "node_mem_free_bp",
+        "sysfs/schemes_quota_goal_node_mem_used_free",
+    ),
+    (
+        "target_metric",
+        "node_memcg_used_bp",
+        "sysfs/schemes_quota_goal_node_memcg_used_free",
+    ),
+    (
+        "target_metric",
+        "node_memcg_free_bp",
+        "sysfs/schemes_quota_goal_node_memcg_used_free",
+    ),
+    (
+        "target_metric",
+        "active_mem_bp",
+        "sysfs/damos_quota_goal_in_active_mem_bp",
+    ),
+    (
+        "target_metric",
+        "inactive_mem_bp",
+        "sysfs/damos_quota_goal_in_active_mem_bp",
+    ),
+    (
+        "target_metric",
+        "node_eligible_mem_bp",
+        "sysfs/damos_quota_goal_node_eligible_mem_bp",
+    ),
+    ("metric", "none", "sysfs/schemes_wmarks"),
+    ("metric", "free_mem_rate", "sysfs/schemes_wmarks"),
+    ("goal_tuner", "consist", "sysfs/damos_quota_goal_tuner"),
+    ("goal_tuner", "temporal", "sysfs/damos_quota_goal_tuner"),
+];
+
+/// The feature that added `value` to the keyword file `file`, if known.
+pub fn keyword_feature(file: &str, value: &str) -> Option<&'static str> {
+    KEYWORDS
+        .iter()
+        .find(|(f, v, _)| *f == file && *v == value)
+        .map(|(_, _, feat)| *feat)
+}
+
+/// Parses `6.12.117+deb12-amd64` or `6.18` into `(6, 12)`.
+pub fn parse_version(text: &str) -> Option<Version> {
+    let mut it = text.trim().split(|c: char| !c.is_ascii_digit());
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// The running kernel's version (the emulated one for a fake tree).
+pub fn kernel_version(fs: &Sysfs) -> Option<Version> {
+    if let Some(v) = fs.emul.as_ref().map(|e| e.version) {
+        return Some(v);
+    }
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .ok()
+        .and_then(|t| parse_version(&t))
+}
+
+/// Which features the kernel has: by the files of an existing kdamond's
+/// first context and scheme where there are such, by the kernel version
+/// otherwise.
+pub fn detect(fs: &Sysfs) -> Vec<(&'static str, bool)> {
+    let ver = kernel_version(fs);
+    let ctx = fs.kdamond_dir(0).join("contexts/0");
+    let scheme = ctx.join("schemes/0");
+    let by_file = |p: &Path| -> Option<bool> {
+        if scheme.is_dir() {
+            Some(p.exists())
+        } else {
+            None
+        }
+    };
+    FEATURES
+        .iter()
+        .map(|feat| {
+            let file_probe = match feat.name {
+                "sysfs/schemes_tried_regions" => by_file(&scheme.join("tried_regions")),
+                "sysfs/schemes_filters" => by_file(&scheme.join("filters")),
+                "sysfs/schemes_apply_interval" => by_file(&scheme.join("apply_interval_us")),
+                "sysfs/schemes_quota_goals" => by_file(&scheme.join("quotas/goals")),
+                "sysfs/schemes_quota_effective_bytes" => {
+                    by_file(&scheme.join("quotas/effective_bytes"))
+                }
+                "sysfs/schemes_migrate" => by_file(&scheme.join("target_nid")),
+                "sysfs/sz_ops_filter_passed" => by_file(&scheme.join("stats/sz_ops_filter_passed")),
+                "sysfs/schemes_filters_core_ops_dirs" => by_file(&scheme.join("core_filters")),
+                "sysfs/schemes_dests" => by_file(&scheme.join("dests")),
+                "sysfs/refresh_ms" => by_file(&fs.kdamond_dir(0).join("refresh_ms")),
+                "sysfs/addr_unit" => by_file(&ctx.join("addr_unit")),
+                "sysfs/intervals_goal" => {
+                    by_file(&ctx.join("monitoring_attrs/intervals/intervals_goal"))
+                }
+                "sysfs/damos_stat_nr_snapshots" => by_file(&scheme.join("stats/nr_snapshots")),
+                "sysfs/damos_quota_goal_tuner" => by_file(&scheme.join("quotas/goal_tuner")),
+                "sysfs/ctx_pause" => by_file(&ctx.join("pause")),
+                _ => None,
+            };
+            let by_version = match (feat.since, ver) {
+                (Some(s), Some(v)) => v >= s,
+                _ => false,
+            };
+            (feat.name, file_probe.unwrap_or(by_version))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("6.12.117+deb12-amd64"), Some((6, 12)));
+        assert_eq!(parse_version("7.0"), Some((7, 0)));
+        assert_eq!(since("sysfs/refresh_ms"), Some((6, 17)));
+        assert_eq!(
+            keyword_feature("action", "migrate_hot"),
+            Some("sysfs/schemes_migrate")
+        );
+        assert_eq!(since_text("sysfs/schemes_migrate"), "Linux 6.11");
+    }
+}

@@ -1,0 +1,326 @@
+//! The kdamond layer: every access to DAMON's sysfs interface goes through
+//! [`Sysfs`].
+//!
+//! - root: `/sys` (the first sysfs mount in /proc/mounts), or the directory
+//!   in `DAMO_SYSFS_ROOT`, which stands for `/sys` (tests, demos);
+//! - [`stage`]: writing kdamonds to the files, in damo 3.4.3's order;
+//! - [`read`]: reading the files back into the parameter model;
+//! - [`state`]: `state` file commands (on, off, commit, update_*), with
+//!   polling that has a deadline;
+//! - [`features`]: what the kernel supports, found passively;
+//! - [`emul`]: a fake kernel for trees under `DAMO_SYSFS_ROOT` that carry
+//!   a `.damo-fake-kernel` file (nr_* files create directories, `state`
+//!   commands work, failures can be injected).
+//!
+//! `DAMO_SYSFS_TRACE=<file>` appends every read and write to a file, in the
+//! format of the damo 3.4.3 traces the write-order tests compare with.
+
+pub mod emul;
+pub mod features;
+pub mod read;
+pub mod stage;
+pub mod state;
+
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// A failed sysfs read or write, with the errno and what it means here.
+#[derive(Debug)]
+pub struct SysfsError {
+    pub path: PathBuf,
+    /// The value being written; `None` for reads.
+    pub value: Option<String>,
+    pub err: io::Error,
+}
+
+impl SysfsError {
+    pub fn errno(&self) -> Option<i32> {
+        self.err.raw_os_error()
+    }
+}
+
+/// errno name, as users search for it.
+pub fn errno_name(errno: i32) -> &'static str {
+    match errno {
+        libc_errno::EPERM => "EPERM",
+        libc_errno::ENOENT => "ENOENT",
+        libc_errno::ENOMEM => "ENOMEM",
+        libc_errno::EACCES => "EACCES",
+        libc_errno::EBUSY => "EBUSY",
+        libc_errno::EINVAL => "EINVAL",
+        libc_errno::ESRCH => "ESRCH",
+        libc_errno::EROFS => "EROFS",
+        _ => "errno",
+    }
+}
+
+/// The errno values this layer explains.
+pub mod libc_errno {
+    pub const EPERM: i32 = 1;
+    pub const ENOENT: i32 = 2;
+    pub const ESRCH: i32 = 3;
+    pub const ENOMEM: i32 = 12;
+    pub const EACCES: i32 = 13;
+    pub const EBUSY: i32 = 16;
+    pub const EINVAL: i32 = 22;
+    pub const EROFS: i32 = 30;
+}
+
+impl std::fmt::Display for SysfsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match &self.value {
+            Some(v) => format!("writing '{}' to {}", v.trim(), self.path.display()),
+            None => format!("reading {}", self.path.display()),
+        };
+        let errno = self.errno().unwrap_or(0);
+        let msg = self.err.to_string();
+        let msg = msg.split(" (os error").next().unwrap_or(&msg);
+        write!(f, "{what} failed: {msg} ({})", errno_name(errno))?;
+        let state_file = self.path.file_name().is_some_and(|n| n == "state");
+        let hint = match errno {
+            libc_errno::EPERM | libc_errno::EACCES => {
+                "; DAMON's sysfs files are writable by root only: run damo as root (sudo)"
+            }
+            libc_errno::EBUSY if state_file => "; the kdamond is already running",
+            libc_errno::EBUSY => "; a kdamond is running: stop it with 'damo stop' first",
+            libc_errno::EINVAL if state_file => {
+                "; the kernel rejected the command or the staged parameters (see 'dmesg')"
+            }
+            libc_errno::ENOMEM if state_file => {
+                "; the kernel could not apply the parameters: out of memory, or a memcg \
+                 filter names a cgroup that does not exist"
+            }
+            libc_errno::ENOENT if !self.path.exists() => {
+                "; the kernel has no such file: it lacks this DAMON feature \
+                 ('damo features' lists what it supports)"
+            }
+            _ => "",
+        };
+        f.write_str(hint)
+    }
+}
+
+impl std::error::Error for SysfsError {}
+
+pub type SysResult<T> = std::result::Result<T, SysfsError>;
+
+/// The DAMON sysfs interface of one machine (or of a fake tree).
+pub struct Sysfs {
+    /// The directory standing for `/sys`.
+    root: PathBuf,
+    emul: Option<emul::Emulator>,
+    trace: Option<RefCell<File>>,
+    debug: bool,
+}
+
+/// `kernel/mm/damon/admin/kdamonds`, relative to the sysfs root.
+pub const KDAMONDS_REL: &str = "kernel/mm/damon/admin/kdamonds";
+
+fn sysfs_mount_point() -> PathBuf {
+    if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
+        for line in mounts.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() >= 3 && f[2] == "sysfs" {
+                return PathBuf::from(f[1]);
+            }
+        }
+    }
+    PathBuf::from("/sys")
+}
+
+impl Sysfs {
+    /// The machine's sysfs, or `DAMO_SYSFS_ROOT`'s.
+    pub fn open() -> anyhow::Result<Sysfs> {
+        let (root, fake) = match std::env::var_os("DAMO_SYSFS_ROOT") {
+            Some(r) if !r.is_empty() => (PathBuf::from(r), true),
+            _ => (sysfs_mount_point(), false),
+        };
+        Sysfs::at(&root, fake)
+    }
+
+    /// The tree at `root` (standing for `/sys`); `fake` allows the
+    /// emulator.
+    pub fn at(root: &Path, fake: bool) -> anyhow::Result<Sysfs> {
+        let emul = if fake {
+            emul::Emulator::load(root)?
+        } else {
+            None
+        };
+        let trace = match std::env::var_os("DAMO_SYSFS_TRACE") {
+            Some(p) if !p.is_empty() => Some(RefCell::new(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&p)
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "cannot open DAMO_SYSFS_TRACE file {}: {e}",
+                            Path::new(&p).display()
+                        )
+                    })?,
+            )),
+            _ => None,
+        };
+        Ok(Sysfs {
+            root: root.to_path_buf(),
+            emul,
+            trace,
+            debug: false,
+        })
+    }
+
+    /// Print every read and write on stdout (damo's `--debug_damon`).
+    pub fn set_debug(&mut self, on: bool) {
+        self.debug = on;
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether this is a fake tree (`DAMO_SYSFS_ROOT`).
+    pub fn is_emulated(&self) -> bool {
+        self.emul.is_some()
+    }
+
+    /// `<root>/kernel/mm/damon/admin/kdamonds`.
+    pub fn kdamonds_dir(&self) -> PathBuf {
+        self.root.join(KDAMONDS_REL)
+    }
+
+    /// `<kdamonds>/<idx>`.
+    pub fn kdamond_dir(&self, idx: usize) -> PathBuf {
+        self.kdamonds_dir().join(idx.to_string())
+    }
+
+    /// Whether the DAMON sysfs interface exists.
+    pub fn supported(&self) -> bool {
+        self.kdamonds_dir().is_dir()
+    }
+
+    fn rel<'a>(&self, p: &'a Path) -> std::borrow::Cow<'a, str> {
+        match p.strip_prefix(&self.root) {
+            Ok(r) => r.to_string_lossy(),
+            Err(_) => p.to_string_lossy(),
+        }
+    }
+
+    fn log(&self, line: &str) {
+        if let Some(t) = &self.trace {
+            let _ = writeln!(t.borrow_mut(), "{line}");
+        }
+    }
+
+    pub fn read(&self, path: &Path) -> SysResult<String> {
+        let r = std::fs::read_to_string(path).map_err(|err| SysfsError {
+            path: path.to_path_buf(),
+            value: None,
+            err,
+        });
+        if let Ok(c) = &r {
+            if self.trace.is_some() {
+                let shown: String = c.trim().chars().take(60).collect();
+                self.log(&format!("read {} -> {}", self.rel(path), py_repr(&shown)));
+            }
+            if self.debug {
+                println!("read '{}': '{}'", path.display(), c.trim());
+            }
+        }
+        r
+    }
+
+    /// Reads an integer file.
+    pub fn read_int(&self, path: &Path) -> anyhow::Result<i128> {
+        let c = self.read(path)?;
+        c.trim().parse::<i128>().map_err(|_| {
+            anyhow::anyhow!(
+                "{} holds '{}', not a number; is this a DAMON sysfs tree?",
+                path.display(),
+                c.trim()
+            )
+        })
+    }
+
+    pub fn write(&self, path: &Path, value: &str) -> SysResult<()> {
+        self.log(&format!(
+            "write {} to {}",
+            py_repr(value.trim()),
+            self.rel(path)
+        ));
+        if self.debug {
+            println!("write '{}' to '{}'", value.trim(), path.display());
+        }
+        let res = match &self.emul {
+            Some(e) => e.write(&self.root, path, value),
+            None => OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(value.as_bytes())),
+        };
+        res.map_err(|err| SysfsError {
+            path: path.to_path_buf(),
+            value: Some(value.to_string()),
+            err,
+        })
+    }
+
+    /// Notes a whole-subtree read in the trace.
+    pub fn log_tree_read(&self, path: &Path) {
+        self.log(&format!("read_files (recursive dump) {}", self.rel(path)));
+    }
+}
+
+/// Python's `repr()` of a str, for the trace lines.
+fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_like_python() {
+        assert_eq!(py_repr("on"), "'on'");
+        assert_eq!(py_repr("vaddr\nfvaddr"), "'vaddr\\nfvaddr'");
+        assert_eq!(py_repr("it's"), "\"it's\"");
+    }
+
+    #[test]
+    fn error_names_errno_and_what_to_do() {
+        let e = SysfsError {
+            path: "/sys/x/nr_kdamonds".into(),
+            value: Some("on\n".into()),
+            err: io::Error::from_raw_os_error(16),
+        };
+        let s = e.to_string();
+        assert!(
+            s.starts_with("writing 'on' to /sys/x/nr_kdamonds failed: "),
+            "{s}"
+        );
+        assert!(s.contains("(EBUSY)") && s.contains("damo stop"), "{s}");
+    }
+}

@@ -1,0 +1,407 @@
+//! The kdamond layer on fake DAMON trees: each test makes a tree standing
+//! for /sys of a kernel version (`damo::sysfs::emul`), runs the built
+//! `damo` on it through `DAMO_SYSFS_ROOT`, and checks the resulting files,
+//! the output and the errors.  Nothing here touches the machine's DAMON:
+//! every run sets DAMO_SYSFS_ROOT.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output};
+
+struct Tree {
+    root: PathBuf,
+}
+
+impl Tree {
+    fn new(tag: &str, version: &str) -> Tree {
+        let root = std::env::temp_dir().join(format!("damo-sysfs-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        damo::sysfs::emul::create(&root, version).expect("fake tree");
+        Tree { root }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_damo"))
+            .args(args)
+            .env("DAMO_SYSFS_ROOT", &self.root)
+            .env_remove("DAMO_SYSFS_TRACE")
+            .output()
+            .expect("run damo")
+    }
+
+    /// Runs and expects success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "damo {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs and expects exit status 1 with one error line; returns it.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(1), "damo {args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(err.lines().count(), 1, "one error line: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    }
+
+    fn kd(&self, rel: &str) -> PathBuf {
+        self.root.join("kernel/mm/damon/admin/kdamonds").join(rel)
+    }
+
+    fn get(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.kd(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+            .trim()
+            .to_string()
+    }
+
+    fn set_fail(&self, rel: &str, errno: &str) {
+        let marker = self.root.join(".damo-fake-kernel");
+        let mut t = std::fs::read_to_string(&marker).expect("marker");
+        t.push_str(&format!(
+            "fail kernel/mm/damon/admin/kdamonds/{rel} {errno}\n"
+        ));
+        std::fs::write(marker, t).expect("marker");
+    }
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// A process to monitor; killed when dropped.
+struct Proc(Child);
+
+impl Proc {
+    fn new() -> Proc {
+        Proc(Command::new("sleep").arg("600").spawn().expect("sleep"))
+    }
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn start_report_tune_stop_on_6_18() {
+    let t = Tree::new("cycle", "6.18");
+    let p = Proc::new();
+    let pid = p.pid();
+    t.ok(&[
+        "start",
+        &pid,
+        "--damos_action",
+        "pageout",
+        "--damos_access_rate",
+        "0%",
+        "0%",
+        "--damos_sz_region",
+        "4K",
+        "max",
+        "--damos_age",
+        "60s",
+        "max",
+    ]);
+    assert_eq!(t.get("0/state"), "on");
+    assert_eq!(t.get("0/contexts/0/operations"), "vaddr");
+    assert_eq!(t.get("0/contexts/0/targets/0/pid_target"), pid);
+    assert_eq!(t.get("0/contexts/0/schemes/0/action"), "pageout");
+    // 60 s in 100 ms aggregation intervals
+    assert_eq!(
+        t.get("0/contexts/0/schemes/0/access_pattern/age/min"),
+        "600"
+    );
+    assert_eq!(
+        t.get("0/contexts/0/schemes/0/access_pattern/nr_accesses/max"),
+        "0"
+    );
+
+    // damo 3.4.3's output for the same state (sysfs-traces/05)
+    let report = t.ok(&["report", "damon"]);
+    let expected = format!(
+        "kdamond 0\n    state: on, pid: 4242\n    context 0\n        ops: vaddr\n        \
+         target 0\n            pid: {pid}\n        intervals: sample 5 ms, aggr 100 ms, update 1 s\n        \
+         nr_regions: [10, 1,000]\n        scheme 0\n            action: pageout per aggr interval\n"
+    );
+    assert!(report.starts_with(&expected), "{report}");
+    assert!(report.contains(
+        "                age: [600 aggr_intervals, 184,467,440,737,095 aggr_intervals]\n"
+    ));
+    assert!(report.ends_with("            tried regions (0 B)\n        access sample control\n        enabled primitives: page_table\n"));
+
+    let json = t.ok(&["report", "damon", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v[0]["state"], "on");
+    assert_eq!(v[0]["contexts"][0]["schemes"][0]["stats"]["nr_tried"], "0");
+
+    t.ok(&[
+        "tune",
+        &pid,
+        "--damos_action",
+        "pageout",
+        "--damos_quotas",
+        "100ms",
+        "1G",
+        "1s",
+    ]);
+    assert_eq!(t.get("0/contexts/0/schemes/0/quotas/ms"), "100");
+    assert_eq!(t.get("0/contexts/0/schemes/0/quotas/bytes"), "1073741824");
+
+    // damo 3.4.3 commits quota goals without writing them; ours writes them
+    t.ok(&[
+        "tune",
+        "--quota_goals_only",
+        &pid,
+        "--damos_action",
+        "pageout",
+        "--damos_quotas",
+        "100ms",
+        "1G",
+        "1s",
+        "--damos_quota_goal",
+        "user_input",
+        "10000",
+        "5000",
+    ]);
+    assert_eq!(t.get("0/contexts/0/schemes/0/quotas/goals/nr_goals"), "1");
+    assert_eq!(
+        t.get("0/contexts/0/schemes/0/quotas/goals/0/target_value"),
+        "10000"
+    );
+    assert_eq!(
+        t.get("0/contexts/0/schemes/0/quotas/goals/0/current_value"),
+        "5000"
+    );
+
+    let err = t.fails(&["start", &pid]);
+    assert!(
+        err.contains("kdamond 0 is already running (pid 4242)"),
+        "{err}"
+    );
+
+    t.ok(&["stop"]);
+    assert_eq!(t.get("0/state"), "off");
+    let err = t.fails(&["stop"]);
+    assert!(err.contains("DAMON is not turned on"), "{err}");
+    let err = t.fails(&["tune", &pid]);
+    assert!(err.contains("DAMON is not turned on"), "{err}");
+}
+
+#[test]
+fn filters_go_where_the_kernel_keeps_them() {
+    for (version, dir) in [("6.12", "filters"), ("6.18", "ops_filters")] {
+        let t = Tree::new(&format!("filters{version}"), version);
+        t.ok(&[
+            "start",
+            "--damos_action",
+            "stat",
+            "--damos_filter",
+            "reject",
+            "anon",
+        ]);
+        let f = format!("0/contexts/0/schemes/0/{dir}/0");
+        assert_eq!(t.get(&format!("{f}/type")), "anon", "{version}");
+        assert_eq!(t.get(&format!("{f}/matching")), "Y", "{version}");
+        assert_eq!(t.kd("0/refresh_ms").exists(), version == "6.18");
+        assert_eq!(t.kd(&format!("{f}/allow")).exists(), version == "6.18");
+    }
+    // allow filters need 6.14
+    let t = Tree::new("allow612", "6.12");
+    let err = t.fails(&[
+        "start",
+        "--damos_action",
+        "stat",
+        "--damos_filter",
+        "allow",
+        "anon",
+    ]);
+    assert!(
+        err.contains("allow filters") || err.contains("6.14"),
+        "{err}"
+    );
+}
+
+#[test]
+fn old_kernels_get_named_features_and_no_leftovers() {
+    let t = Tree::new("old", "6.1");
+    let err = t.fails(&[
+        "start",
+        "--damos_action",
+        "stat",
+        "--damos_filter",
+        "reject",
+        "anon",
+    ]);
+    assert!(
+        err.contains("DAMOS filters (sysfs/schemes_filters, added in Linux 6.3)"),
+        "{err}"
+    );
+    assert_eq!(t.get("nr_kdamonds"), "0", "rolled back");
+
+    let t = Tree::new("goal612", "6.12");
+    let err = t.fails(&["start", "--monitoring_intervals_autotune"]);
+    assert!(
+        err.contains("sysfs/intervals_goal, added in Linux 6.15"),
+        "{err}"
+    );
+    assert_eq!(t.get("nr_kdamonds"), "0");
+
+    let err = t.fails(&["start", "--damos_action", "collapse"]);
+    assert!(
+        err.contains("'collapse' needs sysfs/damos_action_collapse, added in Linux 7.2"),
+        "{err}"
+    );
+    assert!(err.contains("EINVAL"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+
+    let err = t.fails(&["start", "--refresh_stat", "1s"]);
+    assert!(
+        err.contains("sysfs/refresh_ms, added in Linux 6.17"),
+        "{err}"
+    );
+}
+
+#[test]
+fn failures_roll_back_and_say_what_to_do() {
+    let t = Tree::new("memcg", "6.18");
+    let err = t.fails(&[
+        "start",
+        "--damos_action",
+        "pageout",
+        "--damos_filter",
+        "reject",
+        "memcg",
+        "/nosuch",
+    ]);
+    assert!(
+        err.contains("memcg /nosuch") && err.contains("not found"),
+        "{err}"
+    );
+    assert!(err.contains("ENOMEM"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0", "no half-configured kdamond left");
+
+    let t = Tree::new("eperm", "6.18");
+    t.set_fail("0/contexts/0/monitoring_attrs/nr_regions/max", "EACCES");
+    let err = t.fails(&["start"]);
+    assert!(
+        err.contains("nr_regions/max") && err.contains("(EACCES)"),
+        "{err}"
+    );
+    assert!(err.contains("run damo as root"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+
+    let t = Tree::new("onfail", "6.18");
+    t.set_fail("0/state", "EINVAL");
+    let err = t.fails(&["start"]);
+    assert!(
+        err.contains("writing 'on'") && err.contains("EINVAL"),
+        "{err}"
+    );
+    assert_eq!(t.get("nr_kdamonds"), "0");
+}
+
+#[test]
+fn running_modules_are_refused_politely() {
+    let t = Tree::new("module", "6.18");
+    let params = t.root.join("module/damon_reclaim/parameters");
+    std::fs::create_dir_all(&params).expect("mkdir");
+    std::fs::write(params.join("enabled"), "Y\n").expect("write");
+    let err = t.fails(&["start"]);
+    assert!(err.contains("damon_reclaim is running"), "{err}");
+    assert!(err.contains("echo N"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+    std::fs::write(params.join("enabled"), "N\n").expect("write");
+    t.ok(&["start"]);
+    assert!(t.ok(&["report", "damon"]).ends_with("damon_reclaim: off\n"));
+}
+
+#[test]
+fn kdamonds_json_input_stages_the_same_tree() {
+    let a = Tree::new("json-a", "6.18");
+    let b = Tree::new("json-b", "6.18");
+    let opts = [
+        "--ops",
+        "paddr",
+        "--regions",
+        "4G-8G",
+        "--damos_action",
+        "pageout",
+        "--damos_age",
+        "30s",
+        "max",
+        "--damos_quotas",
+        "10ms",
+        "512M",
+        "1s",
+        "0",
+        "1",
+        "1",
+        "--damos_quota_goal",
+        "node_mem_free_bp",
+        "10%",
+        "0",
+    ];
+    let mut start = vec!["start"];
+    start.extend(opts);
+    a.ok(&start);
+    let mut args = vec!["args", "damon"];
+    args.extend(opts);
+    let json = a.ok(&args);
+    let file = a.root.join("kdamonds.json");
+    std::fs::write(&file, json).expect("write");
+    b.ok(&["start", file.to_str().expect("utf-8")]);
+    let show = |t: &Tree| t.ok(&["report", "damon", "--damon_params"]);
+    assert_eq!(show(&a), show(&b));
+    assert_eq!(
+        b.get("0/contexts/0/schemes/0/quotas/goals/0/target_metric"),
+        "node_mem_free_bp"
+    );
+    let err = b.fails(&["report", "damon", "--input_file", "/nonexistent.json"]);
+    assert!(err.contains("/nonexistent.json"), "{err}");
+}
+
+#[test]
+fn stats_and_summary_views() {
+    let t = Tree::new("views", "6.18");
+    t.ok(&["start", "--damos_action", "stat", "--refresh_stat", "1s"]);
+    assert_eq!(
+        t.ok(&["report", "damon", "--kdamonds_summary"]),
+        "0\tstate: on, pid: 4242, stats refresh per: 1 s\n"
+    );
+    let stats = t.ok(&[
+        "report",
+        "damon",
+        "--damos_stats",
+        "--format",
+        "json",
+        "--damos_stat_fields",
+        "nr_tried",
+        "sz_applied",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stats).expect("json");
+    assert_eq!(v[0][0]["scheme"], 0);
+    assert_eq!(v[0][1]["sz_applied"], "0 B");
+    assert_eq!(
+        t.ok(&[
+            "report",
+            "damon",
+            "--damos_stats",
+            "--damos_stat_fields",
+            "nr_tried"
+        ]),
+        "0\n"
+    );
+}
