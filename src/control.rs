@@ -112,6 +112,22 @@ fn roll_back(fs: &Sysfs, before: &[Kdamond], err: anyhow::Error) -> anyhow::Erro
     }
 }
 
+/// Error if a virtual address space target names no running process.
+fn check_pids(kdamonds: &[Kdamond]) -> Result<()> {
+    for k in kdamonds {
+        for c in k.contexts.iter().filter(|c| c.ops != "paddr") {
+            for t in &c.targets {
+                if let Some(pid) = t.pid
+                    && !Path::new(&format!("/proc/{pid}")).exists()
+                {
+                    bail!("no process with pid {pid}: give the pid of a running process");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Error if any of the kdamonds `0..n` is on.
 fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
     for i in 0..n.min(fs.nr_kdamonds()?) {
@@ -146,6 +162,7 @@ pub fn start(args: &Args) -> Result<()> {
     let (kdamonds, self_started) =
         kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
     stage::check(&kdamonds)?;
+    check_pids(&kdamonds)?;
     refuse_running(&fs, kdamonds.len())?;
     let before = fs.current_kdamonds()?;
     if let Err(e) = fs.stage(&kdamonds) {

@@ -405,3 +405,11 @@ fn stats_and_summary_views() {
         "0\n"
     );
 }
+
+#[test]
+fn missing_pids_are_refused_before_staging() {
+    let t = Tree::new("nopid", "6.18");
+    let err = t.fails(&["start", "999999999"]);
+    assert!(err.contains("no process with pid 999999999"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# The end-to-end suite, run INSIDE the QEMU guest (tests/vm/run.sh) against
+# the guest kernel's real DAMON:
+#   start/report/tune/stop on a workload, a pageout scheme that really
+#   reclaims (zram swap; the workload's RSS drops), paddr monitoring,
+#   errors on the real kernel leave nothing running, and damo 3.4.3 (if
+#   DAMO_VENV is given) leaves the same sysfs tree as ours.
+# Usage (host): tests/vm/run.sh -e DAMO=$PWD/target/release/damo \
+#                 [-e DAMO_VENV=<venv with damo 3.4.3>] -- tests/vm/e2e.sh
+# Refuses to run outside the guest.
+[ "${E2E_GUEST:-}" = 1 ] && grep -q damo-e2e-guest /proc/cmdline || {
+    echo "e2e.sh: not in the e2e guest; refusing to touch DAMON" >&2
+    exit 99
+}
+DAMO=${DAMO:?set DAMO to our binary}
+WL=${WORKLOAD:-$HOME/.cache/damo-e2e/bin/workload}
+KD=/sys/kernel/mm/damon/admin/kdamonds
+C0=$KD/0/contexts/0
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { # check DESCRIPTION COMMAND...
+    d=$1
+    shift
+    if "$@"; then ok "$d"; else bad "$d"; fi
+}
+val() { cat "$1" 2>/dev/null; }
+# poll CONDITION-COMMAND for up to $1 seconds
+poll() {
+    t=$1
+    shift
+    end=$(($(date +%s) + t))
+    while [ "$(date +%s)" -le $end ]; do
+        "$@" && return 0
+        sleep 1
+    done
+    return 1
+}
+rss_kb() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
+reset() {
+    for s in $KD/*/state; do [ -f "$s" ] && [ "$(cat "$s")" = on ] && echo off >"$s"; done
+    echo 0 >$KD/nr_kdamonds
+}
+dump() { # the tree minus what changes by itself
+    (cd $KD && find . -type f | sort | grep -vE '/(pid|state|avail_operations|effective_bytes)$|/stats/|/tried_regions/' |
+        while read -r f; do echo "$f: $(cat "$f")"; done)
+}
+
+# swap on zram, so that pageout really reclaims
+if [ -e /sys/block/zram0/disksize ]; then
+    echo 256M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 &&
+        ok "zram swap on" || bad "zram swap"
+fi
+
+"$WL" 200 10 0 >/tmp/wl.out &
+PID=$!
+poll 60 grep -q pid /tmp/wl.out
+echo "workload: $(cat /tmp/wl.out)"
+
+# 1. start, report, tune, stop
+check "start <pid>" "$DAMO" start "$PID"
+check "kdamond on" [ "$(val $KD/0/state)" = on ]
+check "vaddr target is the workload" [ "$(val $C0/operations)/$(val $C0/targets/0/pid_target)" = "vaddr/$PID" ]
+out=$("$DAMO" report damon)
+echo "$out" | sed 's/^/    | /'
+check "report damon shows it running" sh -c "echo \"\$1\" | grep -q 'state: on' && echo \"\$1\" | grep -q 'pid: $PID'" _ "$out"
+check "tune --sample 10ms --aggr 200ms" "$DAMO" tune "$PID" --sample 10ms --aggr 200ms
+check "kernel took the tuned intervals" [ "$(val $C0/monitoring_attrs/intervals/sample_us)/$(val $C0/monitoring_attrs/intervals/aggr_us)" = 10000/200000 ]
+check "report damon shows the tuned intervals" sh -c "'$DAMO' report damon | grep -q 'sample 10 ms, aggr 200 ms'"
+check "stop" "$DAMO" stop
+check "kdamond off" [ "$(val $KD/0/state)" = off ]
+
+# 2. a pageout scheme that reclaims cold memory
+before=$(rss_kb "$PID")
+check "start pageout scheme" "$DAMO" start --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max "$PID"
+tried() { n=$("$DAMO" report damon --damos_stats --damos_stat_fields nr_tried); [ "${n:-0}" -gt 0 ]; }
+applied() { n=$("$DAMO" report damon --damos_stats --damos_stat_fields sz_applied | tr -d ' ,B'); [ "${n:-0}" != 0 ]; }
+check "nr_tried > 0 within 120 s" poll 120 tried
+check "bytes paged out within 120 s" poll 120 applied
+"$DAMO" report damon --damos_stats | sed 's/^/    | /'
+dropped() { [ "$(rss_kb "$PID")" -lt $((before / 2)) ]; }
+check "workload RSS dropped by half or more" poll 120 dropped
+echo "    workload RSS: $before kB before, $(rss_kb "$PID") kB after"
+check "stop" "$DAMO" stop
+
+# 3. physical address space
+check "start (paddr)" "$DAMO" start
+check "paddr ops and a region" [ "$(val $C0/operations)" = paddr ] && [ "$(val $C0/targets/0/regions/0/end)" -gt 0 ]
+check "report damon shows paddr" sh -c "'$DAMO' report damon | grep -q 'ops: paddr'"
+check "stop" "$DAMO" stop
+
+# 4. errors on the real kernel leave nothing running
+reset
+err=$("$DAMO" start --damos_action collapse 2>&1)
+check "collapse on 6.12 is refused" [ $? != 0 ]
+echo "    $err"
+check "the error names the feature and version" sh -c "echo \"\$1\" | grep -q 'Linux 7.2'" _ "$err"
+check "nothing left running" [ "$(val $KD/nr_kdamonds)" = 0 ] || [ "$(val $KD/0/state)" = off ]
+err=$("$DAMO" start 999999 2>&1)
+check "a missing pid is refused" [ $? != 0 ]
+check "the error names the pid" sh -c "echo \"\$1\" | grep -q 'no process with pid 999999'" _ "$err"
+echo "    $err"
+check "no kdamond running after it" sh -c "! grep -qx on $KD/*/state 2>/dev/null"
+err=$("$DAMO" stop 2>&1)
+check "stop when off says so" sh -c "echo \"\$1\" | grep -q 'DAMON is not turned on'" _ "$err"
+
+# 5. the same scheme with damo 3.4.3 leaves the same tree
+if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
+    export HOME=/tmp/e2e-home
+    mkdir -p $HOME
+    for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
+        reset
+        "$tool" start "$PID" --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max \
+            --damos_quotas 100ms 64M 1s --damos_filter reject anon >/dev/null
+        dump >"/tmp/tree.$(basename "$(dirname "$(dirname "$tool")")")"
+        "$tool" stop >/dev/null
+    done
+    if diff /tmp/tree.* >/tmp/tree.diff; then
+        ok "damo 3.4.3 and ours leave the same sysfs tree ($(wc -l </tmp/tree."$(basename "$(dirname "$(dirname "$DAMO")")")") files)"
+    else
+        bad "sysfs trees differ (damo 3.4.3 <, ours >)"
+        sed 's/^/    /' /tmp/tree.diff
+    fi
+else
+    echo "skip damo 3.4.3 comparison (no DAMO_VENV)"
+fi
+
+kill "$PID"
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Prepares the QEMU guest for the end-to-end suite: installs qemu and
+# helpers from Debian's packages, fetches a DAMON-enabled Debian 6.12
+# kernel (apt-get download + dpkg-deb -x; not installed on the host), and
+# packs a busybox initramfs with the modules the guest needs (9p and
+# overlay for the host's files, zram for swap) and tests/vm/init.sh.
+# Idempotent; FORCE=1 rebuilds.  Work directory: $DAMO_E2E_DIR
+# (default ~/.cache/damo-e2e).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=${DAMO_E2E_DIR:-$HOME/.cache/damo-e2e}
+mkdir -p "$W"
+say() { echo "[e2e setup] $*" >&2; }
+SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+
+missing=()
+for p in qemu-system-x86 busybox-static cpio xz-utils gzip; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+        $SUDO apt-get update >/dev/null
+        $SUDO apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+    }
+fi
+
+pkg=${DAMO_E2E_KPKG:-}
+resolve() { apt-cache depends linux-image-6.12-amd64 2>/dev/null | awk '/Depends: linux-image-6\.12/ {print $2; exit}'; }
+[ -n "$pkg" ] || pkg=$(resolve)
+[ -n "$pkg" ] || { $SUDO apt-get update >/dev/null; pkg=$(resolve); }
+[ -n "$pkg" ] || { say "cannot resolve linux-image-6.12-amd64"; exit 1; }
+kver=${pkg#linux-image-}
+K=$W/kernel-$kver
+MODS="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay lib/lz4/lz4_compress lib/lz4/lz4hc_compress drivers/block/zram/zram"
+if [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; then
+    say "fetching $pkg"
+    rm -rf "$W/dl" "$K"; mkdir -p "$W/dl/x" "$K/modules"
+    (cd "$W/dl" && apt-get download "$pkg" 2>&1 | grep -v unsandboxed >&2 || true)
+    deb=$(ls "$W"/dl/*.deb)
+    dpkg-deb -x "$deb" "$W/dl/x"
+    cp "$W/dl/x/boot/vmlinuz-$kver" "$K/vmlinuz"
+    cp "$W/dl/x/boot/config-$kver" "$K/config"
+    n=0
+    for m in $MODS; do
+        n=$((n + 1))
+        src=$W/dl/x/lib/modules/$kver/kernel/$m
+        dst=$K/modules/$(printf %02d $n)-$(basename "$m").ko
+        if [ -f "$src.ko.xz" ]; then xz -dc "$src.ko.xz" >"$dst"
+        elif [ -f "$src.ko" ]; then cp "$src.ko" "$dst"
+        else say "module $m not found (built in?)"; fi
+    done
+    rm -rf "$W/dl"
+fi
+for opt in CONFIG_DAMON CONFIG_DAMON_VADDR CONFIG_DAMON_PADDR CONFIG_DAMON_SYSFS; do
+    grep -q "^$opt=y" "$K/config" || { say "$kver lacks $opt=y"; exit 1; }
+done
+if [ ! -f "$K/initramfs.cpio.gz" ] || [ "$HERE/init.sh" -nt "$K/initramfs.cpio.gz" ] || [ -n "${FORCE:-}" ]; then
+    say "packing the initramfs"
+    R=$W/initramfs; rm -rf "$R"
+    mkdir -p "$R"/{bin,dev,proc,sys,newroot,lib/modules}
+    cp /bin/busybox "$R/bin/busybox"; ln -s busybox "$R/bin/sh"
+    cp "$K"/modules/*.ko "$R/lib/modules/" 2>/dev/null || true
+    cp "$HERE/init.sh" "$R/init"; chmod 755 "$R/init"
+    (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1 >"$K/initramfs.cpio.gz")
+    rm -rf "$R"
+fi
+mkdir -p "$W/bin"
+if [ ! -x "$W/bin/workload" ] || [ "$HERE/workload.c" -nt "$W/bin/workload" ]; then
+    gcc -O2 -static -o "$W/bin/workload" "$HERE/workload.c" 2>/dev/null ||
+        gcc -O2 -o "$W/bin/workload" "$HERE/workload.c"
+fi
+ln -sfn "kernel-$kver" "$W/current"
+say "ready: $kver"
