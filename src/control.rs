@@ -252,3 +252,18 @@ pub fn tune(args: &Args) -> Result<()> {
     }
     Ok(())
 }
+
+/// `damo features`: what the kernel supports, found passively (nothing
+/// is staged).
+pub fn features(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    eprintln!("note: damo 3.4.3 plans to replace 'damo features' with 'damo report sysinfo'");
+    let mut out = String::new();
+    for (name, ok) in crate::sysfs::features::all(&fs) {
+        out.push_str(&format!(
+            "{name}: {}\n",
+            if ok { "Supported" } else { "Unsupported" }
+        ));
+    }
+    crate::output::print(&out)
+}

@@ -413,3 +413,17 @@ fn missing_pids_are_refused_before_staging() {
     assert!(err.contains("no process with pid 999999999"), "{err}");
     assert_eq!(t.get("nr_kdamonds"), "0");
 }
+
+#[test]
+fn features_are_found_without_staging() {
+    let t = Tree::new("features", "6.12");
+    let out = t.ok(&["features"]);
+    assert!(out.contains("sysfs/schemes_migrate: Supported\n"), "{out}");
+    assert!(out.contains("sysfs/refresh_ms: Unsupported\n"), "{out}");
+    assert!(out.contains("interface/damon_sysfs: Supported\n"), "{out}");
+    assert_eq!(t.get("nr_kdamonds"), "0", "nothing staged");
+    let lines: Vec<&str> = out.lines().collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted);
+}

@@ -80,7 +80,15 @@ pub const FEATURES: &[Feature] = &[
     f("sysfs/ctx_pause", 7, 2),
     f("sysfs/damos_quota_fail_charge_ratio", 7, 2),
     f("sysfs/attrs_monitoring", 7, 2),
+    f("sysfs/probe_type_anon", 7, 2),
+    f("sysfs/probe_type_memcg", 7, 2),
     f("sysfs/probe_weights", 7, 3),
+    nf("sysfs/probe_preps"),
+    nf("sysfs/probe_prep_set_pgidle"),
+    nf("sysfs/probe_type_pgidle_unset"),
+    nf("sysfs/probe_type_pgidle_set"),
+    nf("sysfs/damos_filter_probe_hits_wsum"),
+    nf("sysfs/probe_type_hugepage_size"),
     nf("sysfs/damos_quota_goal_complement"),
     nf("sysfs/ops_attrs"),
     nf("sysfs/damon_sample_control"),
@@ -251,6 +259,115 @@ pub fn detect(fs: &Sysfs) -> Vec<(&'static str, bool)> {
             (feat.name, file_probe.unwrap_or(by_version))
         })
         .collect()
+}
+
+/// Features outside the sysfs interface, found by files: (name, path
+/// relative to the sysfs root).
+const FILE_FEATURES: &[(&str, &str)] = &[
+    ("interface/damon_sysfs", "kernel/mm/damon/admin/kdamonds"),
+    ("interface/damon_debugfs", "kernel/debug/damon"),
+    ("interface/damon_reclaim", "module/damon_reclaim"),
+    ("interface/damon_lru_sort", "module/damon_lru_sort"),
+    ("interface/damon_stat", "module/damon_stat"),
+    (
+        "reclaim/stats",
+        "module/damon_reclaim/parameters/nr_reclaim_tried_regions",
+    ),
+    (
+        "reclaim/commit_inputs",
+        "module/damon_reclaim/parameters/commit_inputs",
+    ),
+    (
+        "reclaim/skip_anon",
+        "module/damon_reclaim/parameters/skip_anon",
+    ),
+    (
+        "reclaim/quota_mem_pressure_us",
+        "module/damon_reclaim/parameters/quota_mem_pressure_us",
+    ),
+    (
+        "reclaim/quota_user_feedback",
+        "module/damon_reclaim/parameters/quota_autotune_feedback",
+    ),
+    (
+        "reclaim/addr_unit",
+        "module/damon_reclaim/parameters/addr_unit",
+    ),
+    (
+        "lru_sort/addr_unit",
+        "module/damon_lru_sort/parameters/addr_unit",
+    ),
+    (
+        "lru_sort/autotune_monitoring_intervals",
+        "module/damon_lru_sort/parameters/autotune_monitoring_intervals",
+    ),
+    (
+        "lru_sort/active_mem_bp",
+        "module/damon_lru_sort/parameters/active_mem_bp",
+    ),
+    (
+        "lru_sort/young_page_filter",
+        "module/damon_lru_sort/parameters/filter_young_pages",
+    ),
+    (
+        "stat/aggr_interval",
+        "module/damon_stat/parameters/aggr_interval_us",
+    ),
+    (
+        "stat/negative_idle_time",
+        "module/damon_stat/parameters/aggr_interval_us",
+    ),
+];
+
+/// DAMON tracepoints damo knows.
+const TRACEPOINTS: &[&str] = &[
+    "damon_aggregated",
+    "damos_before_apply",
+    "damon_monitor_intervals_tune",
+    "damos_esz",
+    "damos_stat_after_apply_interval",
+    "damon_region_aggregated",
+];
+
+/// Every feature damo lists, with whether this kernel has it, by name.
+pub fn all(fs: &Sysfs) -> Vec<(String, bool)> {
+    let sysfs_on = fs.supported();
+    let mut v: Vec<(String, bool)> = detect(fs)
+        .into_iter()
+        .filter(|(n, _)| *n != "sysfs/lru_sort")
+        .map(|(n, ok)| (n.to_string(), ok && sysfs_on))
+        .collect();
+    let debugfs = fs.root().join("kernel/debug/damon").is_dir();
+    for n in [
+        "init_regions",
+        "init_regions_target_idx",
+        "paddr",
+        "record",
+        "schemes",
+        "schemes_prioritization",
+        "schemes_size_quota",
+        "schemes_stat_qt_exceed",
+        "schemes_stat_succ",
+        "schemes_time_quota",
+        "schemes_wmarks",
+        "vaddr",
+    ] {
+        v.push((format!("debugfs/{n}"), debugfs && n != "record"));
+    }
+    for (n, p) in FILE_FEATURES {
+        v.push((n.to_string(), fs.root().join(p).exists()));
+    }
+    let events = std::fs::read_to_string(fs.root().join("kernel/tracing/available_events"))
+        .or_else(|_| {
+            std::fs::read_to_string(fs.root().join("kernel/debug/tracing/available_events"))
+        })
+        .unwrap_or_default();
+    for t in TRACEPOINTS {
+        let has = events.lines().any(|l| l.trim() == format!("damon:{t}"));
+        v.push((format!("trace/{t}"), has));
+    }
+    v.sort();
+    v
 }
 
 #[cfg(test)]

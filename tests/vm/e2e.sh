@@ -116,6 +116,9 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
         dump >"/tmp/tree.$(basename "$(dirname "$(dirname "$tool")")")"
         "$tool" stop >/dev/null
     done
+    "$DAMO_VENV/bin/damo" features 2>/dev/null | grep ': ' >/tmp/features.damo
+    "$DAMO" features 2>/dev/null >/tmp/features.ours
+    check "features: same list as damo 3.4.3 ($(wc -l </tmp/features.ours) features)" cmp -s /tmp/features.damo /tmp/features.ours
     if diff /tmp/tree.* >/tmp/tree.diff; then
         ok "damo 3.4.3 and ours leave the same sysfs tree ($(wc -l </tmp/tree."$(basename "$(dirname "$(dirname "$DAMO")")")") files)"
     else
