@@ -43,28 +43,6 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     Ok(fs)
 }
 
-/// DAMON modules (damon_reclaim, damon_lru_sort, ...) that are enabled.
-fn running_modules(fs: &Sysfs) -> Vec<(String, std::path::PathBuf)> {
-    let mut v = Vec::new();
-    let Ok(entries) = std::fs::read_dir(fs.root().join("module")) else {
-        return v;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("damon_") || name.starts_with("damon_sample_") {
-            continue;
-        }
-        for param in ["enabled", "enable"] {
-            let p = e.path().join("parameters").join(param);
-            if std::fs::read_to_string(&p).is_ok_and(|s| s.trim() == "Y") {
-                v.push((name.clone(), p));
-            }
-        }
-    }
-    v.sort();
-    v
-}
-
 /// Why a memcg filter may have failed: its cgroup directory is missing.
 fn memcg_diagnosis(fs: &Sysfs, kdamonds: &[Kdamond]) -> Option<String> {
     let cgroup_root = if fs.is_emulated() {
@@ -148,7 +126,7 @@ fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
 /// `damo start`.
 pub fn start(args: &Args) -> Result<()> {
     let fs = open_sysfs(args)?;
-    if let Some((module, param)) = running_modules(&fs).into_iter().next() {
+    if let Some((module, param, _)) = fs.damon_modules().into_iter().find(|m| m.2) {
         bail!(
             "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \
              e.g. 'echo N | sudo tee {}'",

@@ -570,37 +570,31 @@ pub fn kdamonds_and_start(args: &Args) -> Result<(Vec<Kdamond>, bool)> {
         if t == "paddr" {
             ops = Some("paddr".into());
             pids.clear();
-        } else if let Ok(pid) = crate::fmt::pyparse::py_int(t) {
-            pids = vec![pid];
-            ops = Some(
-                if regions_args.is_empty() {
-                    "vaddr"
-                } else {
-                    "fvaddr"
-                }
-                .into(),
-            );
-        } else if avail_cmd(t.split_whitespace().next().unwrap_or_default()) {
-            // damo runs a command target through bash and monitors it
-            let child = std::process::Command::new("/bin/bash")
-                .arg("-c")
-                .arg(t)
-                .spawn()
-                .with_context(|| format!("cannot start '{t}'"))?;
-            pids = vec![child.id() as i128];
-            self_started = true;
-            ops = Some(
-                if regions_args.is_empty() {
-                    "vaddr"
-                } else {
-                    "fvaddr"
-                }
-                .into(),
-            );
         } else {
-            bail!(
-                "target '{t}' is not supported (give a pid, a command, paddr, \
-                 or a kdamonds JSON/YAML file)"
+            pids = vec![if let Ok(pid) = crate::fmt::pyparse::py_int(t) {
+                pid
+            } else if avail_cmd(t.split_whitespace().next().unwrap_or_default()) {
+                // damo runs a command target through bash and monitors it
+                let child = std::process::Command::new("/bin/bash")
+                    .arg("-c")
+                    .arg(t)
+                    .spawn()
+                    .with_context(|| format!("cannot start '{t}'"))?;
+                self_started = true;
+                child.id() as i128
+            } else {
+                bail!(
+                    "target '{t}' is not supported (give a pid, a command, paddr, \
+                     or a kdamonds JSON/YAML file)"
+                );
+            }];
+            ops = Some(
+                if regions_args.is_empty() {
+                    "vaddr"
+                } else {
+                    "fvaddr"
+                }
+                .into(),
             );
         }
     }

@@ -195,31 +195,10 @@ pub fn main(args: &Args) -> Result<()> {
             out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
         }
         if let Some(fs) = &fs {
-            for (module, state) in module_states(fs) {
-                out.push_str(&format!("{module}: {state}\n"));
+            for (module, _, on) in fs.damon_modules() {
+                out.push_str(&format!("{module}: {}\n", if on { "on" } else { "off" }));
             }
         }
     }
     crate::output::print(&out)
-}
-
-/// `on`/`off` of each DAMON module with an enable parameter.
-fn module_states(fs: &Sysfs) -> Vec<(String, &'static str)> {
-    let mut v = Vec::new();
-    let Ok(entries) = std::fs::read_dir(fs.root().join("module")) else {
-        return v;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !name.starts_with("damon_") || name.starts_with("damon_sample_") {
-            continue;
-        }
-        for param in ["enabled", "enable"] {
-            if let Ok(val) = std::fs::read_to_string(e.path().join("parameters").join(param)) {
-                v.push((name.clone(), if val.trim() == "Y" { "on" } else { "off" }));
-            }
-        }
-    }
-    v.sort();
-    v
 }

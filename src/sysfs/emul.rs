@@ -237,15 +237,10 @@ impl Emulator {
                         t.extend(files.iter().copied());
                     }
                 }
-                let mut out: Vec<(String, String)> = t
-                    .into_iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect();
                 if v("sysfs/schemes_tried_regions") {
                     // an empty directory
-                    out.push(("tried_regions/".into(), String::new()));
+                    t.push(("tried_regions/", ""));
                 }
-                return out;
             }
             "nr_filters" => {
                 t.extend([("type", "anon"), ("matching", "N"), ("memcg_path", "")]);
@@ -351,13 +346,13 @@ impl Emulator {
             "nr_accesses",
             "age",
         ];
-        if READ_ONLY.contains(&name) && !dir.ends_with("access_pattern/age") {
+        if READ_ONLY.contains(&name) {
             return Err(err(EACCES));
         }
         if name == "state" {
             return self.state_command(root, dir, v);
         }
-        if name.starts_with("nr_") && name != "nr_accesses" {
+        if name.starts_with("nr_") {
             let n: u32 = v.parse().map_err(|_| err(EINVAL))?;
             if name == "nr_kdamonds" && Self::any_on(root) {
                 return Err(err(EBUSY));

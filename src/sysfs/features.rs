@@ -3,8 +3,6 @@
 //! the kernel version as a fallback).  Never stages probe kdamonds, so it
 //! never disturbs a kdamond that belongs to someone else.
 
-use std::path::Path;
-
 use super::Sysfs;
 
 /// A kernel version, `(major, minor)`.
@@ -213,50 +211,72 @@ pub fn kernel_version(fs: &Sysfs) -> Option<Version> {
         .and_then(|t| parse_version(&t))
 }
 
+/// Files that show a feature, relative to the first kdamond's directory.
+const PROBE_FILES: &[(&str, &str)] = &[
+    (
+        "sysfs/schemes_tried_regions",
+        "contexts/0/schemes/0/tried_regions",
+    ),
+    ("sysfs/schemes_filters", "contexts/0/schemes/0/filters"),
+    (
+        "sysfs/schemes_apply_interval",
+        "contexts/0/schemes/0/apply_interval_us",
+    ),
+    (
+        "sysfs/schemes_quota_goals",
+        "contexts/0/schemes/0/quotas/goals",
+    ),
+    (
+        "sysfs/schemes_quota_effective_bytes",
+        "contexts/0/schemes/0/quotas/effective_bytes",
+    ),
+    ("sysfs/schemes_migrate", "contexts/0/schemes/0/target_nid"),
+    (
+        "sysfs/sz_ops_filter_passed",
+        "contexts/0/schemes/0/stats/sz_ops_filter_passed",
+    ),
+    (
+        "sysfs/schemes_filters_core_ops_dirs",
+        "contexts/0/schemes/0/core_filters",
+    ),
+    ("sysfs/schemes_dests", "contexts/0/schemes/0/dests"),
+    ("sysfs/refresh_ms", "refresh_ms"),
+    ("sysfs/addr_unit", "contexts/0/addr_unit"),
+    (
+        "sysfs/intervals_goal",
+        "contexts/0/monitoring_attrs/intervals/intervals_goal",
+    ),
+    (
+        "sysfs/damos_stat_nr_snapshots",
+        "contexts/0/schemes/0/stats/nr_snapshots",
+    ),
+    (
+        "sysfs/damos_quota_goal_tuner",
+        "contexts/0/schemes/0/quotas/goal_tuner",
+    ),
+    ("sysfs/ctx_pause", "contexts/0/pause"),
+];
+
 /// Which features the kernel has: by the files of an existing kdamond's
 /// first context and scheme where there are such, by the kernel version
 /// otherwise.
 pub fn detect(fs: &Sysfs) -> Vec<(&'static str, bool)> {
     let ver = kernel_version(fs);
-    let ctx = fs.kdamond_dir(0).join("contexts/0");
-    let scheme = ctx.join("schemes/0");
-    let by_file = |p: &Path| -> Option<bool> {
-        if scheme.is_dir() {
-            Some(p.exists())
-        } else {
-            None
-        }
-    };
+    let kd = fs.kdamond_dir(0);
+    let files_tell = kd.join("contexts/0/schemes/0").is_dir();
     FEATURES
         .iter()
         .map(|feat| {
-            let file_probe = match feat.name {
-                "sysfs/schemes_tried_regions" => by_file(&scheme.join("tried_regions")),
-                "sysfs/schemes_filters" => by_file(&scheme.join("filters")),
-                "sysfs/schemes_apply_interval" => by_file(&scheme.join("apply_interval_us")),
-                "sysfs/schemes_quota_goals" => by_file(&scheme.join("quotas/goals")),
-                "sysfs/schemes_quota_effective_bytes" => {
-                    by_file(&scheme.join("quotas/effective_bytes"))
-                }
-                "sysfs/schemes_migrate" => by_file(&scheme.join("target_nid")),
-                "sysfs/sz_ops_filter_passed" => by_file(&scheme.join("stats/sz_ops_filter_passed")),
-                "sysfs/schemes_filters_core_ops_dirs" => by_file(&scheme.join("core_filters")),
-                "sysfs/schemes_dests" => by_file(&scheme.join("dests")),
-                "sysfs/refresh_ms" => by_file(&fs.kdamond_dir(0).join("refresh_ms")),
-                "sysfs/addr_unit" => by_file(&ctx.join("addr_unit")),
-                "sysfs/intervals_goal" => {
-                    by_file(&ctx.join("monitoring_attrs/intervals/intervals_goal"))
-                }
-                "sysfs/damos_stat_nr_snapshots" => by_file(&scheme.join("stats/nr_snapshots")),
-                "sysfs/damos_quota_goal_tuner" => by_file(&scheme.join("quotas/goal_tuner")),
-                "sysfs/ctx_pause" => by_file(&ctx.join("pause")),
-                _ => None,
-            };
-            let by_version = match (feat.since, ver) {
-                (Some(s), Some(v)) => v >= s,
+            let probe = PROBE_FILES
+                .iter()
+                .find(|(n, _)| *n == feat.name)
+                .filter(|_| files_tell);
+            let has = match (probe, feat.since, ver) {
+                (Some((_, rel)), _, _) => kd.join(rel).exists(),
+                (None, Some(s), Some(v)) => v >= s,
                 _ => false,
             };
-            (feat.name, file_probe.unwrap_or(by_version))
+            (feat.name, has)
         })
         .collect()
 }

@@ -267,6 +267,30 @@ impl Sysfs {
         })
     }
 
+    /// DAMON modules with an enable parameter (damon_reclaim,
+    /// damon_lru_sort, ...; not the damon_sample_* ones): name, the
+    /// parameter file, and whether it is enabled; sorted by name.
+    pub fn damon_modules(&self) -> Vec<(String, PathBuf, bool)> {
+        let mut v = Vec::new();
+        let Ok(entries) = std::fs::read_dir(self.root.join("module")) else {
+            return v;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !name.starts_with("damon_") || name.starts_with("damon_sample_") {
+                continue;
+            }
+            for param in ["enabled", "enable"] {
+                let p = e.path().join("parameters").join(param);
+                if let Ok(val) = std::fs::read_to_string(&p) {
+                    v.push((name.clone(), p, val.trim() == "Y"));
+                }
+            }
+        }
+        v.sort();
+        v
+    }
+
     /// Notes a whole-subtree read in the trace.
     pub fn log_tree_read(&self, path: &Path) {
         self.log(&format!("read_files (recursive dump) {}", self.rel(path)));

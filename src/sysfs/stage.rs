@@ -10,9 +10,9 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow, bail};
 
+use super::Sysfs;
 use super::features::{keyword_feature, since_text};
 use super::libc_errno::EINVAL;
-use super::{Sysfs, SysfsError};
 use crate::damon::damos::DamosFilter;
 use crate::damon::model::{Context, Kdamond, QuotaGoal, Quotas, Scheme, Target};
 use crate::fmt::ULONG_MAX;
@@ -43,7 +43,7 @@ impl Sysfs {
     /// says which feature is missing.
     fn w_keyword(&self, p: &Path, v: &str) -> Result<()> {
         match self.write(p, v) {
-            Err(e @ SysfsError { .. }) if e.errno() == Some(EINVAL) => {
+            Err(e) if e.errno() == Some(EINVAL) => {
                 let file = p.file_name().and_then(|f| f.to_str()).unwrap_or_default();
                 match keyword_feature(file, v) {
                     Some(feat) => Err(anyhow!(
