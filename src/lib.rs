@@ -6,7 +6,8 @@
 //! - [`record`]: damon.data records: model, readers, writers;
 //! - [`report`]: one module per report;
 //! - [`sysfs`]: the kdamond layer (DAMON's sysfs interface);
-//! - [`control`]: start, stop, tune;
+//! - [`control`]: start, stop, tune, schemes;
+//! - [`interrupt`]: SIGINT/SIGTERM as a flag to poll;
 //! - [`tools`]: record tools (adjust, convert_record_format, validate);
 //! - [`output`]: writing to stdout.
 
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod control;
 pub mod damon;
 pub mod fmt;
+pub mod interrupt;
 pub mod output;
 pub mod record;
 pub mod report;

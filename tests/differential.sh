@@ -33,6 +33,13 @@ ORACLE=$(realpath "$ORACLE"); DAMO=$(realpath "$DAMO")
 # Install (on first use) and check the oracle before comparing anything.
 v=$("$ORACLE" version) || { echo "differential: the oracle does not run ($ORACLE)" >&2; exit 1; }
 [ "$v" = 3.4.3 ] || { echo "differential: the oracle is damo '$v', not 3.4.3" >&2; exit 1; }
+# damo's --format yaml needs PyYAML, an optional dependency of damo: add it
+# to the oracle's venv.
+VENV=${DAMO_ORACLE_VENV:-$HOME/.cache/damo-oracle-venv}
+if ! "$VENV/bin/python" -c 'import yaml' 2>/dev/null; then
+    "$VENV/bin/pip" install -q pyyaml==6.0.2 ||
+        { echo "differential: cannot install PyYAML into $VENV" >&2; exit 1; }
+fi
 
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -49,6 +49,35 @@ impl Tree {
         err
     }
 
+    /// Starts damo in the background, stdout captured.
+    fn spawn(&self, args: &[&str]) -> Child {
+        Command::new(env!("CARGO_BIN_EXE_damo"))
+            .args(args)
+            .env("DAMO_SYSFS_ROOT", &self.root)
+            .env_remove("DAMO_SYSFS_TRACE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn damo")
+    }
+
+    /// Polls until the file holds `want` (30 s deadline).
+    fn wait_for(&self, rel: &str, want: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let now = std::fs::read_to_string(self.kd(rel)).unwrap_or_default();
+            if now.trim() == want {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{rel} is '{}', not '{want}'",
+                now.trim()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     fn kd(&self, rel: &str) -> PathBuf {
         self.root.join("kernel/mm/damon/admin/kdamonds").join(rel)
     }
@@ -426,4 +455,223 @@ fn features_are_found_without_staging() {
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted);
+}
+
+/// A process with two children; all three killed when dropped.
+struct Family(Child);
+
+impl Family {
+    fn new() -> Family {
+        Family(
+            Command::new("bash")
+                .args(["-c", "sleep 600 & sleep 600 & wait"])
+                .spawn()
+                .expect("bash"),
+        )
+    }
+    fn pid(&self) -> String {
+        self.0.id().to_string()
+    }
+    fn children(&self) -> Vec<String> {
+        let path = format!("/proc/{}/task/{}/children", self.0.id(), self.0.id());
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for Family {
+    fn drop(&mut self) {
+        for c in self.children() {
+            let _ = Command::new("kill").arg(c).status();
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn interrupt(child: &Child) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
+}
+
+fn fake_iomem(t: &Tree) -> PathBuf {
+    let proc = t.root.join("proc");
+    std::fs::create_dir_all(&proc).expect("proc");
+    std::fs::write(
+        proc.join("iomem"),
+        "00001000-0009ffff : System RAM\n000a0000-000fffff : Reserved\n\
+         00100000-3fffffff : System RAM\n",
+    )
+    .expect("iomem");
+    proc
+}
+
+#[test]
+fn markers_stage_several_kdamonds() {
+    let t = Tree::new("markers", "6.18");
+    let proc = fake_iomem(&t);
+    let p = Proc::new();
+    let pid = p.pid();
+    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
+        .args([
+            "start",
+            "--kdamond",
+            "--damon_ctx",
+            "--ops",
+            "vaddr",
+            "--damon_target",
+            "--target_pid",
+            &pid,
+            "--kdamond",
+            "--damon_ctx",
+            "--ops",
+            "paddr",
+            "--damon_target",
+            "--damos_action",
+            "stat",
+        ])
+        .env("DAMO_SYSFS_ROOT", &t.root)
+        .env("DAMO_PROC_ROOT", &proc)
+        .output()
+        .expect("damo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(t.get("nr_kdamonds"), "2");
+    assert_eq!(t.get("0/state"), "on");
+    assert_eq!(t.get("1/state"), "on");
+    assert_eq!(t.get("0/contexts/0/operations"), "vaddr");
+    assert_eq!(t.get("0/contexts/0/targets/0/pid_target"), pid);
+    assert_eq!(t.get("0/contexts/0/schemes/nr_schemes"), "0");
+    assert_eq!(t.get("1/contexts/0/operations"), "paddr");
+    // the span of System RAM in the fake /proc/iomem
+    assert_eq!(t.get("1/contexts/0/targets/0/regions/0/start"), "4096");
+    assert_eq!(t.get("1/contexts/0/targets/0/regions/0/end"), "1073741824");
+    assert_eq!(t.get("1/contexts/0/schemes/0/action"), "stat");
+    let yaml = t.ok(&["report", "damon", "--format", "yaml"]);
+    let doc = damo::damon::yaml::load(&yaml, "report").expect("yaml");
+    assert_eq!(doc[1]["contexts"][0]["ops"], "paddr");
+    assert_eq!(doc[0]["state"], "on");
+    t.ok(&["stop"]);
+    assert_eq!(t.get("1/state"), "off");
+}
+
+#[test]
+fn yaml_input_and_probes() {
+    let t = Tree::new("probes", "7.3");
+    let p = Proc::new();
+    let yaml = t.root.join("k.yaml");
+    let y = yaml.to_str().expect("utf-8");
+    t.ok(&[
+        "args",
+        "damon",
+        &p.pid(),
+        "--probe_filter",
+        "allow",
+        "memcg",
+        "/a",
+        "--probe_weight",
+        "5",
+        "--format",
+        "yaml",
+        "--out",
+        y,
+    ]);
+    t.ok(&["start", y]);
+    assert_eq!(t.get("0/state"), "on");
+    let probe = "0/contexts/0/monitoring_attrs/probes";
+    assert_eq!(t.get(&format!("{probe}/nr_probes")), "1");
+    assert_eq!(t.get(&format!("{probe}/0/filters/0/type")), "memcg");
+    assert_eq!(t.get(&format!("{probe}/0/filters/0/allow")), "Y");
+    assert_eq!(t.get(&format!("{probe}/0/filters/0/path")), "/a");
+    assert_eq!(t.get(&format!("{probe}/0/weight")), "5");
+    let shown = t.ok(&["report", "damon"]);
+    assert!(
+        shown.contains("probe allow memcg /a (weight: 5)"),
+        "{shown}"
+    );
+    t.ok(&["stop"]);
+
+    let old = Tree::new("probes-old", "6.18");
+    let err = old.fails(&["start", y]);
+    assert!(
+        err.contains("sysfs/attrs_monitoring") && err.contains("7.2"),
+        "{err}"
+    );
+    assert_eq!(old.get("nr_kdamonds"), "0");
+}
+
+#[test]
+fn schemes_restores_the_setup_on_interrupt_and_on_stop() {
+    let t = Tree::new("schemes", "6.18");
+    let p = Proc::new();
+    let pid = p.pid();
+    let d = t.spawn(&["schemes", &pid, "--damos_action", "stat"]);
+    t.wait_for("0/state", "on");
+    interrupt(&d);
+    let out = d.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(2), "exits with the signal number");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Press Ctrl+C to stop\n\nsignal 2 received\n"
+    );
+    assert_eq!(
+        t.get("nr_kdamonds"),
+        "0",
+        "the previous (empty) setup is back"
+    );
+
+    // the kdamond turned off by someone else: schemes ends cleanly
+    let d = t.spawn(&["schemes", &pid, "--damos_action", "stat"]);
+    t.wait_for("0/state", "on");
+    t.ok(&["stop"]);
+    let out = d.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(t.get("nr_kdamonds"), "0");
+
+    let err = t.run(&["schemes", &pid, "--damos_action", "collapse"]);
+    assert_eq!(
+        err.status.code(),
+        Some(253),
+        "damo's exit code for a failed start"
+    );
+    assert!(String::from_utf8_lossy(&err.stderr).contains("collapse"));
+}
+
+#[test]
+fn child_tasks_become_targets_and_leave() {
+    let t = Tree::new("children", "6.18");
+    let f = Family::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while f.children().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "bash did not fork");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let d = t.spawn(&["start", "--include_child_tasks", &f.pid()]);
+    t.wait_for("0/contexts/0/targets/nr_targets", "3");
+    let kids = f.children();
+    let targets: Vec<String> = (0..3)
+        .map(|i| t.get(&format!("0/contexts/0/targets/{i}/pid_target")))
+        .collect();
+    assert_eq!(targets[0], f.pid());
+    assert!(
+        kids.iter().all(|k| targets.contains(k)),
+        "{targets:?} {kids:?}"
+    );
+    Command::new("kill").arg(&kids[0]).status().expect("kill");
+    t.wait_for("0/contexts/0/targets/nr_targets", "2");
+    interrupt(&d);
+    let out = d.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Press Ctrl+C to stop"));
+    assert_eq!(t.get("0/state"), "on", "DAMON keeps running, as with damo");
 }

@@ -49,6 +49,7 @@ pub fn run(args: &Args) -> Result<()> {
         "start" => crate::control::start(args),
         "stop" => crate::control::stop(args),
         "tune" => crate::control::tune(args),
+        "schemes" => crate::control::schemes(args),
         "features" => crate::control::features(args),
         "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),

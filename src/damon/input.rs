@@ -7,8 +7,9 @@ use serde_json::Value;
 
 use super::damos::{DamosFilter, to_bool, to_num};
 use super::model::{
-    AccessPattern, AgeUnit, Context, Intervals, IntervalsGoal, Kdamond, NrAccUnit, QuotaGoal,
-    Quotas, Scheme, Target, Watermarks,
+    AccessPattern, AgeUnit, Context, Intervals, IntervalsGoal, Kdamond, NrAccUnit, OpsAttrs,
+    PROBE_FILTER_TYPES, PROBE_PREP_ACTIONS, Probe, ProbeFilter, QuotaGoal, Quotas, Scheme, Target,
+    Watermarks,
 };
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
@@ -48,6 +49,11 @@ fn string(kv: &Value, key: &str, what: &str) -> Result<String> {
 /// Kdamonds from a JSON document `{"kdamonds": [...]}`.
 pub fn kdamonds_from_json(text: &str) -> Result<Vec<Kdamond>> {
     let doc: Value = serde_json::from_str(text).context("not valid JSON")?;
+    kdamonds_from_doc(&doc)
+}
+
+/// Kdamonds from a parsed JSON or YAML document.
+pub fn kdamonds_from_doc(doc: &Value) -> Result<Vec<Kdamond>> {
     let list = doc
         .get("kdamonds")
         .and_then(Value::as_array)
@@ -58,9 +64,18 @@ pub fn kdamonds_from_json(text: &str) -> Result<Vec<Kdamond>> {
         .collect()
 }
 
-/// Kdamonds from a JSON file.
+/// Whether a path names a YAML file (`.yaml`, `.yml`).
+pub fn is_yaml_path(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// Kdamonds from a JSON file, or a YAML one (by its name).
 pub fn kdamonds_from_json_file(path: &str) -> Result<Vec<Kdamond>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
+    if is_yaml_path(path) {
+        let doc = super::yaml::load(&text, path)?;
+        return kdamonds_from_doc(&doc).with_context(|| format!("in {path}"));
+    }
     kdamonds_from_json(&text)
 }
 
@@ -72,6 +87,18 @@ pub fn kdamonds_from_arg(arg: &str) -> Result<Vec<Kdamond>> {
     } else {
         kdamonds_from_json(arg)
     }
+}
+
+/// DAMOS schemes from a JSON list (damo's `--schemes` option).
+pub fn schemes_from_json(text: &str) -> Result<Vec<Scheme>> {
+    let doc: Value = serde_json::from_str(text).context("not valid JSON")?;
+    let Value::Array(list) = doc else {
+        bail!("not a JSON list of schemes");
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, s)| scheme(s).with_context(|| format!("scheme {i}")))
+        .collect()
 }
 
 fn kdamond(kv: &Value) -> Result<Kdamond> {
@@ -137,6 +164,12 @@ fn context(kv: &Value) -> Result<Context> {
             .collect::<Result<_>>()?,
         intervals,
         nr_regions,
+        probes: list(kv, "probes", w)?
+            .iter()
+            .enumerate()
+            .map(|(i, p)| probe(p).with_context(|| format!("probe {i}")))
+            .collect::<Result<_>>()?,
+        ops_attrs: OpsAttrs::default(),
         pause: match kv.get("pause") {
             Some(v) => to_bool(v, "pause")?,
             None => false,
@@ -146,6 +179,61 @@ fn context(kv: &Value) -> Result<Context> {
             .enumerate()
             .map(|(i, s)| scheme(s).with_context(|| format!("scheme {i}")))
             .collect::<Result<_>>()?,
+    })
+}
+
+fn probe(kv: &Value) -> Result<Probe> {
+    let w = "probe";
+    let preps = list(kv, "preps", w)?
+        .iter()
+        .map(|p| {
+            let action = string(p, "prep_action", "probe prep")?;
+            if !PROBE_PREP_ACTIONS.contains(&action.as_str()) {
+                bail!("wrong prep action ({action})");
+            }
+            Ok(action)
+        })
+        .collect::<Result<_>>()?;
+    if kv.get("filters").is_none() {
+        bail!("probe has no 'filters'");
+    }
+    let filters = list(kv, "filters", w)?
+        .iter()
+        .map(|f| {
+            let w = "probe filter";
+            let filter_type = string(f, "filter_type", w)?;
+            if !PROBE_FILTER_TYPES.contains(&filter_type.as_str()) {
+                bail!("wrong damon filter type ({filter_type})");
+            }
+            let range = match (f.get("range_min"), f.get("range_max")) {
+                (Some(a), Some(b)) if !a.is_null() && !b.is_null() => Some([
+                    to_num(a, "range_min", units::text_to_bytes)?,
+                    to_num(b, "range_max", units::text_to_bytes)?,
+                ]),
+                _ => None,
+            };
+            Ok(ProbeFilter {
+                filter_type,
+                matching: to_bool(get(f, "matching", w)?, "matching")?,
+                allow: to_bool(get(f, "allow", w)?, "allow")?,
+                path: match get(f, "path", w)? {
+                    Value::Null => None,
+                    Value::String(p) => Some(p.clone()),
+                    other => bail!("probe filter path should be a string, not {other}"),
+                },
+                range,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let weight = match kv.get("weight") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) if n.is_i64() => n.as_i64().unwrap_or_default() as i128,
+        Some(other) => bail!("probe weight should be an integer, not {other}"),
+    };
+    Ok(Probe {
+        preps,
+        filters,
+        weight,
     })
 }
 

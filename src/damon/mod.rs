@@ -3,10 +3,11 @@
 //!
 //! `model` holds the kdamond tree and its JSON form, `damos` DAMOS
 //! filters and stats (also found in record files), `args` builds the tree
-//! from damo's command-line options.
+//! from damo's command-line options, `yaml` reads and writes the YAML form.
 
 pub mod args;
 pub mod damos;
 pub mod input;
 pub mod model;
 pub mod show;
+pub mod yaml;

@@ -426,6 +426,99 @@ impl Scheme {
     }
 }
 
+/// Experimental operations-set attributes (`--exp_ops_*`; kernels with
+/// an `operations_attrs` directory only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpsAttrs {
+    pub use_reports: bool,
+    pub write_only: bool,
+    pub cpus: String,
+    pub tids: String,
+}
+
+impl Default for OpsAttrs {
+    fn default() -> Self {
+        OpsAttrs {
+            use_reports: false,
+            write_only: false,
+            cpus: "all".into(),
+            tids: String::new(),
+        }
+    }
+}
+
+/// The filter types of data attribute monitoring probes.
+pub const PROBE_FILTER_TYPES: [&str; 5] = [
+    "anon",
+    "memcg",
+    "pgidle_unset",
+    "pgidle_set",
+    "hugepage_size",
+];
+
+/// The preparation actions of probes.
+pub const PROBE_PREP_ACTIONS: [&str; 1] = ["set_pgidle"];
+
+/// A filter of a data attribute monitoring probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeFilter {
+    pub filter_type: String,
+    pub matching: bool,
+    pub allow: bool,
+    /// memcg path (memcg filters).
+    pub path: Option<String>,
+    /// Size range (hugepage_size filters).
+    pub range: Option<[Num; 2]>,
+}
+
+/// A data attribute monitoring probe (Linux 7.2+): which regions' pages it
+/// counts, with preparation actions and a weight.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Probe {
+    pub preps: Vec<String>,
+    pub filters: Vec<ProbeFilter>,
+    pub weight: i128,
+}
+
+impl ProbeFilter {
+    fn to_js(&self, raw: bool) -> Js {
+        let sz = |i: usize| {
+            self.range
+                .map(|r| s(units::format_sz_accurate(r[i], raw)))
+                .unwrap_or(Js::Null)
+        };
+        obj(vec![
+            ("filter_type", s(self.filter_type.clone())),
+            ("matching", Js::Bool(self.matching)),
+            ("allow", Js::Bool(self.allow)),
+            ("path", self.path.clone().map(Js::Str).unwrap_or(Js::Null)),
+            ("range_min", sz(0)),
+            ("range_max", sz(1)),
+        ])
+    }
+}
+
+impl Probe {
+    fn to_js(&self, raw: bool) -> Js {
+        obj(vec![
+            (
+                "preps",
+                Js::List(
+                    self.preps
+                        .iter()
+                        .map(|p| obj(vec![("prep_action", s(p.clone()))]))
+                        .collect(),
+                ),
+            ),
+            (
+                "filters",
+                Js::List(self.filters.iter().map(|f| f.to_js(raw)).collect()),
+            ),
+            ("weight", Js::Num(I(self.weight))),
+        ])
+    }
+}
+
 /// A monitoring context.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Context {
@@ -434,6 +527,8 @@ pub struct Context {
     pub targets: Vec<Target>,
     pub intervals: Intervals,
     pub nr_regions: [Num; 2],
+    pub probes: Vec<Probe>,
+    pub ops_attrs: OpsAttrs,
     pub pause: bool,
     pub schemes: Vec<Scheme>,
 }
@@ -464,7 +559,10 @@ impl Context {
                 ]),
             ));
         }
-        kv.push(("probes", Js::List(Vec::new())));
+        kv.push((
+            "probes",
+            Js::List(self.probes.iter().map(|p| p.to_js(raw)).collect()),
+        ));
         kv.push((
             "sample_control",
             obj(vec![

@@ -2,8 +2,8 @@
 //! damon` prints it.
 
 use super::model::{
-    AccessPattern, Context, Intervals, Kdamond, QuotaGoal, Quotas, Scheme, Target, TriedRegion,
-    Watermarks,
+    AccessPattern, Context, Intervals, Kdamond, Probe, ProbeFilter, QuotaGoal, Quotas, Scheme,
+    Target, TriedRegion, Watermarks,
 };
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
@@ -18,6 +18,8 @@ pub struct Show {
     pub omit_tried_regions: bool,
     /// Leave out default access patterns, quotas and watermarks.
     pub omit_defaults: bool,
+    /// Add the kdamonds' CPU usage to their summary lines.
+    pub show_cpu: bool,
 }
 
 /// damo's `indent_lines`: every line, even an empty text's one line.
@@ -39,7 +41,7 @@ fn time_ms(v: Num, raw: bool) -> String {
 
 impl Kdamond {
     /// The one-line summary (`--kdamonds_summary`).
-    pub fn summary_str(&self, params_only: bool, raw: bool) -> String {
+    pub fn summary_str(&self, params_only: bool, raw: bool, show_cpu: bool) -> String {
         let mut words = Vec::new();
         if !params_only {
             if let Some(s) = &self.state {
@@ -55,12 +57,16 @@ impl Kdamond {
                 time_ms(self.refresh_ms, raw)
             ));
         }
+        if show_cpu {
+            let usage = crate::sysfs::state::cpu_usage(self.state.as_deref(), self.pid.as_deref());
+            words.push(format!("cpu usage: {usage}"));
+        }
         words.join(", ")
     }
 
     pub fn to_str(&self, o: Show) -> String {
         let mut lines = Vec::new();
-        let summary = self.summary_str(o.params_only, o.raw);
+        let summary = self.summary_str(o.params_only, o.raw, o.show_cpu);
         if !summary.is_empty() {
             lines.push(summary);
         }
@@ -75,6 +81,13 @@ impl Kdamond {
 impl Context {
     pub fn to_str(&self, o: Show) -> String {
         let mut ops = format!("ops: {}", self.ops);
+        let a = &self.ops_attrs;
+        if a.use_reports {
+            ops.push_str(&format!(" use_reports cpus {} threads {}", a.cpus, a.tids));
+        }
+        if a.write_only {
+            ops.push_str(" write-only");
+        }
         if self.addr_unit != I(1) {
             ops.push_str(&format!(
                 " addr_unit {}",
@@ -82,6 +95,14 @@ impl Context {
             ));
         }
         let mut lines = vec![ops];
+        match self.probes.as_slice() {
+            [] => {}
+            [p] => lines.push(format!("probe {}", p.to_str(o.raw))),
+            probes => {
+                lines.push("probes".into());
+                lines.extend(probes.iter().map(|p| format!("- {}", p.to_str(o.raw))));
+            }
+        }
         if self.pause {
             lines.push("pause: True".into());
         }
@@ -108,6 +129,39 @@ impl Context {
         lines.push("access sample control".into());
         lines.push("enabled primitives: page_table".into());
         lines.join("\n")
+    }
+}
+
+impl Probe {
+    pub fn to_str(&self, raw: bool) -> String {
+        let mut text = String::new();
+        if !self.preps.is_empty() {
+            text.push_str(&format!("prep: {}, filter: ", self.preps.join(", ")));
+        }
+        let filters: Vec<String> = self.filters.iter().map(|f| f.to_str(raw)).collect();
+        text.push_str(&filters.join(", "));
+        text.push_str(&format!(" (weight: {})", self.weight));
+        text
+    }
+}
+
+impl ProbeFilter {
+    pub fn to_str(&self, raw: bool) -> String {
+        let mut words = vec![if self.allow { "allow" } else { "reject" }.to_string()];
+        if !self.matching {
+            words.push("non".into());
+        }
+        words.push(self.filter_type.clone());
+        match (self.filter_type.as_str(), &self.path, self.range) {
+            ("memcg", Some(p), _) => words.push(p.clone()),
+            ("hugepage_size", _, Some([a, b])) => words.push(format!(
+                "[{}, {}]",
+                units::format_sz(a, raw),
+                units::format_sz(b, raw)
+            )),
+            _ => {}
+        }
+        words.join(" ")
     }
 }
 

@@ -481,6 +481,32 @@ pub fn text_to_percent(txt: &str) -> Result<Num, ParseError> {
     Ok(text_to_ratio(txt)?.mul(I(100)))
 }
 
+/// Python's `repr()` of a str (trace lines, messages damo prints with
+/// `%s` of a list).
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,11 +10,20 @@ use crate::damon::show::{Show, indent};
 use crate::record::write::Js;
 use crate::sysfs::Sysfs;
 
-fn dump(js: &Js) -> Result<String> {
+/// `js` as `--format json` (Python's `indent=4`) or `yaml` prints it.
+fn dump(js: &Js, format: &str) -> Result<String> {
+    if format == "yaml" {
+        return Ok(format!("{}\n", crate::damon::yaml::dump(js)));
+    }
     let mut out = Vec::new();
     js.write(&mut out, 0)?;
     out.push(b'\n');
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Whether the format is a machine-readable one.
+fn structured(format: &str) -> bool {
+    format == "json" || format == "yaml"
 }
 
 /// Refreshes what the kernel shows (tuned intervals, scheme statistics,
@@ -56,10 +65,8 @@ pub fn main(args: &Args) -> Result<()> {
         format = Some("json".into());
     }
     let format = format.unwrap_or_else(|| "report".into());
-    if format == "yaml" {
-        bail!("--format yaml is not supported by this version yet (json and report are)");
-    }
     let raw = args.flag("raw");
+    let show_cpu = args.flag("show_cpu_usage");
     let mut out = String::new();
 
     if args.flag("damon_params") || args.flag("damon_params_omit_defaults") {
@@ -73,15 +80,22 @@ pub fn main(args: &Args) -> Result<()> {
                 }
             }
         }
-        if format == "json" {
-            let js = Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect());
-            out = dump(&js)?;
+        if structured(&format) {
+            // damo shows the state and pid here too (statistics are gone).
+            let js = Js::List(
+                kdamonds
+                    .iter()
+                    .map(|k| k.to_js_full(raw, omit, false))
+                    .collect(),
+            );
+            out = dump(&js, &format)?;
         } else {
             let show = Show {
                 raw,
                 params_only: true,
                 omit_tried_regions: false,
                 omit_defaults: omit,
+                show_cpu: false,
             };
             for (i, k) in kdamonds.iter().enumerate() {
                 out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
@@ -92,9 +106,15 @@ pub fn main(args: &Args) -> Result<()> {
 
     if args.flag("kdamonds_summary") {
         let kdamonds = kdamonds_of(args, &fs)?;
-        let summary: Vec<String> = kdamonds.iter().map(|k| k.summary_str(false, raw)).collect();
-        if format == "json" {
-            out = dump(&Js::List(summary.into_iter().map(Js::Str).collect()))?;
+        let summary: Vec<String> = kdamonds
+            .iter()
+            .map(|k| k.summary_str(false, raw, show_cpu))
+            .collect();
+        if structured(&format) {
+            out = dump(
+                &Js::List(summary.into_iter().map(Js::Str).collect()),
+                &format,
+            )?;
         } else {
             for (i, l) in summary.iter().enumerate() {
                 out.push_str(&format!("{i}\t{l}\n"));
@@ -129,7 +149,7 @@ pub fn main(args: &Args) -> Result<()> {
                 }
             }
         }
-        if format == "json" {
+        if structured(&format) {
             let js = Js::List(
                 stats
                     .iter()
@@ -145,7 +165,7 @@ pub fn main(args: &Args) -> Result<()> {
                     })
                     .collect(),
             );
-            out = dump(&js)?;
+            out = dump(&js, &format)?;
         } else {
             let many = stats.len() > 1;
             for ((k, c, s), kv) in &stats {
@@ -174,14 +194,14 @@ pub fn main(args: &Args) -> Result<()> {
         }
         None => kdamonds_of(args, &fs)?,
     };
-    if format == "json" {
+    if structured(&format) {
         let js = Js::List(
             kdamonds
                 .iter()
                 .map(|k| k.to_js_full(raw, false, false))
                 .collect(),
         );
-        out = dump(&js)?;
+        out = dump(&js, &format)?;
     } else {
         // damo 3.4.3 passes --omit_damos_tried_regions where it takes
         // "parameters only"; kept, as scripts see that output.
@@ -190,6 +210,7 @@ pub fn main(args: &Args) -> Result<()> {
             params_only: args.flag("omit_damos_tried_regions"),
             omit_tried_regions: false,
             omit_defaults: false,
+            show_cpu,
         };
         for (i, k) in kdamonds.iter().enumerate() {
             out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));

@@ -147,7 +147,24 @@ impl Emulator {
                 if v("sysfs/ctx_pause") {
                     t.push(("pause", "N"));
                 }
+                if v("sysfs/attrs_monitoring") {
+                    t.push(("monitoring_attrs/probes/nr_probes", "0"));
+                }
             }
+            "nr_probes" => {
+                t.push(("filters/nr_filters", "0"));
+                if v("sysfs/probe_weights") {
+                    t.push(("weight", "0"));
+                }
+            }
+            "probe_nr_filters" => t.extend([
+                ("type", "anon"),
+                ("matching", "N"),
+                ("allow", "N"),
+                ("path", ""),
+                ("min", "0"),
+                ("max", "0"),
+            ]),
             "nr_targets" => {
                 t.extend([("pid_target", "0"), ("regions/nr_regions", "0")]);
                 if v("sysfs/obsolete_target") {
@@ -360,7 +377,16 @@ impl Emulator {
             for old in Self::numbered(dir) {
                 std::fs::remove_dir_all(old)?;
             }
-            let files = self.template(name);
+            // probe filters are not DAMOS filters
+            let in_probe = dir
+                .parent()
+                .and_then(|p| p.parent())
+                .is_some_and(|p| p.ends_with("probes"));
+            let files = self.template(if in_probe && name == "nr_filters" {
+                "probe_nr_filters"
+            } else {
+                name
+            });
             for i in 0..n {
                 Self::put(&dir.join(i.to_string()), &files)?;
             }

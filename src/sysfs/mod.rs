@@ -17,6 +17,7 @@
 
 pub mod emul;
 pub mod features;
+pub mod pa_layout;
 pub mod read;
 pub mod stage;
 pub mod state;
@@ -130,14 +131,32 @@ fn sysfs_mount_point() -> PathBuf {
     PathBuf::from("/sys")
 }
 
+fn fake_root() -> Option<PathBuf> {
+    match std::env::var_os("DAMO_SYSFS_ROOT") {
+        Some(r) if !r.is_empty() => Some(PathBuf::from(r)),
+        _ => None,
+    }
+}
+
+/// The directory standing for `/sys`: `DAMO_SYSFS_ROOT`, or where sysfs is
+/// mounted.
+pub fn sys_root() -> PathBuf {
+    fake_root().unwrap_or_else(sysfs_mount_point)
+}
+
+/// The directory standing for `/proc` where damo reads the machine's
+/// memory layout (`/proc/iomem`): `DAMO_PROC_ROOT` in tests.
+pub fn proc_root() -> PathBuf {
+    match std::env::var_os("DAMO_PROC_ROOT") {
+        Some(r) if !r.is_empty() => PathBuf::from(r),
+        _ => PathBuf::from("/proc"),
+    }
+}
+
 impl Sysfs {
     /// The machine's sysfs, or `DAMO_SYSFS_ROOT`'s.
     pub fn open() -> anyhow::Result<Sysfs> {
-        let (root, fake) = match std::env::var_os("DAMO_SYSFS_ROOT") {
-            Some(r) if !r.is_empty() => (PathBuf::from(r), true),
-            _ => (sysfs_mount_point(), false),
-        };
-        Sysfs::at(&root, fake)
+        Sysfs::at(&sys_root(), fake_root().is_some())
     }
 
     /// The tree at `root` (standing for `/sys`); `fake` allows the
@@ -222,7 +241,11 @@ impl Sysfs {
         if let Ok(c) = &r {
             if self.trace.is_some() {
                 let shown: String = c.trim().chars().take(60).collect();
-                self.log(&format!("read {} -> {}", self.rel(path), py_repr(&shown)));
+                self.log(&format!(
+                    "read {} -> {}",
+                    self.rel(path),
+                    crate::fmt::py_repr(&shown)
+                ));
             }
             if self.debug {
                 println!("read '{}': '{}'", path.display(), c.trim());
@@ -246,7 +269,7 @@ impl Sysfs {
     pub fn write(&self, path: &Path, value: &str) -> SysResult<()> {
         self.log(&format!(
             "write {} to {}",
-            py_repr(value.trim()),
+            crate::fmt::py_repr(value.trim()),
             self.rel(path)
         ));
         if self.debug {
@@ -297,40 +320,15 @@ impl Sysfs {
     }
 }
 
-/// Python's `repr()` of a str, for the trace lines.
-fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\\' => out.push_str("\\\\"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn repr_like_python() {
-        assert_eq!(py_repr("on"), "'on'");
-        assert_eq!(py_repr("vaddr\nfvaddr"), "'vaddr\\nfvaddr'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
+        assert_eq!(crate::fmt::py_repr("on"), "'on'");
+        assert_eq!(crate::fmt::py_repr("vaddr\nfvaddr"), "'vaddr\\nfvaddr'");
+        assert_eq!(crate::fmt::py_repr("it's"), "\"it's\"");
     }
 
     #[test]

@@ -11,8 +11,8 @@ use anyhow::{Context as _, Result, anyhow};
 use super::Sysfs;
 use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::damon::model::{
-    AccessPattern, AgeUnit, Context, Intervals, IntervalsGoal, Kdamond, NrAccUnit, QuotaGoal,
-    Quotas, Scheme, Target, TriedRegion, Watermarks,
+    AccessPattern, AgeUnit, Context, Intervals, IntervalsGoal, Kdamond, NrAccUnit, OpsAttrs, Probe,
+    ProbeFilter, QuotaGoal, Quotas, Scheme, Target, TriedRegion, Watermarks,
 };
 use crate::fmt::pynum::{I, Num};
 
@@ -194,6 +194,19 @@ fn context(d: &D) -> Result<Context> {
             goal,
         },
         nr_regions: [nr.int("min")?, nr.int("max")?],
+        probes: match ma.opt_dir("probes") {
+            Some(p) => p.number_sorted().iter().map(probe).collect::<Result<_>>()?,
+            None => Vec::new(),
+        },
+        ops_attrs: match d.opt_dir("operations_attrs") {
+            Some(a) => OpsAttrs {
+                use_reports: a.bool("use_reports").unwrap_or(false),
+                write_only: a.bool("write_only").unwrap_or(false),
+                cpus: a.str("cpus")?.to_string(),
+                tids: a.str("tids")?.to_string(),
+            },
+            None => OpsAttrs::default(),
+        },
         pause: d.bool("pause").unwrap_or(false),
         schemes: d
             .dir("schemes")?
@@ -201,6 +214,39 @@ fn context(d: &D) -> Result<Context> {
             .iter()
             .map(scheme)
             .collect::<Result<_>>()?,
+    })
+}
+
+fn probe(d: &D) -> Result<Probe> {
+    let preps = match d.opt_dir("preps") {
+        Some(p) => p
+            .number_sorted()
+            .iter()
+            .map(|x| x.str("prep_action").map(str::to_string))
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+    };
+    let filters = d
+        .dir("filters")?
+        .number_sorted()
+        .iter()
+        .map(|f| {
+            Ok(ProbeFilter {
+                filter_type: f.str("type")?.to_string(),
+                matching: f.bool("matching").unwrap_or(false),
+                allow: f.bool("allow").unwrap_or(false),
+                path: f.opt_str("path").map(str::to_string),
+                range: match (f.opt_int("min")?, f.opt_int("max")?) {
+                    (Some(a), Some(b)) => Some([a, b]),
+                    _ => None,
+                },
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Probe {
+        preps,
+        filters,
+        weight: d.opt_int("weight")?.map_or(0, |w| w.trunc()),
     })
 }
 

@@ -14,7 +14,7 @@ use super::Sysfs;
 use super::features::{keyword_feature, since_text};
 use super::libc_errno::EINVAL;
 use crate::damon::damos::DamosFilter;
-use crate::damon::model::{Context, Kdamond, QuotaGoal, Quotas, Scheme, Target};
+use crate::damon::model::{Context, Kdamond, OpsAttrs, Probe, QuotaGoal, Quotas, Scheme, Target};
 use crate::fmt::ULONG_MAX;
 use crate::fmt::pynum::Num;
 
@@ -102,6 +102,16 @@ impl Sysfs {
 
     fn stage_context(&self, dir: &Path, c: &Context) -> Result<()> {
         self.w_keyword(&dir.join("operations"), &c.ops)?;
+        let attrs = dir.join("operations_attrs");
+        if attrs.is_dir() {
+            let a = &c.ops_attrs;
+            self.w(&attrs.join("use_reports"), yn(a.use_reports))?;
+            self.w(&attrs.join("write_only"), yn(a.write_only))?;
+            self.w(&attrs.join("cpus"), &a.cpus)?;
+            self.w(&attrs.join("tids"), &a.tids)?;
+        } else if c.ops_attrs != OpsAttrs::default() {
+            return Err(lacks("--exp_ops_* options", "sysfs/ops_attrs"));
+        }
         let iv = dir.join("monitoring_attrs/intervals");
         self.w(&iv.join("sample_us"), &d(c.intervals.sample))?;
         self.w(&iv.join("aggr_us"), &d(c.intervals.aggr))?;
@@ -122,6 +132,7 @@ impl Sysfs {
         let nr = dir.join("monitoring_attrs/nr_regions");
         self.w(&nr.join("min"), &d(c.nr_regions[0]))?;
         self.w(&nr.join("max"), &d(c.nr_regions[1]))?;
+        self.stage_probes(&dir.join("monitoring_attrs/probes"), &c.probes)?;
         let pause = dir.join("pause");
         if pause.is_file() {
             self.w(&pause, yn(c.pause))?;
@@ -139,6 +150,51 @@ impl Sysfs {
         self.ensure_nr(&sdir.join("nr_schemes"), c.schemes.len())?;
         for (i, s) in c.schemes.iter().enumerate() {
             self.stage_scheme(&sdir.join(i.to_string()), s, c)?;
+        }
+        Ok(())
+    }
+
+    /// Data attribute monitoring probes (damo's `write_probes_dir`).
+    fn stage_probes(&self, dir: &Path, probes: &[Probe]) -> Result<()> {
+        if !dir.is_dir() {
+            if probes.is_empty() {
+                return Ok(());
+            }
+            return Err(lacks("--probe_* options", "sysfs/attrs_monitoring"));
+        }
+        self.ensure_nr(&dir.join("nr_probes"), probes.len())?;
+        for (i, p) in probes.iter().enumerate() {
+            let pdir = dir.join(i.to_string());
+            let preps = pdir.join("preps");
+            if preps.is_dir() {
+                self.ensure_nr(&preps.join("nr_preps"), p.preps.len())?;
+                for (j, action) in p.preps.iter().enumerate() {
+                    self.w(&preps.join(j.to_string()).join("prep_action"), action)?;
+                }
+            } else if !p.preps.is_empty() {
+                return Err(lacks("--probe_prep", "sysfs/probe_preps"));
+            }
+            let fdir = pdir.join("filters");
+            self.ensure_nr(&fdir.join("nr_filters"), p.filters.len())?;
+            for (j, f) in p.filters.iter().enumerate() {
+                let f_dir = fdir.join(j.to_string());
+                self.w_keyword(&f_dir.join("type"), &f.filter_type)?;
+                self.w(&f_dir.join("matching"), yn(f.matching))?;
+                self.w(&f_dir.join("allow"), yn(f.allow))?;
+                if f.filter_type == "memcg" {
+                    self.w(&f_dir.join("path"), f.path.as_deref().unwrap_or_default())?;
+                }
+                if let ("hugepage_size", Some([a, b])) = (f.filter_type.as_str(), f.range) {
+                    self.w(&f_dir.join("min"), &d(a))?;
+                    self.w(&f_dir.join("max"), &d(b))?;
+                }
+            }
+            let weight = pdir.join("weight");
+            if weight.is_file() {
+                self.w(&weight, &p.weight.to_string())?;
+            } else if p.weight != 0 {
+                return Err(lacks("--probe_weight", "sysfs/probe_weights"));
+            }
         }
         Ok(())
     }

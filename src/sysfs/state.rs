@@ -133,3 +133,47 @@ impl Sysfs {
         })
     }
 }
+
+/// A kdamond's CPU usage as `ps -o %cpu` shows it (CPU time over the time
+/// since it started, in percent with one decimal): `0.0` when off, `error`
+/// when its /proc entry cannot be read.
+pub fn cpu_usage(state: Option<&str>, pid: Option<&str>) -> String {
+    if state == Some("off") {
+        return "0.0".into();
+    }
+    let proc = std::path::Path::new("/proc");
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).ok();
+    let usage = || -> Option<String> {
+        let pid: u32 = pid?.trim().parse().ok()?;
+        let stat = read(proc.join(pid.to_string()).join("stat"))?;
+        // Fields after the command name: state is field 3, utime 14,
+        // stime 15, starttime 22.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+        let ticks = clock_ticks();
+        let total = field(14)? + field(15)?;
+        let uptime: f64 = read(proc.join("uptime"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        let seconds = (uptime as u64).saturating_sub(field(22)? / ticks);
+        let permille = (total * 1000 / ticks).checked_div(seconds).unwrap_or(0);
+        Some(if permille > 999 {
+            format!("{}", permille / 10)
+        } else {
+            format!("{}.{}", permille / 10, permille % 10)
+        })
+    };
+    usage().unwrap_or_else(|| "error".into())
+}
+
+/// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+fn clock_ticks() -> u64 {
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(100)
+}

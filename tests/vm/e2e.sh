@@ -3,8 +3,10 @@
 # the guest kernel's real DAMON:
 #   start/report/tune/stop on a workload, a pageout scheme that really
 #   reclaims (zram swap; the workload's RSS drops), paddr monitoring,
-#   errors on the real kernel leave nothing running, and damo 3.4.3 (if
-#   DAMO_VENV is given) leaves the same sysfs tree as ours.
+#   errors on the real kernel leave nothing running, several kdamonds,
+#   `schemes` (SIGINT, command end), `start --include_child_tasks`, and
+#   damo 3.4.3 (if DAMO_VENV is given) leaves the same sysfs trees as ours
+#   (one scheme; two kdamonds from markers).
 # Usage (host): tests/vm/run.sh -e DAMO=$PWD/target/release/damo \
 #                 [-e DAMO_VENV=<venv with damo 3.4.3>] -- tests/vm/e2e.sh
 # Refuses to run outside the guest.
@@ -105,7 +107,48 @@ check "no kdamond running after it" sh -c "! grep -qx on $KD/*/state 2>/dev/null
 err=$("$DAMO" stop 2>&1)
 check "stop when off says so" sh -c "echo \"\$1\" | grep -q 'DAMON is not turned on'" _ "$err"
 
-# 5. the same scheme with damo 3.4.3 leaves the same tree
+# 5. several kdamonds, schemes, child tasks
+reset
+check "start two kdamonds with markers" "$DAMO" start --kdamond --damon_ctx --ops vaddr --damon_target \
+    --target_pid "$PID" --kdamond --damon_ctx --ops paddr --damon_target --damos_action stat
+check "both kdamonds on, vaddr and paddr" [ "$(val $KD/nr_kdamonds)/$(val $KD/0/state)/$(val $KD/1/state)/$(val $KD/1/contexts/0/operations)" = 2/on/on/paddr ]
+# (YAML 1.1 reads a bare on as a boolean: PyYAML quotes it, so do we)
+check "report damon --format yaml shows both" sh -c "[ \"\$('$DAMO' report damon --format yaml | grep -c \"^- state: 'on'\")\" = 2 ]"
+check "stop both" "$DAMO" stop
+check "both off" [ "$(val $KD/0/state)/$(val $KD/1/state)" = off/off ]
+reset
+"$DAMO" schemes "$PID" --damos_action stat >/tmp/schemes.out 2>&1 &
+SP=$!
+on0() { [ "$(val $KD/0/state)" = on ]; }
+check "schemes turns DAMON on" poll 30 on0
+kill -INT $SP
+wait $SP
+rc=$?
+check "schemes exits with the signal's number on SIGINT ($rc)" [ $rc = 2 ]
+check "schemes restored the previous (empty) setup" [ "$(val $KD/nr_kdamonds)" = 0 ]
+out=$(timeout 60 "$DAMO" schemes "sleep 3" --damos_action stat 2>&1)
+rc=$?
+check "schemes with a command ends with it ($rc)" [ $rc = 0 ]
+check "nothing left after it" [ "$(val $KD/nr_kdamonds)" = 0 ]
+sh -c 'sleep 300 & sleep 300 & wait' &
+FP=$!
+kids() { cat /proc/$FP/task/$FP/children 2>/dev/null; }
+two_kids() { [ "$(kids | wc -w)" = 2 ]; }
+poll 10 two_kids
+"$DAMO" start --include_child_tasks "$FP" >/tmp/children.out 2>&1 &
+DP=$!
+three() { [ "$(val $C0/targets/nr_targets)" = 3 ]; }
+check "child tasks become targets" poll 30 three
+kill "$(kids | awk '{print $1}')"
+two() { [ "$(val $C0/targets/nr_targets)" = 2 ]; }
+check "an exited child leaves the targets" poll 30 two
+kill -INT $DP
+wait $DP
+check "start --include_child_tasks ends on SIGINT, DAMON still on" [ $? = 0 ] && [ "$(val $KD/0/state)" = on ]
+"$DAMO" stop
+kill $(kids) $FP 2>/dev/null
+
+# 6. the same scheme with damo 3.4.3 leaves the same tree
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     export HOME=/tmp/e2e-home
     mkdir -p $HOME
@@ -114,6 +157,11 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
         "$tool" start "$PID" --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max \
             --damos_quotas 100ms 64M 1s --damos_filter reject anon >/dev/null
         dump >"/tmp/tree.$(basename "$(dirname "$(dirname "$tool")")")"
+        "$tool" stop >/dev/null
+        reset
+        "$tool" start --kdamond --damon_ctx --ops vaddr --damon_target --target_pid "$PID" \
+            --kdamond --damon_ctx --ops paddr --damon_target --damos_action stat >/dev/null
+        dump >>"/tmp/tree.$(basename "$(dirname "$(dirname "$tool")")")"
         "$tool" stop >/dev/null
     done
     "$DAMO_VENV/bin/damo" features 2>/dev/null | grep ': ' >/tmp/features.damo

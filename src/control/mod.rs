@@ -1,4 +1,5 @@
-//! Commands that change DAMON: `start`, `stop`, `tune`.
+//! Commands that change DAMON: `start` (and following child tasks),
+//! `stop`, `tune`, `schemes`.
 //!
 //! Each checks first (root, the interface, running kdamonds, DAMON
 //! modules), then stages; when staging or turning on fails half-way, the
@@ -12,6 +13,8 @@ use crate::cli::parse::Args;
 use crate::damon::args::kdamonds_and_start;
 use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
+
+mod children;
 
 /// The effective uid, from /proc (no libc call needed).
 fn euid() -> Option<u32> {
@@ -123,9 +126,10 @@ fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// `damo start`.
-pub fn start(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
+/// Checks, stages and turns on the kdamonds the options describe (shared
+/// by `start` and `schemes`); on failure the previous setup is staged back.
+/// Returns the kdamonds and whether a command target was started.
+fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
     if let Some((module, param, _)) = fs.damon_modules().into_iter().find(|m| m.2) {
         bail!(
             "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \
@@ -134,18 +138,15 @@ pub fn start(args: &Args) -> Result<()> {
             param.display()
         );
     }
-    if args.flag("include_child_tasks") {
-        bail!("--include_child_tasks is not supported by this version yet");
-    }
     let (kdamonds, self_started) =
         kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
     stage::check(&kdamonds)?;
     check_pids(&kdamonds)?;
-    refuse_running(&fs, kdamonds.len())?;
+    refuse_running(fs, kdamonds.len())?;
     let before = fs.current_kdamonds()?;
     if let Err(e) = fs.stage(&kdamonds) {
         return Err(roll_back(
-            &fs,
+            fs,
             &before,
             anyhow!("could not turn on DAMON: staging failed: {e:#}"),
         ));
@@ -156,14 +157,100 @@ pub fn start(args: &Args) -> Result<()> {
     }
     let idxs: Vec<usize> = (0..kdamonds.len()).collect();
     if let Err(e) = fs.turn_on(&idxs) {
-        let msg = match memcg_diagnosis(&fs, &kdamonds) {
+        let msg = match memcg_diagnosis(fs, &kdamonds) {
             Some(why) => format!("could not turn on DAMON: {why} (the kernel said: {e:#})"),
             None => format!("could not turn on DAMON: {e:#}"),
         };
         let _ = fs.turn_off(&fs.running_idxs().unwrap_or_default());
-        return Err(roll_back(&fs, &before, anyhow!(msg)));
+        return Err(roll_back(fs, &before, anyhow!(msg)));
     }
-    Ok(())
+    Ok((kdamonds, self_started))
+}
+
+/// `damo start`.
+pub fn start(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    let (mut kdamonds, _) = turn_on(&fs, args)?;
+    if !args.flag("include_child_tasks") {
+        return Ok(());
+    }
+    crate::interrupt::catch()?;
+    let follower = children::Follower::new(&kdamonds);
+    crate::output::print(
+        "Continue monitoring child tasks and updating DAMON targets\nPress Ctrl+C to stop\n",
+    )?;
+    loop {
+        if let Err(e) = follower.update(&fs, &mut kdamonds) {
+            eprintln!("damo: updating child task targets failed ({e:#}); will retry");
+        }
+        if let Some(sig) = crate::interrupt::sleep(children::INTERVAL) {
+            // DAMON keeps running, as with damo: only the following stops.
+            return crate::output::print(&format!("\nsignal {sig} received\n"));
+        }
+    }
+}
+
+/// `damo schemes`: turns DAMON on, waits until the kdamonds finish (or a
+/// command target exits, or SIGINT/SIGTERM), then turns them off and
+/// stages the previous setup back.
+pub fn schemes(args: &Args) -> Result<()> {
+    let fs = open_sysfs(args)?;
+    crate::interrupt::catch()?;
+    let orig = fs.current_kdamonds()?;
+    let (kdamonds, self_started) = match turn_on(&fs, args) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("damo: could not turn DAMON on ({e:#})");
+            return Err(crate::output::Exit(253).into());
+        }
+    };
+    let idxs: Vec<usize> = (0..kdamonds.len()).collect();
+    let cleanup = |code: u8| -> Result<()> {
+        // the kdamonds may have finished by themselves already
+        let running: Vec<usize> = fs
+            .running_idxs()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| idxs.contains(i))
+            .collect();
+        let _ = fs.turn_off(&running);
+        if let Err(e) = fs.stage(&orig) {
+            eprintln!("damo: failed restoring previous kdamonds setup ({e:#})");
+        }
+        match code {
+            0 => Ok(()),
+            c => Err(crate::output::Exit(c).into()),
+        }
+    };
+    crate::output::print("Press Ctrl+C to stop\n")?;
+    let poll = std::time::Duration::from_millis(200);
+    let command_pid = kdamonds
+        .first()
+        .and_then(|k| k.contexts.first())
+        .and_then(|c| c.targets.first())
+        .and_then(|t| t.pid)
+        .filter(|_| self_started);
+    loop {
+        let done = match command_pid {
+            Some(pid) => children::reaped(pid),
+            None => idxs.iter().all(|i| !fs.is_running(*i).unwrap_or(false)),
+        };
+        if done {
+            break;
+        }
+        if let Some(sig) = crate::interrupt::sleep(poll) {
+            crate::output::print(&format!("\nsignal {sig} received\n"))?;
+            return cleanup(u8::try_from(sig).unwrap_or(1));
+        }
+    }
+    // after a command target exits, DAMON turns off by itself
+    while idxs.iter().any(|i| fs.is_running(*i).unwrap_or(false)) {
+        if let Some(sig) = crate::interrupt::sleep(poll) {
+            crate::output::print(&format!("\nsignal {sig} received\n"))?;
+            return cleanup(u8::try_from(sig).unwrap_or(1));
+        }
+    }
+    cleanup(0)
 }
 
 /// `damo stop`.
