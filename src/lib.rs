@@ -9,7 +9,8 @@
 //! - [`control`]: start, stop, tune, schemes;
 //! - [`interrupt`]: SIGINT/SIGTERM as a flag to poll;
 //! - [`tools`]: record tools (adjust, convert_record_format, validate);
-//! - [`output`]: writing to stdout.
+//! - [`output`]: writing to stdout;
+//! - [`proc`]: processes from /proc (alive, children, CPU usage).
 
 pub mod cli;
 pub mod control;
@@ -17,6 +18,7 @@ pub mod damon;
 pub mod fmt;
 pub mod interrupt;
 pub mod output;
+pub mod proc;
 pub mod record;
 pub mod report;
 pub mod sysfs;

@@ -12,15 +12,11 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::damon::model::{Kdamond, Target};
+use crate::proc::{alive, children_map};
 use crate::sysfs::Sysfs;
 
 /// How often the process tree is checked (damo's period).
 pub const INTERVAL: Duration = Duration::from_secs(3);
-
-/// Whether a process exists (zombies included, as `ps --pid` counts them).
-fn alive(pid: i128) -> bool {
-    std::path::Path::new("/proc").join(pid.to_string()).is_dir()
-}
 
 /// Whether our child `pid` has exited; reaps it if so.
 pub fn reaped(pid: i128) -> bool {
@@ -34,34 +30,6 @@ pub fn reaped(pid: i128) -> bool {
         // not our child (or already reaped): go by /proc
         Err(_) => !alive(pid),
     }
-}
-
-/// Parent pid -> child pids, for every process in /proc.
-fn children_map() -> HashMap<i128, Vec<i128>> {
-    let mut map: HashMap<i128, Vec<i128>> = HashMap::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return map;
-    };
-    for e in entries.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i128>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": comm may hold spaces and parentheses
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<i128>().ok());
-        if let Some(ppid) = ppid {
-            map.entry(ppid).or_default().push(pid);
-        }
-    }
-    for v in map.values_mut() {
-        v.sort_unstable();
-    }
-    map
 }
 
 /// Every descendant of `root`: children first, then theirs (damo's order).

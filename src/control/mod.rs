@@ -99,7 +99,7 @@ fn check_pids(kdamonds: &[Kdamond]) -> Result<()> {
         for c in k.contexts.iter().filter(|c| c.ops != "paddr") {
             for t in &c.targets {
                 if let Some(pid) = t.pid
-                    && !Path::new(&format!("/proc/{pid}")).exists()
+                    && !crate::proc::alive(pid)
                 {
                     bail!("no process with pid {pid}: give the pid of a running process");
                 }

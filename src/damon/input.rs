@@ -65,7 +65,7 @@ pub fn kdamonds_from_doc(doc: &Value) -> Result<Vec<Kdamond>> {
 }
 
 /// Whether a path names a YAML file (`.yaml`, `.yml`).
-pub fn is_yaml_path(path: &str) -> bool {
+fn is_yaml_path(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 

@@ -58,7 +58,7 @@ impl Kdamond {
             ));
         }
         if show_cpu {
-            let usage = crate::sysfs::state::cpu_usage(self.state.as_deref(), self.pid.as_deref());
+            let usage = crate::proc::cpu_usage(self.state.as_deref(), self.pid.as_deref());
             words.push(format!("cpu usage: {usage}"));
         }
         words.join(", ")

@@ -1,0 +1,356 @@
+//! The DAMOS schemes of the `--damos_*` options: actions, access
+//! patterns, quotas and goals, watermarks, filters.
+
+use anyhow::{Result, bail};
+
+use super::{counts_of, num, occurrences};
+use crate::cli::parse::Args;
+use crate::damon::damos::DamosFilter;
+use crate::damon::model::{
+    ACTIONS, AccessPattern, AgeUnit, NrAccUnit, QuotaGoal, Quotas, Scheme, Watermarks,
+};
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{self as units, ParseError};
+
+/// One `--damos_filter`: `<allow|reject> [none] <type> [args]`, or the old
+/// `<type> <matching|nomatching> [args] [allow|reject]`.
+fn filter_for(words: &[&str]) -> Result<DamosFilter> {
+    match filter_v2(words) {
+        Ok(f) => Ok(f),
+        Err(e) => {
+            // The old form, converted.
+            let [ftype, matching, rest @ ..] = words else {
+                return Err(e);
+            };
+            let mut rest: Vec<&str> = rest.to_vec();
+            let allow = match rest.last() {
+                Some(&("allow" | "pass")) => {
+                    rest.pop();
+                    "allow"
+                }
+                Some(&("reject" | "deny" | "block")) => {
+                    rest.pop();
+                    "reject"
+                }
+                _ => "reject",
+            };
+            let mut v2 = vec![allow];
+            if *matching != "matching" {
+                v2.push("none");
+            }
+            v2.push(ftype);
+            v2.extend(rest);
+            filter_v2(&v2).map_err(|_| e)
+        }
+    }
+}
+
+fn filter_v2(words: &[&str]) -> Result<DamosFilter> {
+    let wrong = || anyhow::anyhow!("wrong --damos_filter '{}'", words.join(" "));
+    let [allow, rest @ ..] = words else {
+        return Err(wrong());
+    };
+    let allow = match *allow {
+        "allow" => true,
+        "reject" | "deny" | "block" => false,
+        _ => return Err(wrong()),
+    };
+    let (matching, rest) = match rest {
+        [m, rest @ ..] if *m == "none" || *m == "non" => (false, rest),
+        _ => (true, rest),
+    };
+    let [ftype, opt @ ..] = rest else {
+        return Err(wrong());
+    };
+    let mut f = DamosFilter {
+        filter_type: ftype.to_string(),
+        matching,
+        allow,
+        memcg_path: None,
+        address_range: None,
+        damon_target_idx: None,
+        hugepage_size: None,
+        probe_hits_wsum_range: None,
+    };
+    let pair = |parse: fn(&str) -> Result<Num, ParseError>| -> Result<[Num; 2]> {
+        match opt {
+            [a, b] => Ok([
+                num(a, "filter range", parse)?,
+                num(b, "filter range", parse)?,
+            ]),
+            _ => Err(wrong()),
+        }
+    };
+    match (*ftype, opt) {
+        ("anon" | "active" | "young" | "unmapped", []) => {}
+        ("memcg", [path]) => f.memcg_path = Some(path.to_string()),
+        ("addr", _) => f.address_range = Some(pair(units::text_to_bytes)?),
+        ("target", [idx]) => {
+            f.damon_target_idx = Some(num(idx, "target index", units::text_to_nr)?)
+        }
+        ("hugepage_size", _) => f.hugepage_size = Some(pair(units::text_to_bytes)?),
+        ("probe_hits_wsum", _) => f.probe_hits_wsum_range = Some(pair(units::text_to_nr)?),
+        _ => return Err(wrong()),
+    }
+    Ok(f)
+}
+
+fn quota_goal_for(words: &[&str]) -> Result<QuotaGoal> {
+    let wrong = || anyhow::anyhow!("Wrong --damos_quota_goal ({})", words.join(" "));
+    if !(2..=4).contains(&words.len()) {
+        return Err(wrong());
+    }
+    let (metric, target) = (words[0], words[1]);
+    let mut opt = &words[2..];
+    let complement = opt.first() == Some(&"complement");
+    if complement {
+        opt = &opt[1..];
+    }
+    let (mut nid, mut memcg_path, mut current) = (None, None, I(0));
+    match metric {
+        "node_mem_used_bp" | "node_mem_free_bp" => match opt {
+            [n] => nid = Some(num(n, "nid", units::text_to_nr)?),
+            _ => bail!("quota goals parsing fail (nid is not given or something else is given)"),
+        },
+        "node_memcg_used_bp" | "node_memcg_free_bp" => match opt {
+            [n, p] => {
+                nid = Some(num(n, "nid", units::text_to_nr)?);
+                memcg_path = Some(p.to_string());
+            }
+            _ => bail!("quota goals parsing fail (nid and memcg_path required)"),
+        },
+        "user_input" => match opt {
+            [c] => current = num(c, "current value", units::text_to_nr)?,
+            _ => bail!(
+                "quota goals parsing fail (current value is not given or something else is given)"
+            ),
+        },
+        "some_mem_psi_us" | "active_mem_bp" | "inactive_mem_bp" | "node_eligible_mem_bp" => {}
+        _ => bail!("quota goals parsing fail: unsupported metric '{metric}'"),
+    }
+    let target_value = match metric {
+        "some_mem_psi_us" => num(target, "quota goal", units::text_to_us)?,
+        m if m.ends_with("_bp") && m != "node_eligible_mem_bp" => {
+            num(target, "quota goal", units::text_to_bp)?
+        }
+        _ => num(target, "quota goal", units::text_to_nr)?,
+    };
+    Ok(QuotaGoal {
+        metric: metric.to_string(),
+        complement,
+        nid,
+        memcg_path,
+        target_value,
+        current_value: current,
+    })
+}
+
+fn pair_of(v: Option<&Vec<&str>>, dflt: [&str; 2]) -> [String; 2] {
+    match v.map(Vec::as_slice) {
+        Some([a, b]) => [a.to_string(), b.to_string()],
+        _ => dflt.map(String::from),
+    }
+}
+
+/// The schemes of `--damos_*` options; `nr_goals`/`nr_filters` are the
+/// per-scheme counts the `--damos_scheme` markers gave, if any.
+pub(super) fn schemes_for(
+    args: &Args,
+    nr_goals: Option<&[usize]>,
+    nr_filters: Option<&[usize]>,
+) -> Result<Vec<Scheme>> {
+    let actions = occurrences(args, "damos_action");
+    let n = actions.len();
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let sz = occurrences(args, "damos_sz_region");
+    let rate = occurrences(args, "damos_access_rate");
+    let age = occurrences(args, "damos_age");
+    let apply = occurrences(args, "damos_apply_interval");
+    let mut quotas = occurrences(args, "damos_quotas")
+        .into_iter()
+        .map(|q| q.iter().map(|s| s.to_string()).collect::<Vec<String>>())
+        .collect::<Vec<_>>();
+    let qi = occurrences(args, "damos_quota_interval");
+    if !qi.is_empty() {
+        if !quotas.is_empty() {
+            bail!("--damos_quotas and --damos_quota_interval cannot passed together");
+        }
+        let qt = occurrences(args, "damos_quota_time");
+        let qs = occurrences(args, "damos_quota_space");
+        let qw = occurrences(args, "damos_quota_weights");
+        for (i, interval) in qi.iter().enumerate() {
+            let t = qt.get(i).map(|v| v[0]).unwrap_or("0");
+            let s = qs.get(i).map(|v| v[0]).unwrap_or("0");
+            let w = qw.get(i).cloned().unwrap_or_else(|| vec!["1", "1", "1"]);
+            let mut q = vec![t.to_string(), s.to_string(), interval[0].to_string()];
+            q.extend(w.iter().map(|x| x.to_string()));
+            quotas.push(q);
+        }
+    }
+    let goals = occurrences(args, "damos_quota_goal");
+    if !goals.is_empty() && (quotas.is_empty() || quotas.iter().any(|q| q.len() < 3)) {
+        bail!("'reset_interval_ms' not specified when setting quota goals");
+    }
+    let tuners = occurrences(args, "damos_quota_goal_tuner");
+    let fail_charge = occurrences(args, "damos_quota_fail_charge_ratio");
+    let wmarks = occurrences(args, "damos_wmarks");
+    let filters = occurrences(args, "damos_filter");
+    for (dest, len) in [
+        ("damos_sz_region", sz.len()),
+        ("damos_access_rate", rate.len()),
+        ("damos_age", age.len()),
+        ("damos_apply_interval", apply.len()),
+        ("damos_quotas", quotas.len()),
+        ("damos_wmarks", wmarks.len()),
+    ] {
+        if len > n {
+            bail!("too much --{dest}");
+        }
+    }
+    let split = |dest: &str, marked: Option<&[usize]>, total: usize| -> Result<Vec<usize>> {
+        let counts: Vec<usize> = match marked {
+            Some(m) => m.to_vec(),
+            None => counts_of(args, dest)?.unwrap_or_default(),
+        };
+        if counts.is_empty() {
+            if n > 1 && total > 0 {
+                bail!("--{dest} required");
+            }
+            let mut v = vec![0; n];
+            v[0] = total;
+            return Ok(v);
+        }
+        if counts.iter().sum::<usize>() != total {
+            bail!("wrong --{dest}");
+        }
+        let mut v = counts;
+        v.resize(n.max(v.len()), 0);
+        Ok(v)
+    };
+    let nr_goals = split("damos_nr_quota_goals", nr_goals, goals.len())?;
+    let nr_filters = split("damos_nr_filters", nr_filters, filters.len())?;
+    let (mut goal_at, mut filter_at) = (0, 0);
+    let mut schemes = Vec::with_capacity(n);
+    for (i, action_words) in actions.iter().enumerate() {
+        let action = action_words[0];
+        if !ACTIONS.contains(&action) {
+            bail!("Wrong '--damos_*' argument (wrong damos action: {action})");
+        }
+        let (mut target_nid, mut dests) = (None, Vec::new());
+        if action == "migrate_hot" || action == "migrate_cold" {
+            let bad = || {
+                anyhow::anyhow!(
+                    "\"{action}\" action require a numeric target_nid or dests arguments."
+                )
+            };
+            match &action_words[1..] {
+                [] => {}
+                [nid] => target_nid = Some(I(crate::fmt::pyparse::py_int(nid).map_err(|_| bad())?)),
+                rest => {
+                    if rest.len() % 2 != 0 {
+                        return Err(bad());
+                    }
+                    for p in rest.chunks(2) {
+                        dests.push((
+                            units::text_to_nr(p[0]).map_err(|_| bad())?,
+                            units::text_to_nr(p[1]).map_err(|_| bad())?,
+                        ));
+                    }
+                }
+            }
+        } else if action_words.len() > 1 {
+            bail!("Wrong number of --damos_action arguments.");
+        }
+        let [smin, smax] = pair_of(sz.get(i), ["min", "max"]);
+        let [rmin, rmax] = pair_of(rate.get(i), ["min", "max"]);
+        let [amin, amax] = pair_of(age.get(i), ["min", "max"]);
+        let access_pattern = AccessPattern {
+            sz_bytes: [
+                num(&smin, "--damos_sz_region", units::text_to_bytes)?,
+                num(&smax, "--damos_sz_region", units::text_to_bytes)?,
+            ],
+            nr_accesses: [
+                num(&rmin, "--damos_access_rate", units::text_to_percent)?,
+                num(&rmax, "--damos_access_rate", units::text_to_percent)?,
+            ],
+            nr_accesses_unit: NrAccUnit::Percent,
+            age: [
+                num(&amin, "--damos_age", units::text_to_us)?,
+                num(&amax, "--damos_age", units::text_to_us)?,
+            ],
+            age_unit: AgeUnit::Usec,
+        };
+        let apply_interval_us = match apply.get(i) {
+            Some(v) => num(v[0], "--damos_apply_interval", units::text_to_us)?,
+            None => I(0),
+        };
+        let mut q = Quotas::default();
+        if let Some(qa) = quotas.get(i) {
+            if qa.len() > 6 {
+                bail!("Wrong --damos_quotas ({}, >6 parameters)", qa.join(" "));
+            }
+            let get = |k: usize| qa.get(k).map(String::as_str);
+            if let Some(v) = get(0) {
+                q.time_ms = num(v, "--damos_quotas time", units::text_to_ms)?;
+            }
+            if let Some(v) = get(1) {
+                q.sz_bytes = num(v, "--damos_quotas size", units::text_to_bytes)?;
+            }
+            if let Some(v) = get(2) {
+                q.reset_interval_ms = num(v, "--damos_quotas reset interval", units::text_to_ms)?;
+            }
+            for k in 0..3 {
+                if let Some(v) = get(3 + k) {
+                    q.weights[k] = num(v, "--damos_quotas weight", units::text_to_permil)?;
+                }
+            }
+        }
+        if let Some([a, b]) = fail_charge.get(i).map(Vec::as_slice) {
+            q.fail_charge_num = num(a, "--damos_quota_fail_charge_ratio", units::text_to_nr)?;
+            q.fail_charge_denom = num(b, "--damos_quota_fail_charge_ratio", units::text_to_nr)?;
+        }
+        if let Some(t) = tuners.get(i) {
+            q.goal_tuner = t[0].to_string();
+        }
+        for g in &goals[goal_at..goal_at + nr_goals[i]] {
+            q.goals.push(quota_goal_for(g)?);
+        }
+        goal_at += nr_goals[i];
+        let mut wm = Watermarks::default();
+        if let Some([m, iv, h, mi, l]) = wmarks.get(i).map(Vec::as_slice) {
+            if *m != "none" && *m != "free_mem_rate" {
+                bail!("Wrong --damos_wmarks (wrong watermark metric ({m}))");
+            }
+            wm = Watermarks {
+                metric: m.to_string(),
+                interval_us: num(iv, "--damos_wmarks interval", units::text_to_us)?,
+                marks: [
+                    num(h, "--damos_wmarks", units::text_to_permil)?,
+                    num(mi, "--damos_wmarks", units::text_to_permil)?,
+                    num(l, "--damos_wmarks", units::text_to_permil)?,
+                ],
+            };
+        }
+        let mut fs = Vec::new();
+        for f in &filters[filter_at..filter_at + nr_filters[i]] {
+            fs.push(filter_for(f)?);
+        }
+        filter_at += nr_filters[i];
+        schemes.push(Scheme {
+            action: action.to_string(),
+            dests,
+            target_nid,
+            access_pattern,
+            apply_interval_us,
+            quotas: q,
+            watermarks: wm,
+            filters: fs,
+            stats: Some(Default::default()),
+            tried_regions: Some(Vec::new()),
+            tried_bytes: I(0),
+        });
+    }
+    Ok(schemes)
+}

@@ -1,0 +1,373 @@
+//! Kdamonds from damo's DAMON parameter options (`start`, `tune`,
+//! `record`, `schemes`, `args damon`), and the `args damon` command.
+//!
+//! damo's rules, quirks included: per-context options pair with contexts
+//! by position (the `--kdamond`/`--damon_ctx`/`--damon_target`/
+//! `--damos_scheme`/`--probe` markers only count how many of each belong
+//! together), a positional target (pid, command, `paddr`, kdamonds
+//! JSON/YAML file) overrides `--ops`/`--target_pid` with a warning.
+
+mod damos;
+mod ns;
+
+use anyhow::{Context as _, Result, bail};
+
+use super::model::Kdamond;
+use crate::cli::parse::Args;
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{self as units, ParseError};
+use damos::schemes_for;
+use ns::Ns;
+
+fn num(text: &str, what: &str, parse: fn(&str) -> Result<Num, ParseError>) -> Result<Num> {
+    parse(text).with_context(|| format!("wrong {what} '{text}'"))
+}
+
+fn occurrences<'a>(args: &'a Args, dest: &str) -> Vec<Vec<&'a str>> {
+    if args.given(dest) {
+        args.lists(dest).unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether `word` names a program: a path to an executable file, or one
+/// found on PATH (damo's `avail_cmd`).
+fn avail_cmd(word: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let exec = |p: &std::path::Path| {
+        p.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if word.is_empty() {
+        return false;
+    }
+    if word.contains('/') {
+        return exec(std::path::Path::new(word));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| exec(&d.join(word))))
+}
+
+/// The kdamonds the options describe.
+pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
+    kdamonds_and_start(args).map(|(k, _)| k)
+}
+
+/// A `--nr_*` count option: `None` when not given.
+fn counts_of(args: &Args, dest: &str) -> Result<Option<Vec<usize>>> {
+    if !args.given(dest) {
+        return Ok(None);
+    }
+    args.list(dest)
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            crate::fmt::pyparse::py_int(v)
+                .ok()
+                .and_then(|n| usize::try_from(n).ok())
+                .with_context(|| format!("wrong --{dest} '{v}' (give counts of 0 or more)"))
+        })
+        .collect::<Result<_>>()
+        .map(Some)
+}
+
+/// The occurrences of an append option, `None` when not given.
+fn given_occurrences<'a>(args: &'a Args, dest: &str) -> Option<Vec<Vec<&'a str>>> {
+    args.given(dest).then(|| occurrences(args, dest))
+}
+
+/// Splits `items` into consecutive groups of `counts`.
+fn split_by<T>(items: Vec<T>, counts: &[usize]) -> Vec<Vec<T>> {
+    let mut it = items.into_iter();
+    counts
+        .iter()
+        .map(|n| it.by_ref().take(*n).collect())
+        .collect()
+}
+
+/// The kdamonds the options describe, and whether a command target was
+/// started for them (damo's `kdamonds_for`).
+pub fn kdamonds_and_start(args: &Args) -> Result<(Vec<Kdamond>, bool)> {
+    let (kdamonds, self_started, notes) = build(args)?;
+    for n in notes {
+        crate::output::print(&format!("{n}\n"))?;
+    }
+    Ok((kdamonds, self_started))
+}
+
+fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
+    if let Some(k) = args.str("kdamonds") {
+        return Ok((super::input::kdamonds_from_arg(k)?, false, Vec::new()));
+    }
+    let mut ns = Ns::new(args)?;
+    let mut self_started = false;
+    if let Some(t) = args.str("deducible_target") {
+        // a kdamonds JSON/YAML file (or JSON text)
+        if let Ok(k) = super::input::kdamonds_from_arg(t) {
+            return Ok((k, false, Vec::new()));
+        }
+        let program = avail_cmd(t.split_whitespace().next().unwrap_or_default());
+        if std::path::Path::new(t).is_file() && !program {
+            // A kdamonds file that does not parse: say why.
+            super::input::kdamonds_from_json_file(t)
+                .with_context(|| format!("cannot read kdamonds from {t}"))?;
+        }
+        self_started = ns.deduce_target(t)?;
+    }
+    ns.evaluate()?;
+    ns.count_markers()?;
+    ns.note_short_target_lists();
+
+    let nr_ctxs = ns.nr_ctxs_total();
+    let ops = ns.ctx_ops(nr_ctxs);
+    let mut ctxs = (0..nr_ctxs)
+        .map(|i| ns.ctx(i, &ops[i]))
+        .collect::<Result<Vec<_>>>()?;
+
+    // targets
+    let nr_targets = ns.nr_targets_total();
+    if let Some(o) = args.ints("obsolete_targets")
+        && o.iter().any(|i| *i >= nr_targets as i64)
+    {
+        bail!("Invalid --obsolete_targets");
+    }
+    let per_ctx = match &ns.nr_targets {
+        Some(n) => n.clone(),
+        None if nr_ctxs != 1 => bail!("--nr_targets is required for multiple contexts"),
+        None => vec![nr_targets],
+    };
+    let mut targets = Vec::with_capacity(nr_targets);
+    let mut owner_ops: Option<&str> = None;
+    for idx in 0..nr_targets {
+        let mut sum = 0;
+        for (i, n) in per_ctx.iter().enumerate() {
+            sum += n;
+            if idx < sum {
+                owner_ops = ops.get(i).map(String::as_str);
+                break;
+            }
+        }
+        let Some(o) = owner_ops else {
+            bail!(
+                "--nr_targets and number of targets mismatch ({} != {nr_targets})",
+                per_ctx.iter().sum::<usize>()
+            );
+        };
+        targets.push(ns.target(idx, o)?);
+    }
+    if per_ctx.iter().sum::<usize>() != targets.len() {
+        bail!(
+            "--nr_targets and number of targets mismatch ({} != {})",
+            per_ctx.iter().sum::<usize>(),
+            targets.len()
+        );
+    }
+    if per_ctx.len() != ctxs.len() {
+        bail!(
+            "--nr_targets and number of ctxs mismatch ({} != {})",
+            per_ctx.len(),
+            ctxs.len()
+        );
+    }
+    for (c, t) in ctxs.iter_mut().zip(split_by(targets, &per_ctx)) {
+        c.targets = t;
+    }
+
+    // schemes
+    let schemes = if args.given("damos_action") {
+        schemes_for(
+            args,
+            ns.damos_nr_quota_goals.as_deref(),
+            ns.damos_nr_filters.as_deref(),
+        )?
+    } else if let Some(s) = args.str("schemes") {
+        let text = if std::path::Path::new(s).is_file() {
+            std::fs::read_to_string(s).with_context(|| format!("cannot read {s}"))?
+        } else {
+            s.to_string()
+        };
+        super::input::schemes_from_json(&text)
+            .map_err(|e| anyhow::anyhow!("failed damo schemes arguments parsing ({e:#})"))?
+    } else {
+        Vec::new()
+    };
+    let per_ctx = match &ns.nr_schemes {
+        Some(n) => n.clone(),
+        None if nr_ctxs != 1 && !schemes.is_empty() => {
+            bail!("--nr_schemes is required for multiple contexts")
+        }
+        None => {
+            let mut v = vec![0; nr_ctxs];
+            v[0] = schemes.len();
+            v
+        }
+    };
+    if per_ctx.iter().sum::<usize>() != schemes.len() {
+        bail!(
+            "--nr_schemes and number of schemes mismatch ({} != {})",
+            per_ctx.iter().sum::<usize>(),
+            schemes.len()
+        );
+    }
+    if per_ctx.len() != ctxs.len() {
+        bail!(
+            "--nr_schemes and number of ctxs mismatch ({} != {})",
+            per_ctx.len(),
+            ctxs.len()
+        );
+    }
+    for (c, s) in ctxs.iter_mut().zip(split_by(schemes, &per_ctx)) {
+        c.schemes = s;
+    }
+
+    // probes
+    let probes = ns.probes()?;
+    let per_ctx = match counts_of(args, "nr_probes")? {
+        Some(n) => n,
+        None if nr_ctxs != 1 && !probes.is_empty() => bail!("--nr_probes is required"),
+        None => {
+            let mut v = vec![0; nr_ctxs];
+            v[0] = probes.len();
+            v
+        }
+    };
+    if per_ctx.iter().sum::<usize>() != probes.len() {
+        bail!(
+            "--nr_probes mismatches number of probes ({} != {})",
+            per_ctx.iter().sum::<usize>(),
+            probes.len()
+        );
+    }
+    if per_ctx.len() != ctxs.len() {
+        bail!(
+            "--nr_probes mismatches number of contexts ({} != {})",
+            per_ctx.len(),
+            ctxs.len()
+        );
+    }
+    for (c, p) in ctxs.iter_mut().zip(split_by(probes, &per_ctx)) {
+        c.probes = p;
+    }
+
+    // kdamonds
+    let per_kdamond = ns.nr_ctxs.clone().unwrap_or(vec![ctxs.len()]);
+    if per_kdamond.iter().sum::<usize>() != ctxs.len() {
+        bail!(
+            "--nr_ctxs and number of ctxs mismatch ({} != {})",
+            per_kdamond.iter().sum::<usize>(),
+            ctxs.len()
+        );
+    }
+    let refresh = occurrences(args, "refresh_stat");
+    let mut kdamonds = Vec::with_capacity(per_kdamond.len());
+    for (k, contexts) in split_by(ctxs, &per_kdamond).into_iter().enumerate() {
+        let refresh_ms = match refresh.get(k) {
+            Some(v) => num(v[0], "--refresh_stat", units::text_to_ms)?,
+            None => I(0),
+        };
+        kdamonds.push(Kdamond {
+            state: None,
+            pid: None,
+            refresh_ms,
+            contexts,
+        });
+    }
+    for c in kdamonds.iter().flat_map(|k| &k.contexts) {
+        if c.ops != "paddr" && c.addr_unit != I(1) {
+            bail!("only paddr supports non-one --damon_addr_unit");
+        }
+    }
+    Ok((kdamonds, self_started, ns.notes))
+}
+
+/// A kdamonds file named by `--add`, `--remove` or `--replace`.
+fn kdamonds_file(path: &str) -> Result<Vec<Kdamond>> {
+    super::input::kdamonds_from_arg(path)
+        .map_err(|e| anyhow::anyhow!("cannot parse {path} ({e:#})"))
+}
+
+/// A kdamond index argument of `--remove`/`--replace`, within `len`.
+fn kdamond_index(text: &str, len: usize, opt: &str) -> Result<usize> {
+    crate::fmt::pyparse::py_int(text)
+        .ok()
+        .and_then(|i| usize::try_from(i).ok())
+        .filter(|i| *i < len)
+        .with_context(|| format!("--{opt}: no kdamond of index '{text}' (the file has {len})"))
+}
+
+/// `damo args damon`: the kdamonds as JSON, YAML or text, without touching
+/// sysfs or needing root.
+pub fn main(args: &Args) -> Result<()> {
+    let format = args.str("format").unwrap_or("json");
+    if format == "report" && args.given("out") {
+        bail!("--out and report format cannot be used together");
+    }
+    let mut kdamonds =
+        kdamonds_for(args).map_err(|e| anyhow::anyhow!("invalid arguments ({e:#})"))?;
+    for s in kdamonds
+        .iter_mut()
+        .flat_map(|k| k.contexts.iter_mut())
+        .flat_map(|c| c.schemes.iter_mut())
+    {
+        s.stats = None;
+        s.tried_regions = None;
+    }
+    if let Some(path) = args.str("add") {
+        let mut old = kdamonds_file(path)?;
+        old.append(&mut kdamonds);
+        kdamonds = old;
+    }
+    if let Some([path, idx]) = args.list("remove").as_deref() {
+        kdamonds = kdamonds_file(path)?;
+        let i = kdamond_index(idx, kdamonds.len(), "remove")?;
+        kdamonds.remove(i);
+    }
+    if let Some([path, idx]) = args.list("replace").as_deref() {
+        let mut old = kdamonds_file(path)?;
+        let i = kdamond_index(idx, old.len(), "replace")?;
+        match kdamonds.first() {
+            Some(k) => old[i] = k.clone(),
+            None => bail!("--replace: the options describe no kdamond"),
+        }
+        kdamonds = old;
+    }
+    let raw = args.flag("raw");
+    if format == "report" {
+        let show = super::show::Show {
+            raw,
+            params_only: false,
+            omit_tried_regions: false,
+            omit_defaults: false,
+            show_cpu: false,
+        };
+        let mut out = String::new();
+        for (i, k) in kdamonds.iter().enumerate() {
+            out.push_str(&format!(
+                "kdamond {i}\n{}\n",
+                super::show::indent(&k.to_str(show), 4)
+            ));
+        }
+        return crate::output::print(&out);
+    }
+    let omit = args.flag("omit_defaults");
+    let js = crate::record::write::Js::Obj(vec![(
+        "kdamonds".to_string(),
+        crate::record::write::Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect()),
+    )]);
+    let text = if format == "yaml" {
+        super::yaml::dump(&js)
+    } else {
+        let mut text = Vec::new();
+        js.write(&mut text, 0)?;
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    match args.str("out") {
+        Some(path) => {
+            let mut f = crate::record::write::AtomicFile::create(std::path::Path::new(path))?;
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.commit(None)
+        }
+        None => crate::output::print(&format!("{text}\n")),
+    }
+}

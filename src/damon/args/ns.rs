@@ -1,0 +1,681 @@
+//! damo's argument namespace for the per-context and per-target DAMON
+//! options: target deduction, start markers, counts, and the contexts,
+//! targets and probes they describe.
+
+use anyhow::{Context as _, Result, bail};
+
+use super::{avail_cmd, counts_of, given_occurrences, num, occurrences};
+use crate::cli::parse::Args;
+use crate::damon::model::{
+    Context, Intervals, IntervalsGoal, OpsAttrs, PROBE_FILTER_TYPES, PROBE_PREP_ACTIONS, Probe,
+    ProbeFilter, Target,
+};
+use crate::fmt::pynum::{I, Num};
+use crate::fmt::{self as units};
+use crate::sysfs::pa_layout;
+
+/// `--regions "a-b c-d"`: sorted, non-overlapping, start < end.
+pub(super) fn regions_for(text: &str) -> Result<Vec<[Num; 2]>> {
+    let mut out: Vec<[Num; 2]> = Vec::new();
+    for region in text.split_whitespace() {
+        let addrs: Vec<&str> = region.split('-').collect();
+        let [a, b] = addrs.as_slice() else {
+            bail!("Wrong '--regions' argument (two addresses not given)");
+        };
+        let start = num(a, "--regions address", units::text_to_bytes)?;
+        let end = num(b, "--regions address", units::text_to_bytes)?;
+        if start >= end {
+            bail!("Wrong '--regions' argument (start >= end)");
+        }
+        if out.last().is_some_and(|l| l[1] > start) {
+            bail!("Wrong '--regions' argument (regions overlap)");
+        }
+        out.push([start, end]);
+    }
+    Ok(out)
+}
+
+/// damo's `text_to_bool`.
+fn text_to_bool(text: &str, what: &str) -> Result<bool> {
+    match text.to_lowercase().as_str() {
+        "y" | "yes" | "true" => Ok(true),
+        "n" | "no" | "false" => Ok(false),
+        _ => bail!("{what} should be one of y yes true n no false but {text}"),
+    }
+}
+
+/// Python's `repr()` of a list of str.
+fn py_list_repr(items: &[&str]) -> String {
+    let items: Vec<String> = items.iter().map(|s| crate::fmt::py_repr(s)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Sorted, with overlapping or touching ranges joined (damo's
+/// `merge_ranges`).
+fn merge_ranges(mut ranges: Vec<[i128; 2]>) -> Vec<[i128; 2]> {
+    ranges.sort_by_key(|r| r[0]);
+    let mut merged: Vec<[i128; 2]> = Vec::new();
+    for [start, end] in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last[1] && last[0] <= end => {
+                *last = [last[0].min(start), last[1].max(end)];
+            }
+            _ => merged.push([start, end]),
+        }
+    }
+    merged
+}
+
+/// The per-context and per-target option lists and the counts that split
+/// them, as damo's argument namespace holds them after the target is
+/// deduced and the start markers are counted.
+pub(super) struct Ns<'a> {
+    pub(super) args: &'a Args,
+    pub(super) ops: Option<Vec<String>>,
+    pub(super) target_pid: Option<Vec<i128>>,
+    pub(super) nr_ctxs: Option<Vec<usize>>,
+    pub(super) nr_targets: Option<Vec<usize>>,
+    pub(super) nr_schemes: Option<Vec<usize>>,
+    pub(super) nr_probe_preps: Option<Vec<usize>>,
+    pub(super) nr_probe_filters: Option<Vec<usize>>,
+    pub(super) damos_nr_quota_goals: Option<Vec<usize>>,
+    pub(super) damos_nr_filters: Option<Vec<usize>>,
+    /// Lines damo prints before its output (warnings, a debug print).
+    pub(super) notes: Vec<String>,
+}
+
+/// The options that give one value per context.
+const CTX_COUNTED: [&str; 9] = [
+    "sample",
+    "aggr",
+    "updr",
+    "minr",
+    "maxr",
+    "monitoring_intervals",
+    "monitoring_intervals_goal",
+    "monitoring_nr_regions_range",
+    "nr_probes",
+];
+
+impl<'a> Ns<'a> {
+    pub(super) fn new(args: &'a Args) -> Result<Ns<'a>> {
+        let target_pid = match given_occurrences(args, "target_pid") {
+            Some(v) => Some(
+                v.iter()
+                    .map(|p| {
+                        crate::fmt::pyparse::py_int(p[0])
+                            .map_err(|_| anyhow::anyhow!("wrong --target_pid '{}'", p[0]))
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            None => None,
+        };
+        Ok(Ns {
+            args,
+            ops: given_occurrences(args, "ops")
+                .map(|v| v.iter().map(|o| o[0].to_string()).collect()),
+            target_pid,
+            nr_ctxs: counts_of(args, "nr_ctxs")?,
+            nr_targets: counts_of(args, "nr_targets")?,
+            nr_schemes: counts_of(args, "nr_schemes")?,
+            nr_probe_preps: counts_of(args, "nr_probe_preps")?,
+            nr_probe_filters: counts_of(args, "nr_probe_filters")?,
+            damos_nr_quota_goals: counts_of(args, "damos_nr_quota_goals")?,
+            damos_nr_filters: counts_of(args, "damos_nr_filters")?,
+            notes: Vec::new(),
+        })
+    }
+
+    /// The `idx`-th occurrence of a per-context or per-target option.
+    fn at(&self, dest: &str, idx: usize) -> Option<Vec<&'a str>> {
+        given_occurrences(self.args, dest).and_then(|v| v.get(idx).cloned())
+    }
+
+    /// damo's `deduce_target_update_args`: the positional target (a pid,
+    /// a command to start, or paddr) sets the ops and the pid.  Returns
+    /// whether a command was started.
+    pub(super) fn deduce_target(&mut self, target: &str) -> Result<bool> {
+        if !matches!(self.nr_ctxs.as_deref(), None | Some([1])) {
+            bail!(
+                "deducible target with multiple contexts ({:?})",
+                self.nr_ctxs.clone().unwrap_or_default()
+            );
+        }
+        let override_warning = |ns: &mut Ns, opt: &str| {
+            ns.notes.push(format!(
+                "warning: {opt} is overridden by <deducible target>"
+            ));
+        };
+        if target == "paddr" {
+            if !matches!(self.ops.as_deref(), None | Some([_])) || self.ops_is_not("paddr") {
+                override_warning(self, "--ops");
+            }
+            self.ops = Some(vec!["paddr".into()]);
+            if self.target_pid.is_some() {
+                override_warning(self, "--target_pid");
+            }
+            self.target_pid = None;
+            return Ok(false);
+        }
+        if target == "vaddr" || target == "fvaddr" {
+            bail!(
+                "target '{target}' needs a process: give its pid (or --ops {target} \
+                 --target_pid <pid>)"
+            );
+        }
+        let mut self_started = false;
+        let pid = if avail_cmd(target.split_whitespace().next().unwrap_or_default()) {
+            // damo runs a command target through bash and monitors it
+            let child = std::process::Command::new("/bin/bash")
+                .arg("-c")
+                .arg(target)
+                .spawn()
+                .with_context(|| format!("cannot start '{target}'"))?;
+            self_started = true;
+            child.id() as i128
+        } else if let Ok(pid) = crate::fmt::pyparse::py_int(target) {
+            pid
+        } else {
+            bail!(
+                "target '{target}' is not supported (give a pid, a command, paddr, \
+                 or a kdamonds JSON/YAML file)"
+            );
+        };
+        if self.target_pid.is_some() {
+            self.notes
+                .push("warning: --target_pid will be ignored".into());
+        }
+        self.target_pid = Some(vec![pid]);
+        if !self.args.given("regions") {
+            if self.ops_is_not("vaddr") {
+                override_warning(self, "--ops");
+            }
+            self.ops = Some(vec!["vaddr".into()]);
+        } else {
+            if self.ops_is_not("fvaddr") {
+                self.notes
+                    .push("warning: override --ops by <deducible target> and --regions".into());
+            }
+            self.ops = Some(vec!["fvaddr".into()]);
+        }
+        Ok(self_started)
+    }
+
+    /// Whether `--ops` was given as anything but exactly `[ops]`.
+    fn ops_is_not(&self, ops: &str) -> bool {
+        match self.ops.as_deref() {
+            None => false,
+            Some([o]) => o != ops,
+            Some(_) => true,
+        }
+    }
+
+    /// damo's `evaluate_args`.
+    pub(super) fn evaluate(&self) -> Result<()> {
+        let args = self.args;
+        if !args.given("damos_action") {
+            let damos_given = args.cmd.opts.iter().any(|o| {
+                o.dest.starts_with("damos_")
+                    && o.dest != "damos_scheme"
+                    && o.dest != "damos_action"
+                    && args.given(o.dest)
+            });
+            if damos_given {
+                bail!("'damos_action' not specified while using --damos_* option(s)");
+            }
+        }
+        Ok(())
+    }
+
+    /// damo's `set_nr_args`: with `--kdamond`, `--damon_ctx`, `--probe` or
+    /// `--damos_scheme` markers on the command line, the counts come from
+    /// where the options stand between the markers.
+    pub(super) fn count_markers(&mut self) -> Result<()> {
+        let args = self.args;
+        let marked = ["kdamond", "damon_ctx", "probe", "damos_scheme"];
+        if !marked.iter().any(|m| args.flag(m)) {
+            return Ok(());
+        }
+        for dest in [
+            "nr_ctxs",
+            "nr_targets",
+            "nr_schemes",
+            "nr_probes",
+            "nr_probe_preps",
+            "nr_probe_filters",
+            "damos_nr_quota_goals",
+            "damos_nr_filters",
+        ] {
+            if args.given(dest) {
+                bail!("--[damos]_nr_* cannot be used with start markers");
+            }
+        }
+        let mut words: Vec<&str> = Vec::new();
+        if !args.flag("kdamond") {
+            words.push("--kdamond");
+        }
+        if !args.flag("damon_ctx") {
+            words.push("--damon_ctx");
+        }
+        if !args.flag("damon_target") {
+            words.push("--damon_target");
+        }
+        words.extend(args.argv.iter().map(String::as_str));
+        // The counters: (option counted, index of the container, counts).
+        let (mut kd, mut ctx, mut probe, mut scheme) = (-1i64, -1i64, -1i64, -1i64);
+        let mut nr_ctxs = Vec::new();
+        let (mut nr_targets, mut nr_schemes) = (Vec::new(), Vec::new());
+        let (mut nr_preps, mut nr_pfilters) = (Vec::new(), Vec::new());
+        let (mut nr_goals, mut nr_filters) = (Vec::new(), Vec::new());
+        fn count(word: &str, opt: &str, idx: i64, counts: &mut [usize]) -> Result<()> {
+            let flag = format!("--{opt}");
+            if word != flag && !word.starts_with(&format!("{flag}=")) {
+                return Ok(());
+            }
+            match usize::try_from(idx).ok().and_then(|i| counts.get_mut(i)) {
+                Some(c) => {
+                    *c += 1;
+                    Ok(())
+                }
+                None => bail!("wrong position of --{opt}"),
+            }
+        }
+        for word in words {
+            match word {
+                "--kdamond" => {
+                    kd += 1;
+                    nr_ctxs.push(0);
+                }
+                "--damon_ctx" => {
+                    ctx += 1;
+                    nr_targets.push(0);
+                    nr_schemes.push(0);
+                }
+                "--probe" => {
+                    probe += 1;
+                    nr_preps.push(0);
+                    nr_pfilters.push(0);
+                }
+                "--damos_scheme" => {
+                    scheme += 1;
+                    nr_goals.push(0);
+                    nr_filters.push(0);
+                }
+                _ => {}
+            }
+            count(word, "damon_ctx", kd, &mut nr_ctxs)?;
+            count(word, "damon_target", ctx, &mut nr_targets)?;
+            count(word, "damos_action", ctx, &mut nr_schemes)?;
+            count(word, "probe_prep", probe, &mut nr_preps)?;
+            count(word, "probe_filter", probe, &mut nr_pfilters)?;
+            count(word, "damos_quota_goal", scheme, &mut nr_goals)?;
+            count(word, "damos_filter", scheme, &mut nr_filters)?;
+        }
+        if kd >= 0 {
+            self.nr_ctxs = Some(nr_ctxs);
+        }
+        if ctx >= 0 {
+            self.nr_targets = Some(nr_targets);
+            self.nr_schemes = Some(nr_schemes);
+        }
+        if probe >= 0 {
+            self.nr_probe_preps = Some(nr_preps);
+            self.nr_probe_filters = Some(nr_pfilters);
+        }
+        if scheme >= 0 {
+            self.damos_nr_quota_goals = Some(nr_goals);
+            self.damos_nr_filters = Some(nr_filters);
+        }
+        Ok(())
+    }
+
+    pub(super) fn nr_ctxs_total(&self) -> usize {
+        let mut n = CTX_COUNTED
+            .iter()
+            .filter_map(|d| {
+                if *d == "nr_probes" {
+                    self.args
+                        .list(d)
+                        .filter(|_| self.args.given(d))
+                        .map(|l| l.len())
+                } else {
+                    given_occurrences(self.args, d).map(|v| v.len())
+                }
+            })
+            .chain(self.ops.as_ref().map(Vec::len))
+            .chain(self.nr_targets.as_ref().map(Vec::len))
+            .chain(self.nr_schemes.as_ref().map(Vec::len))
+            .max();
+        if n.is_none() {
+            n = Some(1);
+        }
+        n.unwrap_or(1)
+    }
+
+    pub(super) fn nr_targets_total(&self) -> usize {
+        [
+            self.target_pid.as_ref().map(Vec::len),
+            given_occurrences(self.args, "regions").map(|v| v.len()),
+            given_occurrences(self.args, "numa_node").map(|v| v.len()),
+            Some(self.nr_ctxs_total()),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(1)
+    }
+
+    /// damo's `fillup_none_target_args`, which prints a per-target list
+    /// shorter than the number of targets.
+    pub(super) fn note_short_target_lists(&mut self) {
+        let n = self.nr_targets_total();
+        if let Some(p) = &self.target_pid
+            && p.len() < n
+        {
+            let items: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+            self.notes
+                .push(format!("target_pid [{}]", items.join(", ")));
+        }
+        if let Some(r) = given_occurrences(self.args, "regions")
+            && r.len() < n
+        {
+            let items: Vec<&str> = r.iter().map(|v| v[0]).collect();
+            self.notes.push(format!("regions {}", py_list_repr(&items)));
+        }
+        if let Some(nodes) = given_occurrences(self.args, "numa_node")
+            && nodes.len() < n
+        {
+            let items: Vec<String> = nodes
+                .iter()
+                .map(|v| format!("[{}]", v.join(", ")))
+                .collect();
+            self.notes.push(format!("numa_node [{}]", items.join(", ")));
+        }
+    }
+
+    /// Each context's ops: `--ops`, else paddr or vaddr by whether the
+    /// target of the same index has a pid (damo's positional pairing).
+    pub(super) fn ctx_ops(&self, nr_ctxs: usize) -> Vec<String> {
+        (0..nr_ctxs)
+            .map(|i| match self.ops.as_ref().and_then(|o| o.get(i)) {
+                Some(o) => o.clone(),
+                None => {
+                    let pid = self.target_pid.as_ref().and_then(|p| p.get(i));
+                    if pid.is_some() { "vaddr" } else { "paddr" }.into()
+                }
+            })
+            .collect()
+    }
+
+    fn intervals(&self, idx: usize) -> Result<Intervals> {
+        let mut iv = ["5ms", "100ms", "1s"].map(String::from);
+        if let Some(l) = self.at("monitoring_intervals", idx) {
+            for (i, v) in l.iter().enumerate().take(3) {
+                iv[i] = v.to_string();
+            }
+        }
+        for (i, dest) in ["sample", "aggr", "updr"].iter().enumerate() {
+            if let Some(v) = self.at(dest, idx) {
+                iv[i] = v[0].to_string();
+            }
+        }
+        let goal: Vec<String> = if self.args.flag("monitoring_intervals_autotune") {
+            ["4%", "3", "5ms", "10s"].map(String::from).to_vec()
+        } else if let Some(g) = self.at("monitoring_intervals_goal", idx) {
+            g.iter().map(|s| s.to_string()).collect()
+        } else {
+            ["0%", "0", "0us", "0us"].map(String::from).to_vec()
+        };
+        let what = "monitoring intervals";
+        Ok(Intervals {
+            sample: num(&iv[0], what, units::text_to_us)?,
+            aggr: num(&iv[1], what, units::text_to_us)?,
+            ops_update: num(&iv[2], what, units::text_to_us)?,
+            goal: IntervalsGoal {
+                access_bp: num(&goal[0], "intervals goal", units::text_to_bp)?,
+                aggrs: num(&goal[1], "intervals goal", units::text_to_nr)?,
+                min_sample_us: num(&goal[2], "intervals goal", units::text_to_us)?,
+                max_sample_us: num(&goal[3], "intervals goal", units::text_to_us)?,
+            },
+        })
+    }
+
+    fn nr_regions(&self, idx: usize) -> Result<[Num; 2]> {
+        let mut r = ["10".to_string(), "1000".to_string()];
+        if let Some(l) = self.at("monitoring_nr_regions_range", idx) {
+            for (i, v) in l.iter().enumerate().take(2) {
+                r[i] = v.to_string();
+            }
+        }
+        if let Some(v) = self.at("minr", idx) {
+            r[0] = v[0].to_string();
+        }
+        if let Some(v) = self.at("maxr", idx) {
+            r[1] = v[0].to_string();
+        }
+        Ok([
+            num(&r[0], "nr_regions", units::text_to_nr)?,
+            num(&r[1], "nr_regions", units::text_to_nr)?,
+        ])
+    }
+
+    /// `--exp_ops_*` and `--sample_primitives` (damo's ops_attrs path; the
+    /// sample control directory is in no released kernel).
+    fn ops_attrs(&self, idx: usize) -> Result<OpsAttrs> {
+        let mut use_reports = self
+            .at("exp_ops_use_reports", idx)
+            .map(|v| v[0].to_string());
+        if let Some(p) = self.at("sample_primitives", idx) {
+            if use_reports.is_some() {
+                bail!(
+                    "exp_ops_* handling fail (--sample_primitives and \
+                     --exp_ops_use_reports used together)"
+                );
+            }
+            use_reports = Some(
+                match p.as_slice() {
+                    ["page_table"] => "N",
+                    ["page_fault"] => "Y",
+                    _ => bail!(
+                        "exp_ops_* handling fail (--sample_primitives of {} is not \
+                         supported for now)",
+                        py_list_repr(&p)
+                    ),
+                }
+                .into(),
+            );
+        }
+        let bad = |e: anyhow::Error| anyhow::anyhow!("invalid ops_attrs arguments ({e})");
+        Ok(OpsAttrs {
+            use_reports: match use_reports {
+                Some(v) => text_to_bool(&v, "--exp_ops_use_reports").map_err(bad)?,
+                None => false,
+            },
+            write_only: match self.at("exp_ops_write_only", idx) {
+                Some(v) => text_to_bool(v[0], "--exp_ops_write_only").map_err(bad)?,
+                None => false,
+            },
+            cpus: self
+                .at("exp_ops_cpus", idx)
+                .map_or("all".into(), |v| v[0].to_string()),
+            tids: self
+                .at("exp_ops_tids", idx)
+                .map_or(String::new(), |v| v[0].to_string()),
+        })
+    }
+
+    pub(super) fn ctx(&self, idx: usize, ops: &str) -> Result<Context> {
+        let addr_unit = match self.at("damon_addr_unit", idx) {
+            Some(v) => num(v[0], "--damon_addr_unit", units::text_to_bytes)?,
+            None => I(1),
+        };
+        Ok(Context {
+            ops: ops.to_string(),
+            addr_unit,
+            targets: Vec::new(),
+            intervals: self.intervals(idx)?,
+            nr_regions: self.nr_regions(idx)?,
+            probes: Vec::new(),
+            ops_attrs: self.ops_attrs(idx)?,
+            pause: self
+                .args
+                .ints("pause_ctx")
+                .is_some_and(|p| p.contains(&(idx as i64))),
+            schemes: Vec::new(),
+        })
+    }
+
+    pub(super) fn target(&self, idx: usize, ops: &str) -> Result<Target> {
+        let mut regions = match self.at("regions", idx) {
+            Some(r) => regions_for(r[0])?,
+            None => Vec::new(),
+        };
+        if ops == "paddr" && regions.is_empty() {
+            let spans = match self.at("numa_node", idx) {
+                Some(nodes) => {
+                    let nodes = nodes
+                        .iter()
+                        .map(|n| {
+                            crate::fmt::pyparse::py_int(n)
+                                .map_err(|_| anyhow::anyhow!("wrong --numa_node '{n}'"))
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    merge_ranges(pa_layout::numa_addr_ranges(&nodes)?)
+                }
+                None => vec![pa_layout::default_paddr_region()?],
+            };
+            regions = spans.into_iter().map(|[a, b]| [I(a), I(b)]).collect();
+        }
+        Ok(Target {
+            pid: if ops == "vaddr" || ops == "fvaddr" {
+                self.target_pid.as_ref().and_then(|p| p.get(idx).copied())
+            } else {
+                None
+            },
+            obsolete: self
+                .args
+                .ints("obsolete_targets")
+                .is_some_and(|o| o.contains(&(idx as i64))),
+            regions,
+        })
+    }
+
+    /// The probes of `--probe_prep`, `--probe_filter` and `--probe_weight`
+    /// (damo's `probes_for`).
+    pub(super) fn probes(&mut self) -> Result<Vec<Probe>> {
+        let args = self.args;
+        let preps: Vec<String> = occurrences(args, "probe_prep")
+            .iter()
+            .map(|p| {
+                if PROBE_PREP_ACTIONS.contains(&p[0]) {
+                    Ok(p[0].to_string())
+                } else {
+                    bail!("prep creation fail (wrong prep action ({}))", p[0])
+                }
+            })
+            .collect::<Result<_>>()?;
+        let mut nr_preps = self.nr_probe_preps.clone().unwrap_or(vec![preps.len()]);
+        if nr_preps.iter().sum::<usize>() != preps.len() {
+            bail!(
+                "--nr_probe_preps mismatches --probe_prep ({} != {})",
+                nr_preps.iter().sum::<usize>(),
+                preps.len()
+            );
+        }
+        let filters = occurrences(args, "probe_filter")
+            .iter()
+            .map(|f| probe_filter_for(f))
+            .collect::<Result<Vec<_>>>()?;
+        if preps.is_empty() && filters.is_empty() {
+            return Ok(Vec::new());
+        }
+        let nr_filters = self.nr_probe_filters.clone().unwrap_or(vec![filters.len()]);
+        if nr_filters.iter().sum::<usize>() != filters.len() {
+            bail!(
+                "--nr_probe_filters mismatches --probe_filter ({} != {})",
+                nr_filters.iter().sum::<usize>(),
+                filters.len()
+            );
+        }
+        let mut weights: Vec<i128> = occurrences(args, "probe_weight")
+            .iter()
+            .flatten()
+            .map(|w| {
+                crate::fmt::pyparse::py_int(w)
+                    .map_err(|_| anyhow::anyhow!("wrong --probe_weight '{w}'"))
+            })
+            .collect::<Result<_>>()?;
+        if weights.len() > nr_filters.len() {
+            bail!(
+                "--probe_weight mismatches --nr_probe_filters ({} > {})",
+                weights.len(),
+                nr_filters.len()
+            );
+        }
+        weights.resize(nr_filters.len(), 0);
+        if nr_preps.len() < nr_filters.len() {
+            nr_preps.resize(nr_filters.len(), 0);
+        }
+        let mut filter_at = 0;
+        let mut probes = Vec::new();
+        for (i, nr) in nr_filters.iter().enumerate() {
+            // damo gives every probe its count of preps from the first one.
+            probes.push(Probe {
+                preps: preps[..nr_preps[i].min(preps.len())].to_vec(),
+                filters: filters[filter_at..filter_at + nr].to_vec(),
+                weight: weights[i],
+            });
+            filter_at += nr;
+        }
+        self.nr_probe_preps = Some(nr_preps);
+        Ok(probes)
+    }
+}
+
+/// One `--probe_filter`: `<allow|reject> [non] <type> [memcg path | min max]`.
+fn probe_filter_for(words: &[&str]) -> Result<ProbeFilter> {
+    let err = |m: String| anyhow::anyhow!("{m}");
+    if words.len() < 2 {
+        return Err(err(format!("expected >=2 fields but {}", words.len())));
+    }
+    let allow = match words[0] {
+        "allow" => true,
+        "reject" => false,
+        other => return Err(err(format!("expected allow|reject but {other}"))),
+    };
+    let mut rest = &words[1..];
+    let matching = rest[0] != "non";
+    if !matching {
+        rest = &rest[1..];
+    }
+    let [filter_type, opt @ ..] = rest else {
+        return Err(err("filter type is not given".into()));
+    };
+    if !PROBE_FILTER_TYPES.contains(filter_type) {
+        bail!("filter creation fail (wrong damon filter type ({filter_type}))");
+    }
+    let mut f = ProbeFilter {
+        filter_type: filter_type.to_string(),
+        matching,
+        allow,
+        path: None,
+        range: None,
+    };
+    match *filter_type {
+        "memcg" => match opt.first() {
+            Some(p) => f.path = Some(p.to_string()),
+            None => return Err(err("memcg path is not given".into())),
+        },
+        "hugepage_size" => match opt {
+            [a, b, ..] => {
+                f.range = Some([
+                    num(a, "probe filter min", units::text_to_bytes)?,
+                    num(b, "probe filter max", units::text_to_bytes)?,
+                ])
+            }
+            _ => return Err(err("min, max are not given".into())),
+        },
+        _ => {}
+    }
+    Ok(f)
+}
