@@ -84,8 +84,8 @@ pub(super) struct Ns<'a> {
     pub(super) notes: Vec<String>,
 }
 
-/// The options that give one value per context.
-const CTX_COUNTED: [&str; 9] = [
+/// The append options that give one value per context.
+const CTX_COUNTED: [&str; 8] = [
     "sample",
     "aggr",
     "updr",
@@ -94,7 +94,6 @@ const CTX_COUNTED: [&str; 9] = [
     "monitoring_intervals",
     "monitoring_intervals_goal",
     "monitoring_nr_regions_range",
-    "nr_probes",
 ];
 
 impl<'a> Ns<'a> {
@@ -329,27 +328,25 @@ impl<'a> Ns<'a> {
         Ok(())
     }
 
+    /// How many contexts: the longest per-context list (damo's
+    /// `get_nr_ctxs`), at least one.
     pub(super) fn nr_ctxs_total(&self) -> usize {
-        let mut n = CTX_COUNTED
+        let nr_probes = self
+            .args
+            .given("nr_probes")
+            .then(|| self.args.list("nr_probes").map_or(0, |l| l.len()));
+        CTX_COUNTED
             .iter()
-            .filter_map(|d| {
-                if *d == "nr_probes" {
-                    self.args
-                        .list(d)
-                        .filter(|_| self.args.given(d))
-                        .map(|l| l.len())
-                } else {
-                    given_occurrences(self.args, d).map(|v| v.len())
-                }
-            })
-            .chain(self.ops.as_ref().map(Vec::len))
-            .chain(self.nr_targets.as_ref().map(Vec::len))
-            .chain(self.nr_schemes.as_ref().map(Vec::len))
-            .max();
-        if n.is_none() {
-            n = Some(1);
-        }
-        n.unwrap_or(1)
+            .map(|d| given_occurrences(self.args, d).map(|v| v.len()))
+            .chain([
+                nr_probes,
+                self.ops.as_ref().map(Vec::len),
+                self.nr_targets.as_ref().map(Vec::len),
+                self.nr_schemes.as_ref().map(Vec::len),
+            ])
+            .flatten()
+            .max()
+            .unwrap_or(1)
     }
 
     pub(super) fn nr_targets_total(&self) -> usize {
