@@ -86,6 +86,43 @@ fn clock_ticks() -> u64 {
         .unwrap_or(100)
 }
 
+/// `/proc/<pid>/statm`: size, resident, shared, text, lib, data, dirty
+/// (pages); zeros when the process is gone (damo's `ProcMemFootprint`).
+pub fn statm(pid: i128) -> [u64; 7] {
+    let mut v = [0u64; 7];
+    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/statm")) {
+        for (slot, f) in v.iter_mut().zip(text.split_whitespace()) {
+            *slot = f.parse().unwrap_or(0);
+        }
+    }
+    v
+}
+
+/// MemTotal, MemFree, MemAvailable, Buffers, Cached of /proc/meminfo, in
+/// kB (`None` where missing).
+pub fn meminfo() -> [Option<u64>; 5] {
+    let mut v = [None; 5];
+    let keys = [
+        "MemTotal:",
+        "MemFree:",
+        "MemAvailable:",
+        "Buffers:",
+        "Cached:",
+    ];
+    for line in std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+    {
+        let mut f = line.split_whitespace();
+        if let (Some(k), Some(n)) = (f.next(), f.next())
+            && let Some(i) = keys.iter().position(|x| *x == k)
+        {
+            v[i] = n.parse().ok();
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use crate::record::write::FileWriter;
 use crate::record::{Format, RecordFiles, RecordMeta, Sink, Snapshot};
 
 /// damo's `parse_file_permission_str`: octal, 0 to 0777.
-fn file_permission(text: &str) -> Result<u32> {
+pub(crate) fn file_permission(text: &str) -> Result<u32> {
     let v = u32::from_str_radix(text.trim(), 8).ok().with_context(|| {
         format!("wrong --output_permission ({text}): give an octal mode such as 600")
     })?;
@@ -26,7 +26,7 @@ fn file_permission(text: &str) -> Result<u32> {
     Ok(v)
 }
 
-fn output_format(args: &Args, dest: &str) -> Result<Format> {
+pub(crate) fn output_format(args: &Args, dest: &str) -> Result<Format> {
     let name = args.str(dest).unwrap_or("json_compressed");
     Format::from_name(name).with_context(|| format!("unsupported output type {name}"))
 }

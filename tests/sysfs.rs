@@ -675,3 +675,106 @@ fn child_tasks_become_targets_and_leave() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Press Ctrl+C to stop"));
     assert_eq!(t.get("0/state"), "on", "DAMON keeps running, as with damo");
 }
+
+/// A fake tracefs in the tree: new trace instances get canned
+/// damon_aggregated events of target 0 (five 100 ms aggregations).
+fn fake_tracefs(t: &Tree) {
+    let tr = t.root.join("kernel/tracing");
+    let tpl = tr.join(".instance-template");
+    std::fs::create_dir_all(tr.join("events/damon/damon_aggregated")).expect("events");
+    std::fs::create_dir_all(tr.join("instances")).expect("instances");
+    std::fs::create_dir_all(tpl.join("events/damon/damon_aggregated")).expect("template");
+    std::fs::write(tpl.join("events/damon/damon_aggregated/enable"), "0\n").expect("enable");
+    std::fs::write(tpl.join("tracing_on"), "1\n").expect("tracing_on");
+    let mut pipe = String::new();
+    for i in 0..5 {
+        for (range, acc) in [("4096-8192", i), ("8192-16384", 0)] {
+            pipe.push_str(&format!(
+                "  kdamond.0-4242  [001] d..1.  100.{i}00000: damon_aggregated: \
+                 target_id=0 nr_regions=2 {range}: {acc} 5\n"
+            ));
+        }
+    }
+    std::fs::write(tpl.join("trace_pipe"), pipe).expect("trace_pipe");
+}
+
+#[test]
+fn record_writes_a_record_and_restores_damon() {
+    let t = Tree::new("record", "6.18");
+    fake_tracefs(&t);
+    let p = Proc::new();
+    let out = t.root.join("rec.data");
+    let o = out.to_str().expect("utf-8");
+    std::fs::write(&out, "previous").expect("old");
+    let stdout = t.ok(&["record", &p.pid(), "--timeout", "1", "-o", o]);
+    assert_eq!(stdout, "Press Ctrl+C to stop\n");
+    assert_eq!(
+        std::fs::read_to_string(format!("{o}.old")).expect("backup"),
+        "previous"
+    );
+    assert_eq!(
+        t.get("nr_kdamonds"),
+        "0",
+        "the previous (empty) setup is back"
+    );
+    let instances = std::fs::read_dir(t.root.join("kernel/tracing/instances")).expect("dir");
+    assert_eq!(instances.count(), 0, "the trace instance is removed");
+    let info = t.ok(&["report", "record_info", "-i", o]);
+    assert!(info.contains("target_id: 0"), "{info}");
+    let json = t.ok(&["report", "access", "-i", o, "--json"]);
+    assert!(
+        json.contains("\"aggr_us\": \"100 ms\""),
+        "intervals recorded: {json}"
+    );
+    for sidecar in ["kdamonds", "mem_footprint"] {
+        let text = std::fs::read_to_string(format!("{o}.{sidecar}")).expect(sidecar);
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert!(
+            v.as_array().is_some_and(|a| !a.is_empty()),
+            "{sidecar}: {text}"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&out).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // SIGINT: a complete record, DAMON restored, damo's exit status
+    let d = t.spawn(&["record", &p.pid(), "-o", o]);
+    t.wait_for("0/state", "on");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    interrupt(&d);
+    let res = d.wait_with_output().expect("wait");
+    assert_eq!(res.status.code(), Some(2));
+    assert_eq!(t.get("nr_kdamonds"), "0");
+    assert!(
+        t.ok(&["report", "record_info", "-i", o])
+            .contains("target_id: 0")
+    );
+}
+
+#[test]
+fn record_refuses_what_it_cannot_do_before_starting_damon() {
+    let t = Tree::new("record-bad", "6.18");
+    let p = Proc::new();
+    let out = t.root.join("bad.data");
+    let o = out.to_str().expect("utf-8");
+    let err = t.fails(&["record", &p.pid(), "-o", o]);
+    assert!(err.contains("tracefs is not mounted"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+    fake_tracefs(&t);
+    std::fs::remove_dir_all(t.root.join("kernel/tracing/events/damon/damon_aggregated"))
+        .expect("rm");
+    let err = t.fails(&["record", &p.pid(), "-o", o]);
+    assert!(
+        err.contains("no damon:damon_aggregated tracepoint"),
+        "{err}"
+    );
+    fake_tracefs(&t);
+    let err = t.run(&["record", "999999999", "-o", o]);
+    assert_ne!(err.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&err.stderr).contains("no process with pid 999999999"));
+    assert_eq!(t.get("nr_kdamonds"), "0");
+    assert!(!out.exists(), "no output file");
+    let err = t.fails(&["record", &p.pid(), "--output_type", "perf_data", "-o", o]);
+    assert!(err.contains("perf_data"), "{err}");
+}

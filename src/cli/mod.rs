@@ -50,6 +50,7 @@ pub fn run(args: &Args) -> Result<()> {
         "stop" => crate::control::stop(args),
         "tune" => crate::control::tune(args),
         "schemes" => crate::control::schemes(args),
+        "record" => crate::record::recorder::main(args),
         "features" => crate::control::features(args),
         "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),

@@ -14,7 +14,7 @@ use crate::damon::args::kdamonds_and_start;
 use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
 
-mod children;
+pub(crate) mod children;
 
 /// The effective uid, from /proc (no libc call needed).
 fn euid() -> Option<u32> {
@@ -129,7 +129,7 @@ fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
 /// Checks, stages and turns on the kdamonds the options describe (shared
 /// by `start` and `schemes`); on failure the previous setup is staged back.
 /// Returns the kdamonds and whether a command target was started.
-fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
+pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
     if let Some((module, param, _)) = fs.damon_modules().into_iter().find(|m| m.2) {
         bail!(
             "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \

@@ -12,9 +12,11 @@ pub mod filter;
 pub mod json;
 pub mod perf_script;
 pub mod pipe;
+pub mod recorder;
 pub mod sniff;
 pub mod spool;
 pub mod synth;
+pub mod tracefs;
 pub mod write;
 
 use std::path::{Path, PathBuf};

@@ -148,7 +148,54 @@ check "start --include_child_tasks ends on SIGINT, DAMON still on" [ $? = 0 ] &&
 "$DAMO" stop
 kill $(kids) $FP 2>/dev/null
 
-# 6. the same scheme with damo 3.4.3 leaves the same tree
+# 6. record from tracefs (no perf)
+reset
+check "record <pid> --timeout 3" "$DAMO" record "$PID" --timeout 3 -o /tmp/rec.data
+check "record wrote a record with snapshots" sh -c "'$DAMO' report record_info -i /tmp/rec.data | grep -q 'target_id'"
+check "record restored DAMON (nothing left on)" [ "$(val $KD/nr_kdamonds)" = 0 ]
+check "record removed its trace instance" sh -c "! ls /sys/kernel/tracing/instances | grep -q damo-record"
+check "report wss on the record" sh -c "'$DAMO' report wss -i /tmp/rec.data | grep -q '50'"
+check "report heatmap on the record" sh -c "'$DAMO' report heatmap -i /tmp/rec.data --resol 5 20 >/dev/null"
+"$DAMO" report wss -i /tmp/rec.data | sed 's/^/    | /' | head -8
+out=$(timeout 60 "$DAMO" record "sleep 3" -o /tmp/cmd.data 2>&1)
+check "record of a command ends with it ($?)" [ $? = 0 ]
+check "the command's record has snapshots" sh -c "'$DAMO' report record_info -i /tmp/cmd.data | grep -q 'target_id'"
+"$DAMO" record "$PID" -o /tmp/int.data >/dev/null 2>&1 &
+RP=$!
+check "record turns DAMON on" poll 30 on0
+sleep 2
+kill -INT $RP
+wait $RP
+rc=$?
+check "record ends on SIGINT with damo's status ($rc)" [ $rc = 2 ]
+check "the interrupted record is complete" sh -c "'$DAMO' report record_info -i /tmp/int.data | grep -q 'target_id'"
+check "DAMON restored after SIGINT" [ "$(val $KD/nr_kdamonds)" = 0 ]
+err=$("$DAMO" record 999999 -o /tmp/none.data 2>&1)
+check "record of a missing pid fails" [ $? != 0 ]
+check "no record file and no kdamond after it" sh -c "[ ! -e /tmp/none.data ] && [ \"\$(cat $KD/nr_kdamonds)\" = 0 ]"
+if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
+    for r in record_info "wss --range 0 101 25" "heatmap --resol 5 20"; do
+        # shellcheck disable=SC2086
+        HOME=/tmp "$DAMO_VENV/bin/damo" report $r -i /tmp/rec.data >/tmp/theirs.txt 2>&1
+        # shellcheck disable=SC2086
+        "$DAMO" report $r -i /tmp/rec.data >/tmp/ours.txt 2>&1
+        check "damo 3.4.3 reads our record: report $r is the same" cmp -s /tmp/theirs.txt /tmp/ours.txt
+    done
+    # recorder CPU time per monitored second: ours vs damo 3.4.3 with perf
+    command -v perf >/dev/null || echo "    (no perf in the guest: damo 3.4.3 cannot record)"
+    cpu() { # command... -> user+sys seconds of it and its children
+        bash -c 'TIMEFORMAT="%3U %3S"; { time "$@" >/dev/null 2>&1; } 2>&1' _ "$@" | awk '{print $1 + $2}'
+    }
+    reset
+    ours=$(cpu "$DAMO" record "$PID" --timeout 10 -o /tmp/ours.data)
+    reset
+    theirs=$(HOME=/tmp cpu "$DAMO_VENV/bin/damo" record "$PID" --timeout 10 -o /tmp/theirs.data)
+    echo "    recorder CPU for 10 s of monitoring: ours ${ours} s, damo 3.4.3 (perf) ${theirs} s"
+    check "recorder CPU at most 1/10 of damo's" awk -v o="$ours" -v t="$theirs" 'BEGIN { exit !(o * 10 <= t) }'
+    reset
+fi
+
+# 7. the same scheme with damo 3.4.3 leaves the same tree
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     export HOME=/tmp/e2e-home
     mkdir -p $HOME

@@ -14,7 +14,9 @@ say() { echo "[e2e setup] $*" >&2; }
 SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=()
-for p in qemu-system-x86 busybox-static cpio xz-utils gzip; do
+# linux-perf and file: damo 3.4.3 needs them in the guest (to record and to
+# read records) for the comparisons; ours needs neither.
+for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,414 @@
+//! `damo record`: monitoring results of a live kernel into a damon.data
+//! record, read from DAMON's tracepoints through tracefs (no perf, no
+//! trace-cmd), plus damo's sidecar files.
+//!
+//! The flow is damo 3.4.3's: back up an existing output, turn DAMON on
+//! with the given options (or record the kdamonds already running:
+//! `ongoing`), trace until `--timeout`, the targets' exit, the kdamonds'
+//! end or SIGINT/SIGTERM, then turn DAMON off, stage the previous setup
+//! back and write the record.  Trace text is spooled to a file while
+//! recording; the record appears under its name only when complete.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result, bail};
+
+use super::tracefs::{self, Tracer};
+use super::write::{AtomicFile, FileWriter, Js};
+use super::{Format, Sink};
+use crate::cli::parse::Args;
+use crate::control::children::{Follower, reaped};
+use crate::damon::model::Kdamond;
+use crate::fmt::pynum::{F, I};
+use crate::output::Exit;
+use crate::sysfs::Sysfs;
+
+/// How often the trace pipe is read.
+const DRAIN: Duration = Duration::from_millis(100);
+/// How often the targets are checked and footprints sampled (damo's loop).
+const TICK: Duration = Duration::from_secs(1);
+
+/// What `--do_record` asks for.
+struct DoRecord {
+    access: bool,
+    mem_footprint: bool,
+    trace_events: bool,
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// One `.mem_footprint` entry: each target process's statm, then the
+/// system's meminfo.
+fn footprint_snapshot(pids: &[i128]) -> Js {
+    let n = |v: u64| Js::Num(I(v as i128));
+    let mut fps = Vec::new();
+    for pid in pids {
+        let m = crate::proc::statm(*pid);
+        let keys = ["size", "resident", "shared", "trs", "lrs", "drs", "dt"];
+        fps.push(Js::Obj(vec![
+            ("pid".into(), Js::Num(I(*pid))),
+            (
+                "footprint".into(),
+                Js::Obj(
+                    keys.iter()
+                        .zip(m)
+                        .map(|(k, v)| (k.to_string(), n(v)))
+                        .collect(),
+                ),
+            ),
+        ]));
+    }
+    let sys = crate::proc::meminfo();
+    let keys = ["total", "free", "available", "buffers", "cached"];
+    fps.push(Js::Obj(vec![
+        ("pid".into(), Js::Null),
+        (
+            "footprint".into(),
+            Js::Obj(
+                keys.iter()
+                    .zip(sys)
+                    .map(|(k, v)| (k.to_string(), v.map_or(Js::Null, n)))
+                    .collect(),
+            ),
+        ),
+    ]));
+    Js::Obj(vec![
+        ("time".into(), Js::Num(F(now_secs()))),
+        ("footprints".into(), Js::List(fps)),
+    ])
+}
+
+/// The target pids of the kdamonds, first occurrence kept.
+fn target_pids(kdamonds: &[Kdamond]) -> Vec<i128> {
+    let mut pids = Vec::new();
+    for p in kdamonds
+        .iter()
+        .flat_map(|k| &k.contexts)
+        .flat_map(|c| &c.targets)
+        .filter_map(|t| t.pid)
+    {
+        if !pids.contains(&p) {
+            pids.push(p);
+        }
+    }
+    pids
+}
+
+fn write_json(path: &Path, js: &Js, mode: u32) -> Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    js.write(&mut f, 0)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.commit(Some(mode))
+}
+
+/// `<out>` -> `<out>.old`, as damo does before recording.
+fn back_up(path: &Path) -> Result<()> {
+    if path.is_file() {
+        let old = PathBuf::from(format!("{}.old", path.display()));
+        std::fs::rename(path, &old)
+            .with_context(|| format!("cannot move {} to {}", path.display(), old.display()))?;
+    }
+    Ok(())
+}
+
+/// Converts the spooled trace text into the record file.
+fn write_record(
+    spool: &Path,
+    out: &Path,
+    format: Format,
+    mode: u32,
+    kd: &[Kdamond],
+) -> Result<usize> {
+    let text = std::fs::File::open(spool)
+        .with_context(|| format!("cannot read the trace spool {}", spool.display()))?;
+    let mut records = super::perf_script::parse(std::io::BufReader::new(text))
+        .context("cannot parse the traced DAMON events")?;
+    let intervals = kd
+        .first()
+        .and_then(|k| k.contexts.first())
+        .map(|c| c.intervals.clone());
+    let mut w = FileWriter::create(out, format)?;
+    for r in &mut records {
+        r.meta.kdamond_idx = Some(0);
+        r.meta.context_idx = Some(0);
+        r.meta.intervals = intervals.clone();
+    }
+    let nr_snapshots = records.iter().map(|r| r.snapshots.len()).sum();
+    for r in records {
+        w.record_start(&r.meta)?;
+        for s in r.snapshots {
+            w.snapshot(&r.meta, s)?;
+        }
+        w.record_end(&r.meta)?;
+    }
+    w.commit(Some(mode))?;
+    Ok(nr_snapshots)
+}
+
+pub fn main(args: &Args) -> Result<()> {
+    let fs = crate::control::open_sysfs(args)?;
+    if args.given("snapshot") {
+        bail!("record --snapshot is not built in this version yet (tracepoint recording is)");
+    }
+    if let Some(t) = args.str("damon_tracer") {
+        bail!(
+            "--damon_tracer {t}: this damo reads DAMON's tracepoints from tracefs itself \
+             and runs no tracer; drop the option"
+        );
+    }
+    let out = PathBuf::from(args.str("out").unwrap_or("damon.data"));
+    let format = crate::tools::output_format(args, "output_type")?;
+    if format == Format::PerfData {
+        bail!(
+            "--output_type perf_data needs perf, which this damo does not use; \
+             record json_compressed (the default), json or perf_script"
+        );
+    }
+    let mode = crate::tools::file_permission(args.str("output_permission").unwrap_or("600"))?;
+    let words = args.list("do_record").unwrap_or_default();
+    let todo = DoRecord {
+        access: words.contains(&"access"),
+        mem_footprint: words.contains(&"mem_footprint"),
+        trace_events: words.contains(&"damon_trace_events"),
+    };
+    let events: Vec<&str> = if args.flag("schemes_target_regions") {
+        vec![tracefs::BEFORE_APPLY]
+    } else {
+        vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
+    };
+    let tracing = todo.access || todo.trace_events;
+    // everything that can be checked is checked before DAMON is touched
+    let trace_root = if tracing {
+        let root = tracefs::root().context(
+            "tracefs is not mounted: mount it ('mount -t tracefs nodev /sys/kernel/tracing') \
+             and retry",
+        )?;
+        if !root.join("events/damon").join(events[0]).is_dir() {
+            bail!(
+                "the kernel has no damon:{} tracepoint: it needs CONFIG_DAMON with \
+                 tracing (CONFIG_FTRACE)",
+                events[0]
+            );
+        }
+        Some(root)
+    } else {
+        None
+    };
+    let ongoing = match args.str("deducible_target") {
+        Some("ongoing") => true,
+        Some(_) => false,
+        None => !fs.running_idxs()?.is_empty(),
+    };
+    if ongoing && fs.running_idxs()?.is_empty() {
+        bail!("DAMON is not turned on: nothing to record as 'ongoing'");
+    }
+    back_up(&out)?;
+    let footprint_path = PathBuf::from(format!("{}.mem_footprint", out.display()));
+    if todo.mem_footprint {
+        back_up(&footprint_path)?;
+    }
+    let orig = fs.current_kdamonds()?;
+    crate::interrupt::catch()?;
+
+    let (mut kdamonds, self_started) = if ongoing {
+        (orig.clone(), false)
+    } else {
+        match crate::control::turn_on(&fs, args) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("damo: could not turn DAMON on ({e:#})");
+                return Err(Exit(254).into());
+            }
+        }
+    };
+    let started: Vec<usize> = if ongoing {
+        Vec::new()
+    } else {
+        (0..kdamonds.len()).collect()
+    };
+    if let (Some(k), Ok(now)) = (kdamonds.first_mut(), fs.current_kdamonds()) {
+        k.pid = now.first().and_then(|n| n.pid.clone());
+    }
+    let session = Session {
+        fs: &fs,
+        orig: &orig,
+        started: &started,
+    };
+
+    let spool = out.with_file_name(format!(
+        ".{}.trace-{}",
+        out.file_name()
+            .map_or("damon.data".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let tracer = match &trace_root {
+        Some(root) => match Tracer::start(root, &events, &spool) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                session.restore();
+                let _ = std::fs::remove_file(&spool);
+                return Err(e.context("could not start tracing; DAMON was restored"));
+            }
+        },
+        None => None,
+    };
+    crate::output::print("Press Ctrl+C to stop\n")?;
+    let result = record_loop(args, &session, &mut kdamonds, self_started, tracer, &todo);
+    session.restore();
+    let (tracer, footprints, signal) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&spool);
+            return Err(e);
+        }
+    };
+
+    // the outputs
+    let kd_js = Js::List(
+        kdamonds
+            .iter()
+            .map(|k| k.to_js_full(false, false, false))
+            .collect(),
+    );
+    write_json(
+        Path::new(&format!("{}.kdamonds", out.display())),
+        &kd_js,
+        mode,
+    )?;
+    if todo.mem_footprint {
+        write_json(&footprint_path, &Js::List(footprints), mode)?;
+    }
+    if let Some(t) = tracer {
+        t.finish()?;
+        if todo.trace_events {
+            let copy = PathBuf::from(format!("{}.trace", out.display()));
+            std::fs::copy(&spool, &copy)
+                .with_context(|| format!("cannot write {}", copy.display()))?;
+        }
+        let written = write_record(&spool, &out, format, mode, &kdamonds);
+        let _ = std::fs::remove_file(&spool);
+        if written? == 0 {
+            eprintln!(
+                "damo: no monitoring results were traced (the kdamond did not finish an \
+                 aggregation interval): {} holds no snapshots",
+                out.display()
+            );
+        }
+    }
+    match signal {
+        Some(sig) => {
+            crate::output::print(&format!("\nsignal {sig} received\n"))?;
+            Err(Exit(u8::try_from(sig).unwrap_or(1)).into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// What to undo when recording ends.
+struct Session<'a> {
+    fs: &'a Sysfs,
+    orig: &'a [Kdamond],
+    /// kdamonds this command turned on
+    started: &'a [usize],
+}
+
+impl Session<'_> {
+    /// Turns off the kdamonds it started and stages the previous setup.
+    fn restore(&self) {
+        if self.started.is_empty() {
+            return;
+        }
+        let running: Vec<usize> = self
+            .fs
+            .running_idxs()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| self.started.contains(i))
+            .collect();
+        let _ = self.fs.turn_off(&running);
+        if let Err(e) = self.fs.stage(self.orig) {
+            eprintln!("damo: failed restoring previous kdamonds setup ({e:#})");
+        }
+    }
+}
+
+type LoopResult = (Option<Tracer>, Vec<Js>, Option<i32>);
+
+/// Traces until the timeout, the end of the targets or kdamonds, or a
+/// signal; returns the tracer, the footprint samples and the signal.
+fn record_loop(
+    args: &Args,
+    s: &Session,
+    kdamonds: &mut [Kdamond],
+    self_started: bool,
+    mut tracer: Option<Tracer>,
+    todo: &DoRecord,
+) -> Result<LoopResult> {
+    let timeout = args
+        .floats("timeout")
+        .and_then(|v| v.first().copied())
+        .map(Duration::from_secs_f64);
+    let follow = (args.flag("include_child_tasks") && !s.started.is_empty())
+        .then(|| Follower::new(kdamonds));
+    let command_pid = kdamonds
+        .first()
+        .and_then(|k| k.contexts.first())
+        .and_then(|c| c.targets.first())
+        .and_then(|t| t.pid)
+        .filter(|_| self_started);
+    let begin = Instant::now();
+    let mut footprints = Vec::new();
+    let mut command_done = false;
+    loop {
+        // damo's loop body: follow children, sample footprints, check
+        if let Some(f) = &follow
+            && let Err(e) = f.update(s.fs, kdamonds)
+        {
+            eprintln!("damo: updating child task targets failed ({e:#}); will retry");
+        }
+        if todo.mem_footprint {
+            footprints.push(footprint_snapshot(&target_pids(kdamonds)));
+        }
+        if timeout.is_some_and(|t| begin.elapsed() >= t) {
+            return Ok((tracer, footprints, None));
+        }
+        if let Some(pid) = command_pid
+            && !command_done
+        {
+            command_done = reaped(pid);
+        }
+        let targets_alive = kdamonds
+            .iter()
+            .flat_map(|k| &k.contexts)
+            .filter(|c| c.ops != "paddr")
+            .flat_map(|c| &c.targets)
+            .filter_map(|t| t.pid)
+            .any(|p| {
+                if Some(p) == command_pid {
+                    !command_done
+                } else {
+                    crate::proc::alive(p)
+                }
+            });
+        if !targets_alive && s.fs.running_idxs().unwrap_or_default().is_empty() {
+            return Ok((tracer, footprints, None));
+        }
+        let tick_end = Instant::now() + TICK;
+        while Instant::now() < tick_end {
+            if let Some(t) = tracer.as_mut() {
+                t.drain()?;
+            }
+            if let Some(sig) = crate::interrupt::sleep(DRAIN) {
+                return Ok((tracer.take(), footprints, Some(sig)));
+            }
+            if timeout.is_some_and(|t| begin.elapsed() >= t) {
+                break;
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Reading DAMON tracepoints from tracefs directly (no perf, no
+//! trace-cmd): a private trace instance (`instances/damo-record-<pid>`)
+//! with the damon events enabled, whose `trace_pipe` is read without
+//! blocking into a spool file of trace text, in the form the trace reader
+//! (`record::perf_script`) parses.
+//!
+//! A private instance leaves the machine's own tracing (the top-level
+//! buffer, other instances) untouched, and is removed when recording ends,
+//! also on errors (`Drop`).
+
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// Where tracefs is: `DAMO_SYSFS_ROOT/kernel/tracing` for fake trees, else
+/// the tracefs mount in /proc/mounts, else the usual places.
+pub fn root() -> Option<PathBuf> {
+    if let Some(r) = std::env::var_os("DAMO_SYSFS_ROOT").filter(|r| !r.is_empty()) {
+        let p = PathBuf::from(r).join("kernel/tracing");
+        return p.join("events").is_dir().then_some(p);
+    }
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let mounted = mounts.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() >= 3 && f[2] == "tracefs").then(|| PathBuf::from(f[1]))
+    });
+    mounted
+        .into_iter()
+        .chain([
+            PathBuf::from("/sys/kernel/tracing"),
+            PathBuf::from("/sys/kernel/debug/tracing"),
+        ])
+        .find(|p| p.join("events").is_dir())
+}
+
+/// A fake tracefs (tests, under `DAMO_SYSFS_ROOT`) has no kernel to fill
+/// a new instance: it is copied from `<root>/.instance-template`, which
+/// holds the event `enable` files and a `trace_pipe` of canned events.
+fn populate_fake_instance(root: &Path, instance: &Path) -> Result<()> {
+    let template = root.join(".instance-template");
+    if std::env::var_os("DAMO_SYSFS_ROOT").is_none() || !template.is_dir() {
+        return Ok(());
+    }
+    fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
+        for e in std::fs::read_dir(from)?.flatten() {
+            let dst = to.join(e.file_name());
+            if e.path().is_dir() {
+                std::fs::create_dir_all(&dst)?;
+                copy(&e.path(), &dst)?;
+            } else {
+                std::fs::copy(e.path(), dst)?;
+            }
+        }
+        Ok(())
+    }
+    copy(&template, instance).with_context(|| format!("cannot fill {}", instance.display()))
+}
+
+/// The DAMON monitoring-results events, and the optional intervals tuning
+/// one (Linux 6.15+).
+pub const AGGREGATED: &str = "damon_aggregated";
+pub const INTERVALS_TUNE: &str = "damon_monitor_intervals_tune";
+pub const BEFORE_APPLY: &str = "damos_before_apply";
+
+/// A trace instance being read into a spool file.
+pub struct Tracer {
+    instance: PathBuf,
+    pipe: Option<File>,
+    spool: File,
+    bytes: u64,
+}
+
+fn write(path: &Path, v: &str) -> Result<()> {
+    std::fs::write(path, v).with_context(|| format!("cannot write '{v}' to {}", path.display()))
+}
+
+impl Tracer {
+    /// Creates the instance, enables `events` (the first is required, the
+    /// others are used where the kernel has them) and opens its pipe.
+    pub fn start(root: &Path, events: &[&str], spool: &Path) -> Result<Tracer> {
+        let Some(required) = events.first() else {
+            bail!("no trace events to record");
+        };
+        if !root.join("events/damon").join(required).is_dir() {
+            bail!(
+                "the kernel has no damon:{required} tracepoint ({} is missing): \
+                 it needs CONFIG_DAMON with tracing (CONFIG_FTRACE); use \
+                 --snapshot to record without tracepoints",
+                root.join("events/damon").join(required).display()
+            );
+        }
+        let instances = root.join("instances");
+        let instance = instances.join(format!("damo-record-{}", std::process::id()));
+        if instance.exists() {
+            // left by a recorder of the same pid that was killed
+            let _ = std::fs::remove_dir(&instance);
+        }
+        std::fs::create_dir(&instance).with_context(|| {
+            format!(
+                "cannot create the trace instance {} (tracefs must be writable: run as root)",
+                instance.display()
+            )
+        })?;
+        populate_fake_instance(root, &instance)?;
+        let spool_file =
+            File::create(spool).with_context(|| format!("cannot create {}", spool.display()))?;
+        let mut t = Tracer {
+            instance,
+            pipe: None,
+            spool: spool_file,
+            bytes: 0,
+        };
+        // a large per-CPU buffer, so that a busy second loses nothing
+        let _ = write(&t.instance.join("buffer_size_kb"), "8192");
+        for ev in events {
+            let enable = t.instance.join("events/damon").join(ev).join("enable");
+            if enable.is_file() {
+                write(&enable, "1")?;
+            } else if ev == required {
+                bail!("cannot enable damon:{ev} in {}", t.instance.display());
+            }
+        }
+        let pipe_path = t.instance.join("trace_pipe");
+        let pipe = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(&pipe_path)
+            .with_context(|| format!("cannot open {}", pipe_path.display()))?;
+        t.pipe = Some(pipe);
+        Ok(t)
+    }
+
+    /// Moves what the kernel has traced so far into the spool file.
+    pub fn drain(&mut self) -> Result<()> {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return Ok(());
+        };
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    self.spool
+                        .write_all(&buf[..n])
+                        .context("cannot write the trace spool file")?;
+                    self.bytes += n as u64;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).context("reading trace_pipe failed"),
+            }
+        }
+    }
+
+    /// Bytes of trace text read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Disables the events, reads what is left, and removes the instance.
+    pub fn finish(mut self) -> Result<()> {
+        self.disable();
+        self.drain()?;
+        self.spool
+            .flush()
+            .context("cannot write the trace spool file")?;
+        self.remove();
+        Ok(())
+    }
+
+    fn disable(&self) {
+        let _ = write(&self.instance.join("tracing_on"), "0");
+    }
+
+    fn remove(&mut self) {
+        self.pipe = None;
+        if let Ok(evs) = std::fs::read_dir(self.instance.join("events/damon")) {
+            for e in evs.flatten() {
+                let enable = e.path().join("enable");
+                if enable.is_file() {
+                    let _ = std::fs::write(enable, "0");
+                }
+            }
+        }
+        if std::fs::remove_dir(&self.instance).is_err()
+            && std::env::var_os("DAMO_SYSFS_ROOT").is_some()
+        {
+            // a fake instance is a plain directory tree
+            let _ = std::fs::remove_dir_all(&self.instance);
+        }
+    }
+}
+
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        if self.instance.exists() {
+            self.disable();
+            self.remove();
+        }
+    }
+}
