@@ -123,6 +123,30 @@ pub fn meminfo() -> [Option<u64>; 5] {
     v
 }
 
+/// `/proc/<pid>/maps` as (start, end, last field) per line; empty when the
+/// process is gone (damo's `ProcVmas`).
+pub fn maps(pid: i128) -> Vec<(u64, u64, String)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let (a, b) = f.first()?.split_once('-')?;
+            Some((
+                u64::from_str_radix(a, 16).ok()?,
+                u64::from_str_radix(b, 16).ok()?,
+                f.last()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// `/proc/<pid>/stat` split on whitespace, as damo keeps it (`None` when
+/// the process is gone).
+pub fn stat_words(pid: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(text.split_whitespace().map(str::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

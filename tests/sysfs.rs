@@ -726,7 +726,7 @@ fn record_writes_a_record_and_restores_damon() {
         json.contains("\"aggr_us\": \"100 ms\""),
         "intervals recorded: {json}"
     );
-    for sidecar in ["kdamonds", "mem_footprint"] {
+    for sidecar in ["kdamonds", "mem_footprint", "vmas", "proc_stats"] {
         let text = std::fs::read_to_string(format!("{o}.{sidecar}")).expect(sidecar);
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert!(

@@ -8,10 +8,13 @@
 //! event time and its start the previous snapshot's end.  The first
 //! snapshot's start is then derived from the average snapshot length, and
 //! the fake trailing snapshot damo writes for single-snapshot records is
-//! dropped.  Trace text interleaves targets, so this reader keeps the
-//! parsed records in memory before handing them to the sink.
+//! dropped.  Trace text interleaves targets, so `read` first groups the
+//! regions into one temporary file per target, then hands the records to
+//! the sink a snapshot at a time: memory does not grow with the trace.
 
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Read, Write};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
@@ -22,7 +25,8 @@ use crate::fmt::pyparse::{py_float, py_int};
 /// The parts of a trace line damo looks at: `<timestamp>:`, `<event>:`,
 /// then the event's fields.
 fn trace_fields(line: &str) -> Option<Vec<&str>> {
-    let f: Vec<&str> = line.split_whitespace().collect();
+    // trace text is ASCII; this is the hot loop of reading traces
+    let f: Vec<&str> = line.split_ascii_whitespace().collect();
     if f.len() < 4 {
         return None;
     }
@@ -39,6 +43,10 @@ fn trace_fields(line: &str) -> Option<Vec<&str>> {
 }
 
 fn int_field(s: &str, what: &str) -> Result<i128> {
+    // plain decimals (nearly every field) without Python's int() rules
+    if !s.is_empty() && s.len() < 19 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(s.bytes().fold(0i128, |v, b| v * 10 + (b - b'0') as i128));
+    }
     py_int(s).ok().with_context(|| format!("bad {what} '{s}'"))
 }
 
@@ -141,10 +149,30 @@ fn is_intervals_tune(f: &[&str]) -> bool {
         )
 }
 
-/// Parses trace text into records (damo's `parse_damon_trace`).
-pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
-    let mut records: Vec<Record> = Vec::new();
-    // Index of the record whose last snapshot is being filled, if any.
+/// One snapshot's place in the grouping: its times and region count.
+struct SnapMeta {
+    start_time: Option<Num>,
+    end_time: Num,
+    nr: usize,
+    /// Its first region is damo's fake one (`[0, 0)`, -1, -1).
+    fake_first: bool,
+}
+
+/// Where grouped regions are kept until the records are complete: in
+/// memory (`parse`), or in one temporary file per target (`read`), so
+/// that reading a long trace does not grow with its length.
+trait RegionStore {
+    fn push(&mut self, target: usize, r: &Region) -> Result<()>;
+}
+
+/// damo's `parse_damon_trace` grouping: region lines into snapshots per
+/// target.  Returns the target ids and their snapshots, in order of first
+/// appearance, with the first snapshots' start times set and the fake
+/// trailing snapshots dropped.
+fn group<R: BufRead>(reader: R, store: &mut dyn RegionStore) -> Result<Vec<(i128, Vec<SnapMeta>)>> {
+    let mut targets: Vec<(i128, Vec<SnapMeta>)> = Vec::new();
+    let mut index: std::collections::HashMap<i128, usize> = std::collections::HashMap::new();
+    // Index of the target whose last snapshot is being filled, if any.
     let mut open: Option<usize> = None;
     for (lineno, line) in reader.lines().enumerate() {
         let line = line.with_context(|| format!("line {}: not text", lineno + 1))?;
@@ -161,99 +189,220 @@ pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
         else {
             continue;
         };
-        let idx = match records
-            .iter()
-            .position(|r| r.meta.target_id == Some(I(p.target_id)))
-        {
-            Some(i) => i,
-            None => {
-                records.push(Record {
-                    meta: RecordMeta {
-                        target_id: Some(I(p.target_id)),
-                        ..RecordMeta::default()
-                    },
-                    snapshots: Vec::new(),
-                });
-                records.len() - 1
-            }
-        };
-        let start_time = records[idx].snapshots.last().map(|s| s.end_time);
+        let idx = *index.entry(p.target_id).or_insert_with(|| {
+            targets.push((p.target_id, Vec::new()));
+            targets.len() - 1
+        });
+        let snaps = &mut targets[idx].1;
+        let start_time = snaps.last().map(|s| s.end_time);
         if let Some(st) = start_time
             && st > p.end_time
         {
             bail!("line {}: trace is not time-sorted", lineno + 1);
         }
         if open.is_none() {
-            records[idx]
-                .snapshots
-                .push(Snapshot::new(start_time, p.end_time, Vec::new()));
+            snaps.push(SnapMeta {
+                start_time,
+                end_time: p.end_time,
+                nr: 0,
+                fake_first: false,
+            });
         }
         // Like damo, append to the last snapshot of this line's target.
-        let Some(snap) = records[idx].snapshots.last_mut() else {
+        let Some(snap) = snaps.last_mut() else {
             bail!("line {}: region of a target without a snapshot", lineno + 1);
         };
-        snap.regions.push(p.region);
+        if snap.nr == 0 {
+            snap.fake_first = is_fake_region(&p.region);
+        }
+        snap.nr += 1;
+        store.push(idx, &p.region)?;
         open = Some(idx);
-        if snap.regions.len() as i128 == p.nr_regions {
+        if snap.nr as i128 == p.nr_regions {
             open = None;
         }
     }
-    for r in &mut records {
-        for s in &mut r.snapshots {
-            s.total_bytes = I(s.regions.iter().map(Region::size).sum());
-        }
-    }
-    set_first_snapshot_start_time(&mut records);
-    Ok(records)
-}
-
-/// A snapshot damo appends to single-snapshot records when writing trace
-/// formats: one `[0, 0)` region with -1 accesses and -1 age.
-pub fn is_fake_snapshot(s: &Snapshot) -> bool {
-    match s.regions.as_slice() {
-        [r] => {
-            r.start == 0
-                && r.end == 0
-                && r.nr_accesses.as_ref().and_then(|n| n.samples) == Some(I(-1))
-                && r.age.aggr_intervals == Some(I(-1))
-        }
-        _ => false,
-    }
-}
-
-/// damo's `set_first_snapshot_start_time`, including its early stop at the
-/// first record with fewer than two snapshots.
-fn set_first_snapshot_start_time(records: &mut [Record]) {
-    for r in records.iter_mut() {
-        let n = r.snapshots.len();
+    // damo's `set_first_snapshot_start_time`, including its early stop at
+    // the first record with fewer than two snapshots.
+    for (_, snaps) in targets.iter_mut() {
+        let n = snaps.len();
         if n < 2 {
             break;
         }
-        let end = r.snapshots[n - 1].end_time;
-        let first_end = r.snapshots[0].end_time;
+        let end = snaps[n - 1].end_time;
+        let first_end = snaps[0].end_time;
         let snapshot_time = end.sub(first_end).div(I((n - 1) as i128));
-        r.snapshots[0].start_time = Some(first_end.sub(snapshot_time));
-        if is_fake_snapshot(&r.snapshots[n - 1]) {
-            r.snapshots.pop();
+        snaps[0].start_time = Some(first_end.sub(snapshot_time));
+        if snaps[n - 1].nr == 1 && snaps[n - 1].fake_first {
+            // its one region stays in the store, after all others
+            snaps.pop();
         }
+    }
+    Ok(targets)
+}
+
+fn is_fake_region(r: &Region) -> bool {
+    r.start == 0
+        && r.end == 0
+        && r.nr_accesses.as_ref().and_then(|n| n.samples) == Some(I(-1))
+        && r.age.aggr_intervals == Some(I(-1))
+}
+
+struct MemStore(Vec<Vec<Region>>);
+
+impl RegionStore for MemStore {
+    fn push(&mut self, target: usize, r: &Region) -> Result<()> {
+        if self.0.len() <= target {
+            self.0.resize_with(target + 1, Vec::new);
+        }
+        self.0[target].push(r.clone());
+        Ok(())
     }
 }
 
-/// Reads trace text into `sink`.
-pub fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> Result<()> {
-    let records = parse(reader)?;
-    if records.is_empty() {
-        bail!(
-            "no DAMON trace events in it: not a damon.data record \
-             (expected json_compressed, JSON, or perf script text of damon:damon_aggregated events)"
-        );
+/// Parses trace text into records in memory (small inputs and tests).
+pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
+    let mut store = MemStore(Vec::new());
+    let targets = group(reader, &mut store)?;
+    let mut records = Vec::with_capacity(targets.len());
+    for (i, (id, snaps)) in targets.into_iter().enumerate() {
+        let mut regions = std::mem::take(&mut store.0[i]).into_iter();
+        let snapshots = snaps
+            .into_iter()
+            .map(|m| {
+                Snapshot::new(
+                    m.start_time,
+                    m.end_time,
+                    regions.by_ref().take(m.nr).collect(),
+                )
+            })
+            .collect();
+        records.push(Record {
+            meta: RecordMeta {
+                target_id: Some(I(id)),
+                ..RecordMeta::default()
+            },
+            snapshots,
+        });
     }
-    for r in records {
-        sink.record_start(&r.meta)?;
-        for s in r.snapshots {
-            sink.snapshot(&r.meta, s)?;
+    Ok(records)
+}
+
+/// One temporary file of regions per target, 33 bytes a region.
+struct FileStore {
+    dir: PathBuf,
+    files: Vec<BufWriter<File>>,
+}
+
+impl FileStore {
+    fn new() -> Result<FileStore> {
+        static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("damo-trace-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the temporary directory {}", dir.display()))?;
+        Ok(FileStore {
+            dir,
+            files: Vec::new(),
+        })
+    }
+
+    fn path(&self, target: usize) -> PathBuf {
+        self.dir.join(target.to_string())
+    }
+}
+
+impl Drop for FileStore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl RegionStore for FileStore {
+    fn push(&mut self, target: usize, r: &Region) -> Result<()> {
+        while self.files.len() <= target {
+            let p = self.path(self.files.len());
+            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
+            self.files.push(BufWriter::with_capacity(1 << 16, f));
         }
-        sink.record_end(&r.meta)?;
+        let num = |n: Option<Num>| n.map_or(i64::MIN, |v| v.trunc() as i64);
+        let mut b = [0u8; 33];
+        b[..8].copy_from_slice(&(r.start as u64).to_le_bytes());
+        b[8..16].copy_from_slice(&(r.end as u64).to_le_bytes());
+        b[16..24]
+            .copy_from_slice(&num(r.nr_accesses.as_ref().and_then(|n| n.samples)).to_le_bytes());
+        b[24..32].copy_from_slice(&num(r.age.aggr_intervals).to_le_bytes());
+        b[32] = 1;
+        self.files[target]
+            .write_all(&b)
+            .context("cannot write the temporary region file")
+    }
+}
+
+fn decode(b: &[u8; 33]) -> Region {
+    let n = |s: &[u8]| {
+        let v = i64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+        (v != i64::MIN).then_some(v as i128)
+    };
+    let start = u64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8])) as i128;
+    let end = u64::from_le_bytes(b[8..16].try_into().unwrap_or([0; 8])) as i128;
+    region(start, end, n(&b[16..24]).unwrap_or(0), n(&b[24..32]))
+}
+
+/// Trace text without a single DAMON region event.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no DAMON trace events in it: not a damon.data record \
+     (expected json_compressed, JSON, or perf script text of damon:damon_aggregated events)"
+)]
+pub struct NoEvents;
+
+/// Reads trace text into `sink`, one snapshot at a time: regions are
+/// grouped into per-target temporary files first, so memory does not grow
+/// with the trace.
+pub fn read<R: BufRead>(reader: R, sink: &mut dyn Sink) -> Result<()> {
+    read_with(reader, sink, |_| {})
+}
+
+/// `read`, with each record's metadata adjusted by `meta` first (the
+/// recorder adds the kdamond, context and intervals).
+pub fn read_with<R: BufRead>(
+    reader: R,
+    sink: &mut dyn Sink,
+    meta: impl Fn(&mut RecordMeta),
+) -> Result<()> {
+    let mut store = FileStore::new()?;
+    let targets = group(reader, &mut store)?;
+    if targets.is_empty() {
+        return Err(NoEvents.into());
+    }
+    for f in &mut store.files {
+        f.flush()
+            .context("cannot write the temporary region file")?;
+    }
+    for (i, (id, snaps)) in targets.into_iter().enumerate() {
+        let mut m = RecordMeta {
+            target_id: Some(I(id)),
+            ..RecordMeta::default()
+        };
+        meta(&mut m);
+        sink.record_start(&m)?;
+        let path = store.path(i);
+        let mut rd = std::io::BufReader::with_capacity(
+            1 << 16,
+            File::open(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        );
+        for s in snaps {
+            let mut regions = Vec::with_capacity(s.nr);
+            let mut b = [0u8; 33];
+            for _ in 0..s.nr {
+                rd.read_exact(&mut b)
+                    .context("the temporary region file is short")?;
+                regions.push(decode(&b));
+            }
+            sink.snapshot(&m, Snapshot::new(s.start_time, s.end_time, regions))?;
+        }
+        sink.record_end(&m)?;
     }
     Ok(())
 }

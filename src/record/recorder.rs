@@ -14,9 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
+use super::Format;
 use super::tracefs::{self, Tracer};
-use super::write::{AtomicFile, FileWriter, Js};
-use super::{Format, Sink};
+use super::write::{AtomicFile, FileWriter, Js, JsonListFile};
 use crate::cli::parse::Args;
 use crate::control::children::{Follower, reaped};
 use crate::damon::model::Kdamond;
@@ -33,7 +33,107 @@ const TICK: Duration = Duration::from_secs(1);
 struct DoRecord {
     access: bool,
     mem_footprint: bool,
+    vmas: bool,
+    proc_stats: bool,
     trace_events: bool,
+}
+
+/// The per-second sidecar files (`.mem_footprint`, `.vmas`,
+/// `.proc_stats`), written as they are sampled.
+struct Sidecars {
+    footprint: Option<JsonListFile>,
+    vmas: Option<JsonListFile>,
+    proc_stats: Option<JsonListFile>,
+}
+
+impl Sidecars {
+    fn create(out: &Path, todo: &DoRecord) -> Result<Sidecars> {
+        let open = |on: bool, ext: &str| -> Result<Option<JsonListFile>> {
+            if !on {
+                return Ok(None);
+            }
+            JsonListFile::create(Path::new(&format!("{}.{ext}", out.display()))).map(Some)
+        };
+        Ok(Sidecars {
+            footprint: open(todo.mem_footprint, "mem_footprint")?,
+            vmas: open(todo.vmas, "vmas")?,
+            proc_stats: open(todo.proc_stats, "proc_stats")?,
+        })
+    }
+
+    /// One sample of each, as damo takes them every loop.
+    fn sample(&mut self, kdamonds: &[Kdamond]) -> Result<()> {
+        let pids: Vec<i128> = kdamonds
+            .iter()
+            .flat_map(|k| &k.contexts)
+            .flat_map(|c| &c.targets)
+            .filter_map(|t| t.pid)
+            .collect();
+        if let Some(f) = self.footprint.as_mut() {
+            f.push(&footprint_snapshot(&target_pids(kdamonds)))?;
+        }
+        if let Some(f) = self.vmas.as_mut() {
+            let procs = pids
+                .iter()
+                .map(|p| {
+                    let vmas = crate::proc::maps(*p)
+                        .into_iter()
+                        .map(|(a, b, name)| {
+                            Js::Obj(vec![
+                                ("start".into(), Js::Num(I(a as i128))),
+                                ("end".into(), Js::Num(I(b as i128))),
+                                ("name".into(), Js::Str(name)),
+                            ])
+                        })
+                        .collect();
+                    Js::Obj(vec![
+                        ("pid".into(), Js::Num(I(*p))),
+                        ("vmas".into(), Js::List(vmas)),
+                    ])
+                })
+                .collect();
+            f.push(&Js::Obj(vec![
+                ("time".into(), Js::Num(F(now_secs()))),
+                ("procvmas".into(), Js::List(procs)),
+            ]))?;
+        }
+        if let Some(f) = self.proc_stats.as_mut() {
+            // each kdamond's pid, then its targets' (damo's order)
+            let mut stats = Vec::new();
+            for k in kdamonds {
+                let mut ids: Vec<Option<String>> = vec![k.pid.clone()];
+                ids.extend(
+                    k.contexts
+                        .iter()
+                        .flat_map(|c| &c.targets)
+                        .filter_map(|t| t.pid)
+                        .map(|p| Some(p.to_string())),
+                );
+                for id in ids {
+                    let fields = id
+                        .as_deref()
+                        .and_then(crate::proc::stat_words)
+                        .map_or(Js::Null, |w| Js::List(w.into_iter().map(Js::Str).collect()));
+                    stats.push(Js::Obj(vec![("fields".into(), fields)]));
+                }
+            }
+            f.push(&Js::Obj(vec![
+                ("time".into(), Js::Num(F(now_secs()))),
+                ("proc_stats".into(), Js::List(stats)),
+            ]))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self, mode: u32) -> Result<()> {
+        for f in [self.footprint, self.vmas, self.proc_stats]
+            .into_iter()
+            .flatten()
+        {
+            f.finish(Some(mode))?;
+        }
+        Ok(())
+    }
 }
 
 fn now_secs() -> f64 {
@@ -116,38 +216,35 @@ fn back_up(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Converts the spooled trace text into the record file.
+/// Converts the spooled trace text into the record file, a snapshot at a
+/// time.  Returns whether it holds any snapshot.
 fn write_record(
     spool: &Path,
     out: &Path,
     format: Format,
     mode: u32,
     kd: &[Kdamond],
-) -> Result<usize> {
+) -> Result<bool> {
     let text = std::fs::File::open(spool)
         .with_context(|| format!("cannot read the trace spool {}", spool.display()))?;
-    let mut records = super::perf_script::parse(std::io::BufReader::new(text))
-        .context("cannot parse the traced DAMON events")?;
     let intervals = kd
         .first()
         .and_then(|k| k.contexts.first())
         .map(|c| c.intervals.clone());
     let mut w = FileWriter::create(out, format)?;
-    for r in &mut records {
-        r.meta.kdamond_idx = Some(0);
-        r.meta.context_idx = Some(0);
-        r.meta.intervals = intervals.clone();
-    }
-    let nr_snapshots = records.iter().map(|r| r.snapshots.len()).sum();
-    for r in records {
-        w.record_start(&r.meta)?;
-        for s in r.snapshots {
-            w.snapshot(&r.meta, s)?;
-        }
-        w.record_end(&r.meta)?;
-    }
+    let r = super::perf_script::read_with(std::io::BufReader::new(text), &mut w, |m| {
+        m.kdamond_idx = Some(0);
+        m.context_idx = Some(0);
+        m.intervals = intervals.clone();
+    });
+    let any = match r {
+        Ok(()) => true,
+        // no events: an empty record, as damo writes
+        Err(e) if e.is::<super::perf_script::NoEvents>() => false,
+        Err(e) => return Err(e.context("cannot convert the traced DAMON events")),
+    };
     w.commit(Some(mode))?;
-    Ok(nr_snapshots)
+    Ok(any)
 }
 
 pub fn main(args: &Args) -> Result<()> {
@@ -174,6 +271,8 @@ pub fn main(args: &Args) -> Result<()> {
     let todo = DoRecord {
         access: words.contains(&"access"),
         mem_footprint: words.contains(&"mem_footprint"),
+        vmas: words.contains(&"vmas"),
+        proc_stats: words.contains(&"proc_stats"),
         trace_events: words.contains(&"damon_trace_events"),
     };
     let events: Vec<&str> = if args.flag("schemes_target_regions") {
@@ -258,9 +357,19 @@ pub fn main(args: &Args) -> Result<()> {
         None => None,
     };
     crate::output::print("Press Ctrl+C to stop\n")?;
-    let result = record_loop(args, &session, &mut kdamonds, self_started, tracer, &todo);
+    let result = Sidecars::create(&out, &todo).and_then(|mut sidecars| {
+        let r = record_loop(
+            args,
+            &session,
+            &mut kdamonds,
+            self_started,
+            tracer,
+            &mut sidecars,
+        );
+        r.map(|(t, sig)| (t, sig, sidecars))
+    });
     session.restore();
-    let (tracer, footprints, signal) = match result {
+    let (tracer, signal, sidecars) = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&spool);
@@ -280,9 +389,7 @@ pub fn main(args: &Args) -> Result<()> {
         &kd_js,
         mode,
     )?;
-    if todo.mem_footprint {
-        write_json(&footprint_path, &Js::List(footprints), mode)?;
-    }
+    sidecars.finish(mode)?;
     if let Some(t) = tracer {
         t.finish()?;
         if todo.trace_events {
@@ -292,7 +399,7 @@ pub fn main(args: &Args) -> Result<()> {
         }
         let written = write_record(&spool, &out, format, mode, &kdamonds);
         let _ = std::fs::remove_file(&spool);
-        if written? == 0 {
+        if !written? {
             eprintln!(
                 "damo: no monitoring results were traced (the kdamond did not finish an \
                  aggregation interval): {} holds no snapshots",
@@ -337,17 +444,17 @@ impl Session<'_> {
     }
 }
 
-type LoopResult = (Option<Tracer>, Vec<Js>, Option<i32>);
+type LoopResult = (Option<Tracer>, Option<i32>);
 
 /// Traces until the timeout, the end of the targets or kdamonds, or a
-/// signal; returns the tracer, the footprint samples and the signal.
+/// signal, sampling the sidecars; returns the tracer and the signal.
 fn record_loop(
     args: &Args,
     s: &Session,
     kdamonds: &mut [Kdamond],
     self_started: bool,
     mut tracer: Option<Tracer>,
-    todo: &DoRecord,
+    sidecars: &mut Sidecars,
 ) -> Result<LoopResult> {
     let timeout = args
         .floats("timeout")
@@ -362,7 +469,6 @@ fn record_loop(
         .and_then(|t| t.pid)
         .filter(|_| self_started);
     let begin = Instant::now();
-    let mut footprints = Vec::new();
     let mut command_done = false;
     loop {
         // damo's loop body: follow children, sample footprints, check
@@ -371,11 +477,9 @@ fn record_loop(
         {
             eprintln!("damo: updating child task targets failed ({e:#}); will retry");
         }
-        if todo.mem_footprint {
-            footprints.push(footprint_snapshot(&target_pids(kdamonds)));
-        }
+        sidecars.sample(kdamonds)?;
         if timeout.is_some_and(|t| begin.elapsed() >= t) {
-            return Ok((tracer, footprints, None));
+            return Ok((tracer, None));
         }
         if let Some(pid) = command_pid
             && !command_done
@@ -396,7 +500,7 @@ fn record_loop(
                 }
             });
         if !targets_alive && s.fs.running_idxs().unwrap_or_default().is_empty() {
-            return Ok((tracer, footprints, None));
+            return Ok((tracer, None));
         }
         let tick_end = Instant::now() + TICK;
         while Instant::now() < tick_end {
@@ -404,7 +508,7 @@ fn record_loop(
                 t.drain()?;
             }
             if let Some(sig) = crate::interrupt::sleep(DRAIN) {
-                return Ok((tracer.take(), footprints, Some(sig)));
+                return Ok((tracer.take(), Some(sig)));
             }
             if timeout.is_some_and(|t| begin.elapsed() >= t) {
                 break;

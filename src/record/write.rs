@@ -120,10 +120,45 @@ impl Js {
 }
 
 fn indent<W: Write>(w: &mut W, level: usize) -> std::io::Result<()> {
-    for _ in 0..level {
-        w.write_all(b"    ")?;
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    let mut n = 4 * level;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        w.write_all(&SPACES[..k])?;
+        n -= k;
     }
     Ok(())
+}
+
+/// A JSON list written item by item (Python's `indent=4` layout), so a
+/// long recording's sidecar never sits in memory; the file appears only
+/// when `finish`ed.
+pub struct JsonListFile {
+    f: AtomicFile,
+    n: usize,
+}
+
+impl JsonListFile {
+    pub fn create(path: &Path) -> Result<Self> {
+        Ok(JsonListFile {
+            f: AtomicFile::create(path)?,
+            n: 0,
+        })
+    }
+
+    pub fn push(&mut self, item: &Js) -> Result<()> {
+        self.f
+            .write_all(if self.n == 0 { b"[\n" } else { b",\n" })?;
+        indent(&mut self.f, 1)?;
+        item.write(&mut self.f, 1)?;
+        self.n += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self, mode: Option<u32>) -> Result<()> {
+        self.f.write_all(if self.n == 0 { b"[]" } else { b"\n]" })?;
+        self.f.commit(mode)
+    }
 }
 
 fn s(v: String) -> Js {
@@ -186,8 +221,15 @@ pub fn region_js(r: &Region) -> Js {
     Js::Obj(kv)
 }
 
+#[cfg(test)]
 fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
-    Ok(Js::Obj(vec![
+    let regions = Js::List(sn.regions.iter().map(region_js).collect());
+    Ok(Js::Obj(snapshot_kv(sn, raw, regions)?))
+}
+
+/// The snapshot's keys in damo's order, with `regions` as given.
+fn snapshot_kv(sn: &Snapshot, raw: bool, regions: Js) -> Result<Vec<(String, Js)>> {
+    Ok(vec![
         (
             "start_time".into(),
             sn.start_time
@@ -198,10 +240,7 @@ fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
             "end_time".into(),
             s(units::format_time_ns_exact(sn.end_time, raw)),
         ),
-        (
-            "regions".into(),
-            Js::List(sn.regions.iter().map(region_js).collect()),
-        ),
+        ("regions".into(), regions),
         (
             "total_bytes".into(),
             s(units::format_sz(sn.total_bytes, raw)),
@@ -219,7 +258,152 @@ fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
                 .map(|u| s(units::format_time_us_exact(u, raw)))
                 .unwrap_or(Js::Null),
         ),
-    ]))
+    ])
+}
+
+/// `v` (>= 0) with thousands commas (damo's `format_nr`), without
+/// allocating.
+fn write_commas<W: Write>(w: &mut W, v: i128) -> std::io::Result<()> {
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    // u64 division is much cheaper than i128's
+    if let Ok(mut x) = u64::try_from(v) {
+        loop {
+            digits[n] = b'0' + (x % 10) as u8;
+            n += 1;
+            x /= 10;
+            if x == 0 {
+                break;
+            }
+        }
+        return write_digits(w, &digits[..n]);
+    }
+    let mut x = v;
+    loop {
+        digits[n] = b'0' + (x % 10) as u8;
+        n += 1;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    write_digits(w, &digits[..n])
+}
+
+/// Least significant first `digits`, written with thousands commas.
+fn write_digits<W: Write>(w: &mut W, digits: &[u8]) -> std::io::Result<()> {
+    let n = digits.len();
+    let mut out = [0u8; 56];
+    let mut m = 0;
+    for i in (0..n).rev() {
+        out[m] = digits[i];
+        m += 1;
+        if i > 0 && i % 3 == 0 {
+            out[m] = b',';
+            m += 1;
+        }
+    }
+    w.write_all(&out[..m])
+}
+
+/// Writes `region_js(r)` at `level` without building it: the common shape
+/// of trace and record regions takes this path, others the general one.
+fn write_region<W: Write>(w: &mut W, r: &Region, level: usize) -> std::io::Result<()> {
+    let common = r.start >= 0
+        && r.end >= 0
+        && r.age.usec.is_none()
+        && r.probe_hits.is_empty()
+        && r.sz_filter_passed.unwrap_or(0) == 0
+        && r.nr_accesses.as_ref().is_some_and(|n| {
+            matches!(n.samples, Some(I(_)) | None) && matches!(n.percent, Some(I(_)) | None)
+        })
+        && matches!(r.age.aggr_intervals, Some(I(_)) | None);
+    if !common {
+        return region_js(r).write(w, level);
+    }
+    let pad = |w: &mut W, l: usize| indent(w, l);
+    let num = |w: &mut W, v: Option<Num>| match v {
+        Some(n) => w.write_all(num_json(n).as_bytes()),
+        None => w.write_all(b"null"),
+    };
+    w.write_all(b"{\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"\"start\": \"")?;
+    write_commas(w, r.start)?;
+    w.write_all(b"\",\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"\"end\": \"")?;
+    write_commas(w, r.end)?;
+    w.write_all(b"\",\n")?;
+    let n = r.nr_accesses.as_ref();
+    pad(w, level + 1)?;
+    w.write_all(b"\"nr_accesses\": {\n")?;
+    pad(w, level + 2)?;
+    w.write_all(b"\"samples\": ")?;
+    num(w, n.and_then(|n| n.samples))?;
+    w.write_all(b",\n")?;
+    pad(w, level + 2)?;
+    w.write_all(b"\"percent\": ")?;
+    num(w, n.and_then(|n| n.percent))?;
+    w.write_all(b"\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"},\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"\"age\": {\n")?;
+    pad(w, level + 2)?;
+    w.write_all(b"\"usec\": null,\n")?;
+    pad(w, level + 2)?;
+    w.write_all(b"\"aggr_intervals\": ")?;
+    match r.age.aggr_intervals {
+        Some(I(a)) if a >= 0 => {
+            w.write_all(b"\"")?;
+            write_commas(w, a)?;
+            w.write_all(b"\"")?;
+        }
+        Some(a) => write_str(w, &units::format_nr(a, false))?,
+        None => w.write_all(b"null")?,
+    }
+    w.write_all(b"\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"},\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"\"probe_hits\": [],\n")?;
+    pad(w, level + 1)?;
+    w.write_all(b"\"sz_filter_passed\": \"0 B\"\n")?;
+    pad(w, level)?;
+    w.write_all(b"}")
+}
+
+/// Writes `snapshot_js(sn)` at `level`, its regions through `write_region`.
+fn write_snapshot<W: Write>(w: &mut W, sn: &Snapshot, raw: bool, level: usize) -> Result<()> {
+    let kv = snapshot_kv(sn, raw, Js::List(Vec::new()))?;
+    w.write_all(b"{")?;
+    for (i, (k, v)) in kv.into_iter().enumerate() {
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        indent(w, level + 1)?;
+        write_str(w, &k)?;
+        w.write_all(b": ")?;
+        if k == "regions" && !sn.regions.is_empty() {
+            // formatted into memory first: one write per snapshot
+            let mut buf: Vec<u8> = Vec::with_capacity(sn.regions.len() * 600);
+            buf.push(b'[');
+            for (j, r) in sn.regions.iter().enumerate() {
+                buf.extend_from_slice(if j == 0 { b"\n" } else { b",\n" });
+                indent(&mut buf, level + 2)?;
+                write_region(&mut buf, r, level + 2)?;
+            }
+            buf.push(b'\n');
+            indent(&mut buf, level + 1)?;
+            buf.push(b']');
+            w.write_all(&buf)?;
+        } else {
+            v.write(w, level + 1)?;
+        }
+    }
+    w.write_all(b"\n")?;
+    indent(w, level)?;
+    w.write_all(b"}")?;
+    Ok(())
 }
 
 /// An output file that appears under its name only once complete; if it
@@ -442,7 +626,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         w.write_all(if self.snapshots == 0 { b"\n" } else { b",\n" })?;
         self.snapshots += 1;
         indent(w, 3)?;
-        snapshot_js(&snapshot, self.raw)?.write(w, 3)?;
+        write_snapshot(w, &snapshot, self.raw, 3)?;
         Ok(())
     }
 
@@ -622,7 +806,75 @@ impl Sink for FileWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Collect, NrAccesses, json};
+    use crate::record::{Age, Collect, NrAccesses, json};
+
+    #[test]
+    fn fast_snapshot_writer_matches_the_general_one() {
+        let reg =
+            |start: i128, samples: Option<Num>, percent: Option<Num>, age: Age, sz: i128| Region {
+                start,
+                end: start + 4096,
+                nr_accesses: Some(NrAccesses { samples, percent }),
+                age,
+                probe_hits: Vec::new(),
+                sz_filter_passed: Some(sz),
+            };
+        let aggr = |a: i128| Age {
+            usec: None,
+            aggr_intervals: Some(I(a)),
+        };
+        let mut odd = reg(4096, Some(I(1)), None, aggr(2), 0);
+        odd.probe_hits = vec![3, 4];
+        let regions = vec![
+            reg(0, Some(I(0)), None, aggr(0), 0),
+            reg(
+                94_827_419_009_024,
+                Some(I(20)),
+                Some(I(100)),
+                aggr(1_234_567),
+                0,
+            ),
+            reg(1 << 40, Some(I(-1)), None, aggr(-1), 0),
+            reg(8192, None, Some(Num::F(12.5)), aggr(3), 0),
+            reg(
+                8192,
+                Some(I(1)),
+                None,
+                Age {
+                    usec: Some(I(3_400_000)),
+                    aggr_intervals: None,
+                },
+                0,
+            ),
+            reg(8192, Some(I(1)), None, aggr(3), 32 << 20),
+            odd,
+            Region {
+                nr_accesses: None,
+                ..reg(0, None, None, aggr(0), 0)
+            },
+        ];
+        let sn = Snapshot::new(Some(I(1_000)), I(2_000), regions);
+        for raw in [false, true] {
+            let mut general = Vec::new();
+            snapshot_js(&sn, raw)
+                .unwrap()
+                .write(&mut general, 3)
+                .unwrap();
+            let mut fast = Vec::new();
+            write_snapshot(&mut fast, &sn, raw, 3).unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(general).unwrap()
+            );
+        }
+        let mut w = Vec::new();
+        write_commas(&mut w, 1_000_000).unwrap();
+        write_commas(&mut w, i128::from(u64::MAX) + 1).unwrap();
+        assert_eq!(
+            String::from_utf8(w).unwrap(),
+            "1,000,00018,446,744,073,709,551,616"
+        );
+    }
 
     fn sample() -> (RecordMeta, Snapshot) {
         let meta = RecordMeta {
