@@ -778,3 +778,70 @@ fn record_refuses_what_it_cannot_do_before_starting_damon() {
     let err = t.fails(&["record", &p.pid(), "--output_type", "perf_data", "-o", o]);
     assert!(err.contains("perf_data"), "{err}");
 }
+
+#[test]
+fn live_snapshots_install_and_remove_their_scheme() {
+    let t = Tree::new("live", "6.18");
+    let p = Proc::new();
+    t.ok(&["start", &p.pid(), "--damos_action", "pageout"]);
+    let dir = t.root.join("work");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_damo"))
+            .args(args)
+            .current_dir(&dir)
+            .env("DAMO_SYSFS_ROOT", &t.root)
+            .output()
+            .expect("damo");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // no --input, a kdamond running: a live snapshot (the fake kernel's
+    // three tried regions)
+    let out = run(&["report", "access"]);
+    assert!(out.contains("total size: 3.000 GiB"), "{out}");
+    assert_eq!(
+        t.get("0/contexts/0/schemes/nr_schemes"),
+        "1",
+        "the monitoring scheme is gone again"
+    );
+    let out = run(&[
+        "report",
+        "access",
+        "--input",
+        "tried_regions_of",
+        "0",
+        "0",
+        "0",
+    ]);
+    assert!(out.contains("total size: 3.000 GiB"), "{out}");
+    // record --snapshot: one record per snapshot, no tracing needed
+    let out = run(&["record", "--snapshot", "0", "2", "-o", "snap.data"]);
+    assert_eq!(out, "", "damo is quiet for a few immediate snapshots");
+    run(&[
+        "convert_record_format",
+        "--record_file",
+        "snap.data",
+        "--format",
+        "json",
+        "--output_file",
+        "snap.json",
+    ]);
+    let text = std::fs::read_to_string(dir.join("snap.json")).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("records");
+    let records = v.as_array().expect("list");
+    assert_eq!(records.len(), 2, "one record per snapshot");
+    assert_eq!(
+        records[0]["scheme_idx"], 1,
+        "the installed monitoring scheme's"
+    );
+    assert_eq!(
+        t.get("0/state"),
+        "on",
+        "an ongoing recording leaves DAMON on"
+    );
+}

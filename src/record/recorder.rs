@@ -14,9 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-use super::Format;
 use super::tracefs::{self, Tracer};
 use super::write::{AtomicFile, FileWriter, Js, JsonListFile};
+use super::{Format, Sink};
 use crate::cli::parse::Args;
 use crate::control::children::{Follower, reaped};
 use crate::damon::model::Kdamond;
@@ -249,9 +249,16 @@ fn write_record(
 
 pub fn main(args: &Args) -> Result<()> {
     let fs = crate::control::open_sysfs(args)?;
-    if args.given("snapshot") {
-        bail!("record --snapshot is not built in this version yet (tracepoint recording is)");
-    }
+    let snapshot = match args.list("snapshot").as_deref() {
+        Some([delay, count]) => Some(SnapPlan {
+            delay: seconds(delay).with_context(|| format!("wrong --snapshot delay '{delay}'"))?,
+            count: crate::fmt::text_to_nr(count)
+                .ok()
+                .map(|n| n.trunc())
+                .with_context(|| format!("wrong --snapshot count '{count}'"))?,
+        }),
+        _ => None,
+    };
     if let Some(t) = args.str("damon_tracer") {
         bail!(
             "--damon_tracer {t}: this damo reads DAMON's tracepoints from tracefs itself \
@@ -280,7 +287,7 @@ pub fn main(args: &Args) -> Result<()> {
     } else {
         vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
     };
-    let tracing = todo.access || todo.trace_events;
+    let tracing = snapshot.is_none() && (todo.access || todo.trace_events);
     // everything that can be checked is checked before DAMON is touched
     let trace_root = if tracing {
         let root = tracefs::root().context(
@@ -356,7 +363,26 @@ pub fn main(args: &Args) -> Result<()> {
         },
         None => None,
     };
-    crate::output::print("Press Ctrl+C to stop\n")?;
+    // damo stays quiet for a few immediate snapshots
+    if !snapshot
+        .as_ref()
+        .is_some_and(|p| p.delay == Duration::ZERO && p.count < 5)
+    {
+        crate::output::print("Press Ctrl+C to stop\n")?;
+    }
+    let mut snap = match (snapshot, todo.access) {
+        (Some(plan), true) => Some(Snapshots {
+            plan,
+            monitor: crate::sysfs::snapshot::monitor_scheme(
+                &fs,
+                &super::filter::RecordFilter::from_args(args)?,
+                crate::damon::args::snapshot_damos_filters(args)?,
+            ),
+            merge: !args.flag("dont_merge_regions"),
+            records: Vec::new(),
+        }),
+        _ => None,
+    };
     let result = Sidecars::create(&out, &todo).and_then(|mut sidecars| {
         let r = record_loop(
             args,
@@ -365,6 +391,7 @@ pub fn main(args: &Args) -> Result<()> {
             self_started,
             tracer,
             &mut sidecars,
+            snap.as_mut(),
         );
         r.map(|(t, sig)| (t, sig, sidecars))
     });
@@ -407,6 +434,17 @@ pub fn main(args: &Args) -> Result<()> {
             );
         }
     }
+    if let Some(sn) = snap {
+        let mut w = FileWriter::create(&out, format)?;
+        for r in sn.records {
+            w.record_start(&r.meta)?;
+            for s in r.snapshots {
+                w.snapshot(&r.meta, s)?;
+            }
+            w.record_end(&r.meta)?;
+        }
+        w.commit(Some(mode))?;
+    }
     match signal {
         Some(sig) => {
             crate::output::print(&format!("\nsignal {sig} received\n"))?;
@@ -446,6 +484,30 @@ impl Session<'_> {
 
 type LoopResult = (Option<Tracer>, Option<i32>);
 
+/// `--snapshot <delay> <count>`.
+#[derive(Clone, Copy)]
+struct SnapPlan {
+    delay: Duration,
+    count: i128,
+}
+
+/// Snapshot recording: DAMOS tried regions every `delay`, `count` times.
+struct Snapshots {
+    plan: SnapPlan,
+    monitor: crate::damon::model::Scheme,
+    merge: bool,
+    records: Vec<super::Record>,
+}
+
+/// damo's `text_to_sec`: a plain number is seconds; units are allowed.
+fn seconds(text: &str) -> Option<Duration> {
+    let secs = match crate::fmt::pyparse::py_float(text) {
+        Ok(v) => v,
+        Err(_) => crate::fmt::text_to_us(text).ok()?.f() / 1e6,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
 /// Traces until the timeout, the end of the targets or kdamonds, or a
 /// signal, sampling the sidecars; returns the tracer and the signal.
 fn record_loop(
@@ -455,6 +517,7 @@ fn record_loop(
     self_started: bool,
     mut tracer: Option<Tracer>,
     sidecars: &mut Sidecars,
+    mut snap: Option<&mut Snapshots>,
 ) -> Result<LoopResult> {
     let timeout = args
         .floats("timeout")
@@ -502,7 +565,18 @@ fn record_loop(
         if !targets_alive && s.fs.running_idxs().unwrap_or_default().is_empty() {
             return Ok((tracer, None));
         }
-        let tick_end = Instant::now() + TICK;
+        if let Some(sn) = snap.as_mut() {
+            if let Some(sig) = crate::interrupt::received() {
+                return Ok((tracer, Some(sig)));
+            }
+            let records = s.fs.snapshot(sn.monitor.clone(), sn.merge)?;
+            sn.records.extend(records);
+            sn.plan.count -= 1;
+            if sn.plan.count <= 0 {
+                return Ok((tracer, None));
+            }
+        }
+        let tick_end = Instant::now() + snap.as_ref().map_or(TICK, |sn| sn.plan.delay);
         while Instant::now() < tick_end {
             if let Some(t) = tracer.as_mut() {
                 t.drain()?;

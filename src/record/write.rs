@@ -98,6 +98,26 @@ impl Js {
         }
     }
 
+    /// The same value as a serde_json one (numbers beyond 64 bits become
+    /// strings).
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            Js::Null => Value::Null,
+            Js::Bool(b) => Value::Bool(*b),
+            Js::Num(Num::I(i)) => i64::try_from(*i)
+                .map(Value::from)
+                .or_else(|_| u64::try_from(*i).map(Value::from))
+                .unwrap_or_else(|_| Value::String(i.to_string())),
+            Js::Num(Num::F(f)) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
+            Js::Str(s) => Value::String(s.clone()),
+            Js::List(l) => Value::Array(l.iter().map(Js::to_value).collect()),
+            Js::Obj(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), v.to_value())).collect()),
+        }
+    }
+
     pub fn from_value(v: &serde_json::Value) -> Js {
         match v {
             serde_json::Value::Null => Js::Null,

@@ -19,6 +19,7 @@ pub mod emul;
 pub mod features;
 pub mod pa_layout;
 pub mod read;
+pub mod snapshot;
 pub mod stage;
 pub mod state;
 

@@ -170,10 +170,24 @@ rc=$?
 check "record ends on SIGINT with damo's status ($rc)" [ $rc = 2 ]
 check "the interrupted record is complete" sh -c "'$DAMO' report record_info -i /tmp/int.data | grep -q 'target_id'"
 check "DAMON restored after SIGINT" [ "$(val $KD/nr_kdamonds)" = 0 ]
+# live views and recording a running kdamond
+reset
+"$DAMO" start "$PID" >/dev/null
+check "report access: a live snapshot of the running kdamond" sh -c "'$DAMO' report access | grep -q 'total size'"
+check "the snapshot's scheme is removed again" [ "$(val $C0/schemes/nr_schemes)" = 0 ]
+check "record ongoing --timeout 2" "$DAMO" record ongoing --timeout 2 -o /tmp/ong.data
+check "record ongoing leaves DAMON on" on0
+check "the ongoing record has snapshots" sh -c "'$DAMO' report record_info -i /tmp/ong.data | grep -q 'target_id'"
+check "record --snapshot 1 2" "$DAMO" record --snapshot 1 2 -o /tmp/snap.data
+check "the snapshot record has the snapshots" sh -c "'$DAMO' report record_info -i /tmp/snap.data | grep -q 'scheme_idx: 0'"
+"$DAMO" stop >/dev/null
 err=$("$DAMO" record 999999 -o /tmp/none.data 2>&1)
 check "record of a missing pid fails" [ $? != 0 ]
 check "no record file and no kdamond after it" sh -c "[ ! -e /tmp/none.data ] && [ \"\$(cat $KD/nr_kdamonds)\" = 0 ]"
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
+    HOME=/tmp "$DAMO_VENV/bin/damo" report record_info -i /tmp/snap.data >/tmp/theirs.txt 2>&1
+    "$DAMO" report record_info -i /tmp/snap.data >/tmp/ours.txt 2>&1
+    check "damo 3.4.3 reads our snapshot record the same" cmp -s /tmp/theirs.txt /tmp/ours.txt
     for r in record_info "wss --range 0 101 25" "heatmap --resol 5 20"; do
         # shellcheck disable=SC2086
         HOME=/tmp "$DAMO_VENV/bin/damo" report $r -i /tmp/rec.data >/tmp/theirs.txt 2>&1

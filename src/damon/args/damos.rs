@@ -14,7 +14,7 @@ use crate::fmt::{self as units, ParseError};
 
 /// One `--damos_filter`: `<allow|reject> [none] <type> [args]`, or the old
 /// `<type> <matching|nomatching> [args] [allow|reject]`.
-fn filter_for(words: &[&str]) -> Result<DamosFilter> {
+pub(super) fn filter_for(words: &[&str]) -> Result<DamosFilter> {
     match filter_v2(words) {
         Ok(f) => Ok(f),
         Err(e) => {

@@ -54,6 +54,22 @@ pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
     kdamonds_and_start(args).map(|(k, _)| k)
 }
 
+/// `--damos_filter`-style filters (e.g. `report access
+/// --snapshot_damos_filter`), one per occurrence.
+pub fn damos_filters(occurrences: &[Vec<&str>]) -> Result<Vec<super::damos::DamosFilter>> {
+    occurrences.iter().map(|w| damos::filter_for(w)).collect()
+}
+
+/// `--snapshot_damos_filter` options (`report access`, `record
+/// --snapshot`).
+pub fn snapshot_damos_filters(args: &Args) -> Result<Vec<super::damos::DamosFilter>> {
+    if !args.given("snapshot_damos_filter") {
+        return Ok(Vec::new());
+    }
+    damos_filters(&args.lists("snapshot_damos_filter").unwrap_or_default())
+        .map_err(|e| anyhow::anyhow!("wrong --snapshot_damos_filter ({e:#})"))
+}
+
 /// A `--nr_*` count option: `None` when not given.
 fn counts_of(args: &Args, dest: &str) -> Result<Option<Vec<usize>>> {
     if !args.given(dest) {

@@ -29,16 +29,33 @@ use keywords::{Keyword, RecordCtx};
 
 /// The files to read, from `--input` / `--input_file` (damo's
 /// `handle_args_input`), or `damon.data` when it exists.
-fn input_files(args: &Args) -> Result<(Vec<String>, bool)> {
+/// Where the records come from: files, or the running kdamonds (a live
+/// snapshot, or the tried regions of given schemes).
+enum Input {
+    Files(Vec<String>, bool),
+    Live(Option<Vec<[usize; 3]>>),
+}
+
+fn input_source(args: &Args) -> Result<Input> {
     let mut files: Vec<String> = Vec::new();
+    let mut tried: Vec<[usize; 3]> = Vec::new();
     if let Some(inputs) = args.lists("input") {
         for i in inputs {
-            if i.first() == Some(&"tried_regions_of") {
-                bail!(
-                    "--input tried_regions_of needs a running DAMON, which this version cannot drive yet"
-                );
-            }
             match i.as_slice() {
+                ["tried_regions_of", rest @ ..] => {
+                    let idx: Vec<usize> = rest.iter().filter_map(|x| x.parse().ok()).collect();
+                    match idx.as_slice() {
+                        [k, c, s] if rest.len() == 3 => tried.push([*k, *c, *s]),
+                        _ if rest.len() != 3 => {
+                            bail!(
+                                "--input handling failed (wrong number of args for tried_regions_of)"
+                            )
+                        }
+                        _ => {
+                            bail!("--input handling failed (tried_regions_of should get only ints)")
+                        }
+                    }
+                }
                 [f] if std::path::Path::new(f).is_file() => files.push(f.to_string()),
                 [f] => bail!("--input handling failed: {f} is not a record file"),
                 _ => bail!(
@@ -47,22 +64,66 @@ fn input_files(args: &Args) -> Result<(Vec<String>, bool)> {
             }
         }
     }
+    if let Some(l) = args.lists("tried_regions_of") {
+        for t in l {
+            let v: Vec<usize> = t.iter().filter_map(|x| x.parse().ok()).collect();
+            if let [k, c, s] = v.as_slice() {
+                tried.push([*k, *c, *s]);
+            }
+        }
+    }
     if files.is_empty()
         && let Some(l) = args.list("input_file")
     {
         files = l.iter().map(|s| s.to_string()).collect();
     }
-    if files.is_empty() {
-        if std::path::Path::new("damon.data").is_file() {
-            return Ok((vec!["damon.data".to_string()], true));
-        } else {
-            bail!(
-                "no record to show: give a record file with --input (live snapshots need a running \
-                 DAMON, which this version cannot drive yet)"
-            );
-        }
+    if !tried.is_empty() {
+        return Ok(Input::Live(Some(tried)));
     }
-    Ok((files, false))
+    if !files.is_empty() {
+        return Ok(Input::Files(files, false));
+    }
+    // no input: the running kdamonds if any (as damo), else damon.data
+    let running = crate::sysfs::Sysfs::open()
+        .ok()
+        .filter(|fs| fs.supported())
+        .and_then(|fs| fs.running_idxs().ok())
+        .is_some_and(|r| !r.is_empty());
+    if running {
+        return Ok(Input::Live(None));
+    }
+    if std::path::Path::new("damon.data").is_file() {
+        return Ok(Input::Files(vec!["damon.data".to_string()], true));
+    }
+    bail!(
+        "no record to show: no kdamond is running and there is no damon.data; start DAMON \
+         ('damo start') or give a record file with --input"
+    )
+}
+
+/// Takes a live snapshot (or the tried regions of given schemes) and
+/// writes it to a temporary record file the reports then read.
+fn live_records(args: &Args, tried: &Option<Vec<[usize; 3]>>, tmp: &std::path::Path) -> Result<()> {
+    let fs = crate::control::open_sysfs(args)?;
+    let merge = !args.flag("dont_merge_regions");
+    let records = match tried {
+        Some(idxs) => fs.tried_regions_of(idxs, merge)?,
+        None => {
+            let filter = RecordFilter::from_args(args)?;
+            let extra = crate::damon::args::snapshot_damos_filters(args)?;
+            let monitor = crate::sysfs::snapshot::monitor_scheme(&fs, &filter, extra);
+            fs.snapshot(monitor, merge)?
+        }
+    };
+    let mut w = crate::record::write::FileWriter::create(tmp, crate::record::Format::Json)?;
+    for r in records {
+        crate::record::Sink::record_start(&mut w, &r.meta)?;
+        for s in r.snapshots {
+            crate::record::Sink::snapshot(&mut w, &r.meta, s)?;
+        }
+        crate::record::Sink::record_end(&mut w, &r.meta)?;
+    }
+    w.commit(None)
 }
 
 /// Builds damo's `--raw_form` text.
@@ -432,18 +493,33 @@ pub fn main(args: &Args) -> Result<()> {
         bail!("--on_cache (experimental in damo) is not supported");
     }
     let repeat = repeat_spec(args)?;
-    let (files, defaulted) = input_files(args)?;
+    let source = input_source(args)?;
     let filter = RecordFilter::from_args(args)?;
-    let records = RecordFiles::new(&files);
-    records.check()?;
-    let shown = if defaulted {
-        files.join("")
-    } else {
-        format!("['{}']", files.join("', '"))
+    let tmp = std::env::temp_dir().join(format!("damo-snapshot-{}.json", std::process::id()));
+    let (records, shown) = match &source {
+        Input::Files(files, defaulted) => (
+            RecordFiles::new(files),
+            if *defaulted {
+                files.join("")
+            } else {
+                format!("['{}']", files.join("', '"))
+            },
+        ),
+        Input::Live(_) => (RecordFiles::new(std::slice::from_ref(&tmp)), "None".into()),
     };
+    if let Input::Files(..) = source {
+        records.check()?;
+    }
     let (delay, count) = repeat.unwrap_or((std::time::Duration::ZERO, 1));
     let mut done: i128 = 0;
     while count < 0 || done < count {
+        if let Input::Live(tried) = &source {
+            let r = live_records(args, tried, &tmp);
+            if r.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            r?;
+        }
         if args.flag("raw_form") {
             raw_form(args, &records, filter.clone(), &shown)?;
         } else if args.flag("json") {
@@ -453,6 +529,9 @@ pub fn main(args: &Args) -> Result<()> {
         }
         done += 1;
         std::thread::sleep(delay);
+    }
+    if let Input::Live(_) = source {
+        let _ = std::fs::remove_file(&tmp);
     }
     Ok(())
 }
