@@ -17,6 +17,12 @@ fn damo(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_damo"))
         .args(args)
         .current_dir(dir)
+        // a tree without DAMON: never the machine's (a report without
+        // --input would take a live snapshot of a running kdamond)
+        .env(
+            "DAMO_SYSFS_ROOT",
+            std::env::temp_dir().join("damo-cli-tests-no-sysfs"),
+        )
         .output()
         .expect("run damo")
 }

@@ -17,7 +17,8 @@
 # damo 3.4.3 (listed in docs/compat.md): damo's output is still checked
 # against NAME.stdout, and ours against NAME.ours.
 # Env: DAMO_ORACLE (default ../shared/tools/damo-oracle), DAMO (our binary,
-# default target/release/damo).
+# default target/release/damo), DAMO_MASKED (default: masked next to the
+# oracle; ours runs through it).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ORACLE=${DAMO_ORACLE:-$ROOT/../shared/tools/damo-oracle}
@@ -43,6 +44,13 @@ fi
 
 pass=0; fail=0
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# Ours runs with the host's DAMON hidden too: a report without --input on a
+# machine whose kdamond runs would otherwise take a live snapshot of it.
+MASKED=${DAMO_MASKED:-$(dirname "$ORACLE")/masked}
+[ -x "$MASKED" ] || { echo "differential: no masked tool at $MASKED" >&2; exit 1; }
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$MASKED" "$DAMO" >"$tmp/damo"
+chmod +x "$tmp/damo"
+DAMO=$tmp/damo
 
 run() { # dir, outfile, cmd... -> stdout in outfile, then a line "rc=N"
     # (on a line of its own even when stdout does not end with a newline)
