@@ -845,3 +845,22 @@ fn live_snapshots_install_and_remove_their_scheme() {
         "an ongoing recording leaves DAMON on"
     );
 }
+
+#[test]
+fn monitor_repeats_record_and_report_then_restores() {
+    let t = Tree::new("monitor", "6.18");
+    fake_tracefs(&t);
+    let p = Proc::new();
+    let out = t.ok(&["monitor", &p.pid(), "--count", "2", "--delay", "0.3"]);
+    // two heatmaps of ten rows, damo's comment lines dropped
+    assert_eq!(out.lines().count(), 20, "{out}");
+    assert!(!out.contains('#'), "{out}");
+    assert_eq!(
+        t.get("nr_kdamonds"),
+        "0",
+        "the previous (empty) setup is back"
+    );
+    assert!(!t.root.join("damon.data").exists());
+    let err = t.fails(&["monitor", "no-such-program-xyz"]);
+    assert!(err.contains("invalid target"), "{err}");
+}

@@ -51,6 +51,7 @@ pub fn run(args: &Args) -> Result<()> {
         "tune" => crate::control::tune(args),
         "schemes" => crate::control::schemes(args),
         "record" => crate::record::recorder::main(args),
+        "monitor" => crate::control::monitor::main(args),
         "features" => crate::control::features(args),
         "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),

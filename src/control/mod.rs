@@ -1,5 +1,5 @@
 //! Commands that change DAMON: `start` (and following child tasks),
-//! `stop`, `tune`, `schemes`.
+//! `stop`, `tune`, `schemes`, `monitor`.
 //!
 //! Each checks first (root, the interface, running kdamonds, DAMON
 //! modules), then stages; when staging or turning on fails half-way, the
@@ -15,6 +15,7 @@ use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
 
 pub(crate) mod children;
+pub mod monitor;
 
 /// The effective uid, from /proc (no libc call needed).
 fn euid() -> Option<u32> {

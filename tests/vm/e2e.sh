@@ -181,6 +181,13 @@ check "the ongoing record has snapshots" sh -c "'$DAMO' report record_info -i /t
 check "record --snapshot 1 2" "$DAMO" record --snapshot 1 2 -o /tmp/snap.data
 check "the snapshot record has the snapshots" sh -c "'$DAMO' report record_info -i /tmp/snap.data | grep -q 'scheme_idx: 0'"
 "$DAMO" stop >/dev/null
+reset
+timeout 120 "$DAMO" monitor "$PID" --count 2 --delay 1 >/tmp/mon.txt 2>&1
+check "monitor <pid> --count 2 ($?)" [ $? = 0 ]
+check "monitor showed two heatmaps" [ "$(grep -vc '^#' /tmp/mon.txt)" = 20 ]
+check "monitor restored DAMON" [ "$(val $KD/nr_kdamonds)" = 0 ]
+timeout 60 "$DAMO" monitor "sleep 3" --delay 1 >/dev/null 2>&1
+check "monitor of a command ends with it ($?)" [ $? = 0 ]
 err=$("$DAMO" record 999999 -o /tmp/none.data 2>&1)
 check "record of a missing pid fails" [ $? != 0 ]
 check "no record file and no kdamond after it" sh -c "[ ! -e /tmp/none.data ] && [ \"\$(cat $KD/nr_kdamonds)\" = 0 ]"

@@ -54,6 +54,12 @@ pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
     kdamonds_and_start(args).map(|(k, _)| k)
 }
 
+/// Whether a target text starts with a program name (damo's command
+/// targets).
+pub fn is_program(target: &str) -> bool {
+    avail_cmd(target.split_whitespace().next().unwrap_or_default())
+}
+
 /// `--damos_filter`-style filters (e.g. `report access
 /// --snapshot_damos_filter`), one per occurrence.
 pub fn damos_filters(occurrences: &[Vec<&str>]) -> Result<Vec<super::damos::DamosFilter>> {
