@@ -706,7 +706,18 @@ fn record_writes_a_record_and_restores_damon() {
     let out = t.root.join("rec.data");
     let o = out.to_str().expect("utf-8");
     std::fs::write(&out, "previous").expect("old");
-    let stdout = t.ok(&["record", &p.pid(), "--timeout", "1", "-o", o]);
+    // all but cpu_profile (perf, where installed, would profile the machine)
+    let what = [
+        "--do_record",
+        "access",
+        "mem_footprint",
+        "vmas",
+        "proc_stats",
+    ];
+    let pid = p.pid();
+    let mut cmd = vec!["record", &pid, "--timeout", "1", "-o", o];
+    cmd.extend(what);
+    let stdout = t.ok(&cmd);
     assert_eq!(stdout, "Press Ctrl+C to stop\n");
     assert_eq!(
         std::fs::read_to_string(format!("{o}.old")).expect("backup"),
@@ -739,7 +750,7 @@ fn record_writes_a_record_and_restores_damon() {
     assert_eq!(mode & 0o777, 0o600);
 
     // SIGINT: a complete record, DAMON restored, damo's exit status
-    let d = t.spawn(&["record", &p.pid(), "-o", o]);
+    let d = t.spawn(&["record", &p.pid(), "-o", o, "--do_record", "access"]);
     t.wait_for("0/state", "on");
     std::thread::sleep(std::time::Duration::from_millis(300));
     interrupt(&d);
@@ -820,7 +831,16 @@ fn live_snapshots_install_and_remove_their_scheme() {
     ]);
     assert!(out.contains("total size: 3.000 GiB"), "{out}");
     // record --snapshot: one record per snapshot, no tracing needed
-    let out = run(&["record", "--snapshot", "0", "2", "-o", "snap.data"]);
+    let out = run(&[
+        "record",
+        "--snapshot",
+        "0",
+        "2",
+        "-o",
+        "snap.data",
+        "--do_record",
+        "access",
+    ]);
     assert_eq!(out, "", "damo is quiet for a few immediate snapshots");
     run(&[
         "convert_record_format",

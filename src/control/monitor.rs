@@ -189,6 +189,8 @@ fn run_loop(
                 "-o",
                 &data_s,
             ])
+            // the access pattern only: no CPU profile or sidecars each round
+            .args(["--do_record", "access"])
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

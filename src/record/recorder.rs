@@ -259,18 +259,26 @@ pub fn main(args: &Args) -> Result<()> {
         }),
         _ => None,
     };
-    if let Some(t) = args.str("damon_tracer") {
-        bail!(
-            "--damon_tracer {t}: this damo reads DAMON's tracepoints from tracefs itself \
-             and runs no tracer; drop the option"
-        );
+    let perf = args.str("perf_path").unwrap_or("perf").to_string();
+    // perf only when asked for (damo's default tracer); tracefs otherwise
+    let use_perf = match args.str("damon_tracer") {
+        Some("perf") => true,
+        Some(t) => bail!(
+            "--damon_tracer {t}: this damo reads DAMON's tracepoints from tracefs itself; \
+             drop the option (or use --damon_tracer perf)"
+        ),
+        None => false,
+    };
+    if use_perf && !tracefs::available(&perf) {
+        bail!("--damon_tracer perf: {perf} is unavailable");
     }
     let out = PathBuf::from(args.str("out").unwrap_or("damon.data"));
     let format = crate::tools::output_format(args, "output_type")?;
-    if format == Format::PerfData {
+    if format == Format::PerfData && !use_perf {
         bail!(
             "--output_type perf_data needs perf, which this damo does not use; \
-             record json_compressed (the default), json or perf_script"
+             record json_compressed (the default), json or perf_script, or add \
+             --damon_tracer perf"
         );
     }
     let mode = crate::tools::file_permission(args.str("output_permission").unwrap_or("600"))?;
@@ -352,7 +360,19 @@ pub fn main(args: &Args) -> Result<()> {
             .map_or("damon.data".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
+    let perf_data = PathBuf::from(format!("{}.perf", spool.display()));
+    let mut perf_tracer = None;
     let tracer = match &trace_root {
+        Some(_) if use_perf => match tracefs::PerfTracer::start(&perf, &events, &perf_data) {
+            Ok(t) => {
+                perf_tracer = Some(t);
+                None
+            }
+            Err(e) => {
+                session.restore();
+                return Err(e.context("could not start perf; DAMON was restored"));
+            }
+        },
         Some(root) => match Tracer::start(root, &events, &spool) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -363,6 +383,26 @@ pub fn main(args: &Args) -> Result<()> {
         },
         None => None,
     };
+    // a CPU profile, where perf is (damo records one by default)
+    let profile_path = PathBuf::from(format!("{}.profile", out.display()));
+    let mut profiler = None;
+    if words.contains(&"cpu_profile") {
+        if tracefs::available(&perf) {
+            profiler = std::process::Command::new(&perf)
+                .args(["record", "-o"])
+                .arg(&profile_path)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .ok()
+                .map(tracefs::StopOnDrop);
+        } else if args.given("do_record") {
+            eprintln!(
+                "damo: note: no perf found, so the CPU profile ({}) is not recorded",
+                profile_path.display()
+            );
+        }
+    }
     // damo stays quiet for a few immediate snapshots
     if !snapshot
         .as_ref()
@@ -417,6 +457,27 @@ pub fn main(args: &Args) -> Result<()> {
         mode,
     )?;
     sidecars.finish(mode)?;
+    if let Some(p) = profiler {
+        drop(p);
+        if profile_path.is_file() {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&profile_path, std::fs::Permissions::from_mode(mode));
+        }
+    }
+    if let Some(p) = perf_tracer {
+        let data = p.finish(&spool)?;
+        if format == Format::PerfData {
+            std::fs::rename(&data, &out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode))?;
+        } else {
+            let _ = std::fs::remove_file(&data);
+            let written = write_record(&spool, &out, format, mode, &kdamonds);
+            let _ = std::fs::remove_file(&spool);
+            written?;
+        }
+    }
     if let Some(t) = tracer {
         t.finish()?;
         if todo.trace_events {

@@ -202,3 +202,84 @@ impl Drop for Tracer {
         }
     }
 }
+
+/// DAMON events recorded by `perf record` (`--damon_tracer perf`), turned
+/// into trace text with `perf script` at the end.
+pub struct PerfTracer {
+    child: std::process::Child,
+    data: PathBuf,
+    perf: String,
+}
+
+impl PerfTracer {
+    pub fn start(perf: &str, events: &[&str], data: &Path) -> Result<PerfTracer> {
+        let mut cmd = std::process::Command::new(perf);
+        cmd.args(["record", "-a", "-o"]).arg(data);
+        for ev in events {
+            cmd.args(["-e", &format!("damon:{ev}")]);
+        }
+        let child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot run {perf}"))?;
+        Ok(PerfTracer {
+            child,
+            data: data.to_path_buf(),
+            perf: perf.to_string(),
+        })
+    }
+
+    /// Stops perf (SIGINT, as damo) and writes its events as trace text
+    /// to `spool`.  Returns the perf.data file.
+    pub fn finish(mut self, spool: &Path) -> Result<PathBuf> {
+        stop_child(&mut self.child);
+        let out = std::process::Command::new(&self.perf)
+            .args(["script", "--force", "-i"])
+            .arg(&self.data)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {} script", self.perf))?;
+        if !out.status.success() {
+            bail!("'{} script' failed on {}", self.perf, self.data.display());
+        }
+        std::fs::write(spool, &out.stdout)
+            .with_context(|| format!("cannot write {}", spool.display()))?;
+        Ok(self.data.clone())
+    }
+}
+
+impl Drop for PerfTracer {
+    fn drop(&mut self) {
+        stop_child(&mut self.child);
+    }
+}
+
+/// A helper process (perf) stopped when dropped, also on error paths.
+pub struct StopOnDrop(pub std::process::Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        stop_child(&mut self.0);
+    }
+}
+
+/// SIGINT, then wait (perf writes its file on SIGINT); nothing for a
+/// process already waited for.
+pub fn stop_child(child: &mut std::process::Child) {
+    if !matches!(child.try_wait(), Ok(None)) {
+        return;
+    }
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGINT,
+        );
+    }
+    let _ = child.wait();
+}
+
+/// Whether `cmd` names an executable (a path, or a name on PATH).
+pub fn available(cmd: &str) -> bool {
+    crate::damon::args::is_program(cmd)
+}

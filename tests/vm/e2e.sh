@@ -170,6 +170,15 @@ rc=$?
 check "record ends on SIGINT with damo's status ($rc)" [ $rc = 2 ]
 check "the interrupted record is complete" sh -c "'$DAMO' report record_info -i /tmp/int.data | grep -q 'target_id'"
 check "DAMON restored after SIGINT" [ "$(val $KD/nr_kdamonds)" = 0 ]
+if command -v perf >/dev/null; then
+    reset
+    check "record --damon_tracer perf (damo's way, when asked)" "$DAMO" record "$PID" --timeout 3 \
+        --damon_tracer perf --do_record access -o /tmp/perf.rec
+    check "the perf-traced record has snapshots" sh -c "'$DAMO' report record_info -i /tmp/perf.rec | grep -q 'target_id'"
+    check "record --output_type perf_data keeps perf's file" "$DAMO" record "$PID" --timeout 2 \
+        --damon_tracer perf --output_type perf_data --do_record access -o /tmp/perf.data
+    check "a perf.data record is recognised" sh -c "'$DAMO' report record_info -i /tmp/perf.data 2>&1 | grep -qi 'perf'"
+fi
 # live views and recording a running kdamond
 reset
 "$DAMO" start "$PID" >/dev/null
@@ -208,9 +217,10 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
         bash -c 'TIMEFORMAT="%3U %3S"; { time "$@" >/dev/null 2>&1; } 2>&1' _ "$@" | awk '{print $1 + $2}'
     }
     reset
-    ours=$(cpu "$DAMO" record "$PID" --timeout 10 -o /tmp/ours.data)
+    # the access pattern only (both would also run a perf CPU profile)
+    ours=$(cpu "$DAMO" record "$PID" --timeout 10 --do_record access -o /tmp/ours.data)
     reset
-    theirs=$(HOME=/tmp cpu "$DAMO_VENV/bin/damo" record "$PID" --timeout 10 -o /tmp/theirs.data)
+    theirs=$(HOME=/tmp cpu "$DAMO_VENV/bin/damo" record "$PID" --timeout 10 --do_record access -o /tmp/theirs.data)
     echo "    recorder CPU for 10 s of monitoring: ours ${ours} s, damo 3.4.3 (perf) ${theirs} s"
     check "recorder CPU at most 1/10 of damo's" awk -v o="$ours" -v t="$theirs" 'BEGIN { exit !(o * 10 <= t) }'
     reset
