@@ -363,7 +363,16 @@ pub fn main(args: &Args) -> Result<()> {
     let perf_data = PathBuf::from(format!("{}.perf", spool.display()));
     let mut perf_tracer = None;
     let tracer = match &trace_root {
-        Some(_) if use_perf => match tracefs::PerfTracer::start(&perf, &events, &perf_data) {
+        Some(root) if use_perf => match tracefs::PerfTracer::start(
+            &perf,
+            // perf refuses unknown events: only those this kernel has
+            &events
+                .iter()
+                .copied()
+                .filter(|e| root.join("events/damon").join(e).is_dir())
+                .collect::<Vec<_>>(),
+            &perf_data,
+        ) {
             Ok(t) => {
                 perf_tracer = Some(t);
                 None

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 
 use super::Sysfs;
-use super::libc_errno::EINVAL;
+use super::libc_errno::{EBUSY, EINVAL};
 
 /// How long to wait for kdamonds to start or stop.
 const STATE_DEADLINE: Duration = Duration::from_secs(30);
@@ -20,8 +20,21 @@ impl Sysfs {
             .max(0) as usize)
     }
 
+    /// Whether kdamond `idx` is on.  The kernel answers a `state` read with
+    /// EBUSY while another sysfs operation holds DAMON's lock (just after
+    /// `on`, for one): such reads are retried for up to a second.
     pub fn is_running(&self, idx: usize) -> Result<bool> {
-        Ok(self.read(&self.kdamond_dir(idx).join("state"))?.trim() == "on")
+        let path = self.kdamond_dir(idx).join("state");
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            match self.read(&path) {
+                Ok(v) => return Ok(v.trim() == "on"),
+                Err(e) if e.errno() == Some(EBUSY) && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Indices of the kdamonds that are on.
