@@ -441,6 +441,10 @@ fn missing_pids_are_refused_before_staging() {
     let err = t.fails(&["start", "999999999"]);
     assert!(err.contains("no process with pid 999999999"), "{err}");
     assert_eq!(t.get("nr_kdamonds"), "0");
+    // a command that fails at once
+    let err = t.fails(&["start", "false"]);
+    assert!(err.contains("exited at once"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
 }
 
 #[test]

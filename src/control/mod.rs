@@ -155,6 +155,23 @@ pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
     if self_started {
         // let a command just started get a stable memory mapping first
         std::thread::sleep(std::time::Duration::from_millis(500));
+        let pid = kdamonds
+            .first()
+            .and_then(|k| k.contexts.first())
+            .and_then(|c| c.targets.first())
+            .and_then(|t| t.pid);
+        if let Some(pid) = pid
+            && children::reaped(pid)
+        {
+            return Err(roll_back(
+                fs,
+                &before,
+                anyhow!(
+                    "could not turn on DAMON: the command target exited at once \
+                     (pid {pid}); nothing to monitor: check that the command runs"
+                ),
+            ));
+        }
     }
     let idxs: Vec<usize> = (0..kdamonds.len()).collect();
     if let Err(e) = fs.turn_on(&idxs) {

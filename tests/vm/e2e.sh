@@ -197,6 +197,11 @@ check "monitor showed two heatmaps" [ "$(grep -vc '^#' /tmp/mon.txt)" = 20 ]
 check "monitor restored DAMON" [ "$(val $KD/nr_kdamonds)" = 0 ]
 timeout 60 "$DAMO" monitor "sleep 3" --delay 1 >/dev/null 2>&1
 check "monitor of a command ends with it ($?)" [ $? = 0 ]
+err=$(timeout 20 "$DAMO" record "false" -o /tmp/false.data 2>&1)
+rc=$?
+check "record of a command that fails at once fails, not times out ($rc)" sh -c "[ $rc != 0 ] && [ $rc != 124 ]"
+check "and says so" sh -c "echo \"\$1\" | grep -q 'exited at once'" _ "$err"
+check "no kdamond after it" [ "$(val $KD/nr_kdamonds)" = 0 ]
 err=$("$DAMO" record 999999 -o /tmp/none.data 2>&1)
 check "record of a missing pid fails" [ $? != 0 ]
 check "no record file and no kdamond after it" sh -c "[ ! -e /tmp/none.data ] && [ \"\$(cat $KD/nr_kdamonds)\" = 0 ]"

@@ -54,6 +54,8 @@ if [ $qrc = 124 ] || [ $qrc = 137 ]; then
     echo "run.sh: the guest timed out after $TMO s" >&2; tail -20 "$RUN/console.log" >&2; exit 124
 fi
 if [ ! -s "$RUN/rc" ]; then
-    echo "run.sh: the guest gave no exit status" >&2; tail -30 "$RUN/console.log" >&2; exit 125
+    echo "run.sh: the guest gave no exit status" >&2
+    grep -m8 -E "BUG:|Oops|general protection|invalid opcode|Comm:|Kernel panic" "$RUN/console.log" >&2
+    tail -30 "$RUN/console.log" >&2; exit 125
 fi
 exit "$(cat "$RUN/rc")"
