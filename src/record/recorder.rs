@@ -247,8 +247,22 @@ fn write_record(
     Ok(any)
 }
 
-pub fn main(args: &Args) -> Result<()> {
-    let fs = crate::control::open_sysfs(args)?;
+/// What the options ask for, checked before anything is touched.
+struct Options {
+    out: PathBuf,
+    format: Format,
+    mode: u32,
+    todo: DoRecord,
+    cpu_profile: bool,
+    /// damon events to trace: the first is required
+    events: Vec<&'static str>,
+    snapshot: Option<SnapPlan>,
+    /// perf's path, and whether it traces (`--damon_tracer perf`)
+    perf: String,
+    use_perf: bool,
+}
+
+fn options(args: &Args) -> Result<Options> {
     let snapshot = match args.list("snapshot").as_deref() {
         Some([delay, count]) => Some(SnapPlan {
             delay: seconds(delay).with_context(|| format!("wrong --snapshot delay '{delay}'"))?,
@@ -272,7 +286,6 @@ pub fn main(args: &Args) -> Result<()> {
     if use_perf && !tracefs::available(&perf) {
         bail!("--damon_tracer perf: {perf} is unavailable");
     }
-    let out = PathBuf::from(args.str("out").unwrap_or("damon.data"));
     let format = crate::tools::output_format(args, "output_type")?;
     if format == Format::PerfData && !use_perf {
         bail!(
@@ -281,38 +294,122 @@ pub fn main(args: &Args) -> Result<()> {
              --damon_tracer perf"
         );
     }
-    let mode = crate::tools::file_permission(args.str("output_permission").unwrap_or("600"))?;
     let words = args.list("do_record").unwrap_or_default();
-    let todo = DoRecord {
-        access: words.contains(&"access"),
-        mem_footprint: words.contains(&"mem_footprint"),
-        vmas: words.contains(&"vmas"),
-        proc_stats: words.contains(&"proc_stats"),
-        trace_events: words.contains(&"damon_trace_events"),
-    };
-    let events: Vec<&str> = if args.flag("schemes_target_regions") {
-        vec![tracefs::BEFORE_APPLY]
-    } else {
-        vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
-    };
-    let tracing = snapshot.is_none() && (todo.access || todo.trace_events);
-    // everything that can be checked is checked before DAMON is touched
-    let trace_root = if tracing {
-        let root = tracefs::root().context(
-            "tracefs is not mounted: mount it ('mount -t tracefs nodev /sys/kernel/tracing') \
-             and retry",
-        )?;
-        if !root.join("events/damon").join(events[0]).is_dir() {
-            bail!(
-                "the kernel has no damon:{} tracepoint: it needs CONFIG_DAMON with \
-                 tracing (CONFIG_FTRACE)",
-                events[0]
+    Ok(Options {
+        out: PathBuf::from(args.str("out").unwrap_or("damon.data")),
+        format,
+        mode: crate::tools::file_permission(args.str("output_permission").unwrap_or("600"))?,
+        todo: DoRecord {
+            access: words.contains(&"access"),
+            mem_footprint: words.contains(&"mem_footprint"),
+            vmas: words.contains(&"vmas"),
+            proc_stats: words.contains(&"proc_stats"),
+            trace_events: words.contains(&"damon_trace_events"),
+        },
+        cpu_profile: words.contains(&"cpu_profile"),
+        events: if args.flag("schemes_target_regions") {
+            vec![tracefs::BEFORE_APPLY]
+        } else {
+            vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
+        },
+        snapshot,
+        perf,
+        use_perf,
+    })
+}
+
+/// tracefs, when tracing, with the required tracepoint.
+fn trace_root(o: &Options) -> Result<Option<PathBuf>> {
+    if o.snapshot.is_some() || !(o.todo.access || o.todo.trace_events) {
+        return Ok(None);
+    }
+    let root = tracefs::root().context(
+        "tracefs is not mounted: mount it ('mount -t tracefs nodev /sys/kernel/tracing') \
+         and retry",
+    )?;
+    if !root.join("events/damon").join(o.events[0]).is_dir() {
+        bail!(
+            "the kernel has no damon:{} tracepoint: it needs CONFIG_DAMON with \
+             tracing (CONFIG_FTRACE)",
+            o.events[0]
+        );
+    }
+    Ok(Some(root))
+}
+
+/// Where the traced events come from.
+enum Tracing {
+    /// our tracefs instance, drained into the spool while recording
+    Fs(Tracer),
+    /// `perf record`, converted with `perf script` at the end
+    Perf(tracefs::PerfTracer),
+}
+
+impl Tracing {
+    fn start(o: &Options, root: &Path, spool: &Path) -> Result<Tracing> {
+        if o.use_perf {
+            // perf refuses unknown events: only those this kernel has
+            let events: Vec<&str> = o
+                .events
+                .iter()
+                .copied()
+                .filter(|e| root.join("events/damon").join(e).is_dir())
+                .collect();
+            let data = PathBuf::from(format!("{}.perf", spool.display()));
+            return tracefs::PerfTracer::start(&o.perf, &events, &data).map(Tracing::Perf);
+        }
+        Tracer::start(root, &o.events, spool).map(Tracing::Fs)
+    }
+
+    fn drain(&mut self) -> Result<()> {
+        match self {
+            Tracing::Fs(t) => t.drain(),
+            Tracing::Perf(_) => Ok(()),
+        }
+    }
+}
+
+/// `perf record -o <out>.profile`, where perf is (damo records a CPU
+/// profile by default).
+fn start_profiler(args: &Args, o: &Options) -> Option<tracefs::StopOnDrop> {
+    if !o.cpu_profile {
+        return None;
+    }
+    let path = profile_path(o);
+    if !tracefs::available(&o.perf) {
+        if args.given("do_record") {
+            eprintln!(
+                "damo: note: no perf found, so the CPU profile ({}) is not recorded",
+                path.display()
             );
         }
-        Some(root)
-    } else {
-        None
-    };
+        return None;
+    }
+    std::process::Command::new(&o.perf)
+        .args(["record", "-o"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()
+        .map(tracefs::StopOnDrop)
+}
+
+fn profile_path(o: &Options) -> PathBuf {
+    PathBuf::from(format!("{}.profile", o.out.display()))
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set the mode of {}", path.display()))
+}
+
+pub fn main(args: &Args) -> Result<()> {
+    let fs = crate::control::open_sysfs(args)?;
+    let o = options(args)?;
+    // everything that can be checked is checked before DAMON is touched
+    let trace_root = trace_root(&o)?;
     let ongoing = match args.str("deducible_target") {
         Some("ongoing") => true,
         Some(_) => false,
@@ -321,10 +418,9 @@ pub fn main(args: &Args) -> Result<()> {
     if ongoing && fs.running_idxs()?.is_empty() {
         bail!("DAMON is not turned on: nothing to record as 'ongoing'");
     }
-    back_up(&out)?;
-    let footprint_path = PathBuf::from(format!("{}.mem_footprint", out.display()));
-    if todo.mem_footprint {
-        back_up(&footprint_path)?;
+    back_up(&o.out)?;
+    if o.todo.mem_footprint {
+        back_up(&PathBuf::from(format!("{}.mem_footprint", o.out.display())))?;
     }
     let orig = fs.current_kdamonds()?;
     crate::interrupt::catch()?;
@@ -354,35 +450,15 @@ pub fn main(args: &Args) -> Result<()> {
         started: &started,
     };
 
-    let spool = out.with_file_name(format!(
+    let spool = o.out.with_file_name(format!(
         ".{}.trace-{}",
-        out.file_name()
+        o.out
+            .file_name()
             .map_or("damon.data".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
-    let perf_data = PathBuf::from(format!("{}.perf", spool.display()));
-    let mut perf_tracer = None;
-    let tracer = match &trace_root {
-        Some(root) if use_perf => match tracefs::PerfTracer::start(
-            &perf,
-            // perf refuses unknown events: only those this kernel has
-            &events
-                .iter()
-                .copied()
-                .filter(|e| root.join("events/damon").join(e).is_dir())
-                .collect::<Vec<_>>(),
-            &perf_data,
-        ) {
-            Ok(t) => {
-                perf_tracer = Some(t);
-                None
-            }
-            Err(e) => {
-                session.restore();
-                return Err(e.context("could not start perf; DAMON was restored"));
-            }
-        },
-        Some(root) => match Tracer::start(root, &events, &spool) {
+    let tracing = match &trace_root {
+        Some(root) => match Tracing::start(&o, root, &spool) {
             Ok(t) => Some(t),
             Err(e) => {
                 session.restore();
@@ -392,34 +468,16 @@ pub fn main(args: &Args) -> Result<()> {
         },
         None => None,
     };
-    // a CPU profile, where perf is (damo records one by default)
-    let profile_path = PathBuf::from(format!("{}.profile", out.display()));
-    let mut profiler = None;
-    if words.contains(&"cpu_profile") {
-        if tracefs::available(&perf) {
-            profiler = std::process::Command::new(&perf)
-                .args(["record", "-o"])
-                .arg(&profile_path)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .ok()
-                .map(tracefs::StopOnDrop);
-        } else if args.given("do_record") {
-            eprintln!(
-                "damo: note: no perf found, so the CPU profile ({}) is not recorded",
-                profile_path.display()
-            );
-        }
-    }
+    let profiler = start_profiler(args, &o);
     // damo stays quiet for a few immediate snapshots
-    if !snapshot
+    if !o
+        .snapshot
         .as_ref()
         .is_some_and(|p| p.delay == Duration::ZERO && p.count < 5)
     {
         crate::output::print("Press Ctrl+C to stop\n")?;
     }
-    let mut snap = match (snapshot, todo.access) {
+    let mut snap = match (o.snapshot, o.todo.access) {
         (Some(plan), true) => Some(Snapshots {
             plan,
             monitor: crate::sysfs::snapshot::monitor_scheme(
@@ -432,89 +490,30 @@ pub fn main(args: &Args) -> Result<()> {
         }),
         _ => None,
     };
-    let result = Sidecars::create(&out, &todo).and_then(|mut sidecars| {
+    let result = Sidecars::create(&o.out, &o.todo).and_then(|mut sidecars| {
         let r = record_loop(
             args,
             &session,
             &mut kdamonds,
             self_started,
-            tracer,
+            tracing,
             &mut sidecars,
             snap.as_mut(),
         );
         r.map(|(t, sig)| (t, sig, sidecars))
     });
     session.restore();
-    let (tracer, signal, sidecars) = match result {
+    let (tracing, signal, sidecars) = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_file(&spool);
             return Err(e);
         }
     };
-
-    // the outputs
-    let kd_js = Js::List(
-        kdamonds
-            .iter()
-            .map(|k| k.to_js_full(false, false, false))
-            .collect(),
-    );
-    write_json(
-        Path::new(&format!("{}.kdamonds", out.display())),
-        &kd_js,
-        mode,
-    )?;
-    sidecars.finish(mode)?;
-    if let Some(p) = profiler {
-        drop(p);
-        if profile_path.is_file() {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&profile_path, std::fs::Permissions::from_mode(mode));
-        }
-    }
-    if let Some(p) = perf_tracer {
-        let data = p.finish(&spool)?;
-        if format == Format::PerfData {
-            std::fs::rename(&data, &out)
-                .with_context(|| format!("cannot write {}", out.display()))?;
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode))?;
-        } else {
-            let _ = std::fs::remove_file(&data);
-            let written = write_record(&spool, &out, format, mode, &kdamonds);
-            let _ = std::fs::remove_file(&spool);
-            written?;
-        }
-    }
-    if let Some(t) = tracer {
-        t.finish()?;
-        if todo.trace_events {
-            let copy = PathBuf::from(format!("{}.trace", out.display()));
-            std::fs::copy(&spool, &copy)
-                .with_context(|| format!("cannot write {}", copy.display()))?;
-        }
-        let written = write_record(&spool, &out, format, mode, &kdamonds);
-        let _ = std::fs::remove_file(&spool);
-        if !written? {
-            eprintln!(
-                "damo: no monitoring results were traced (the kdamond did not finish an \
-                 aggregation interval): {} holds no snapshots",
-                out.display()
-            );
-        }
-    }
-    if let Some(sn) = snap {
-        let mut w = FileWriter::create(&out, format)?;
-        for r in sn.records {
-            w.record_start(&r.meta)?;
-            for s in r.snapshots {
-                w.snapshot(&r.meta, s)?;
-            }
-            w.record_end(&r.meta)?;
-        }
-        w.commit(Some(mode))?;
-    }
+    drop(profiler);
+    let written = write_outputs(&o, &kdamonds, sidecars, tracing, snap, &spool);
+    let _ = std::fs::remove_file(&spool);
+    written?;
     match signal {
         Some(sig) => {
             crate::output::print(&format!("\nsignal {sig} received\n"))?;
@@ -522,6 +521,72 @@ pub fn main(args: &Args) -> Result<()> {
         }
         None => Ok(()),
     }
+}
+
+/// The record and its sidecars, once recording is over.
+fn write_outputs(
+    o: &Options,
+    kdamonds: &[Kdamond],
+    sidecars: Sidecars,
+    tracing: Option<Tracing>,
+    snap: Option<Snapshots>,
+    spool: &Path,
+) -> Result<()> {
+    let kd_js = Js::List(
+        kdamonds
+            .iter()
+            .map(|k| k.to_js_full(false, false, false))
+            .collect(),
+    );
+    write_json(
+        Path::new(&format!("{}.kdamonds", o.out.display())),
+        &kd_js,
+        o.mode,
+    )?;
+    sidecars.finish(o.mode)?;
+    if profile_path(o).is_file() {
+        set_mode(&profile_path(o), o.mode)?;
+    }
+    match tracing {
+        Some(Tracing::Perf(p)) => {
+            let data = p.finish(spool)?;
+            if o.format == Format::PerfData {
+                std::fs::rename(&data, &o.out)
+                    .with_context(|| format!("cannot write {}", o.out.display()))?;
+                return set_mode(&o.out, o.mode);
+            }
+            let _ = std::fs::remove_file(&data);
+            write_record(spool, &o.out, o.format, o.mode, kdamonds)?;
+        }
+        Some(Tracing::Fs(t)) => {
+            t.finish()?;
+            if o.todo.trace_events {
+                let copy = PathBuf::from(format!("{}.trace", o.out.display()));
+                std::fs::copy(spool, &copy)
+                    .with_context(|| format!("cannot write {}", copy.display()))?;
+            }
+            if !write_record(spool, &o.out, o.format, o.mode, kdamonds)? {
+                eprintln!(
+                    "damo: no monitoring results were traced (the kdamond did not finish an \
+                     aggregation interval): {} holds no snapshots",
+                    o.out.display()
+                );
+            }
+        }
+        None => {}
+    }
+    if let Some(sn) = snap {
+        let mut w = FileWriter::create(&o.out, o.format)?;
+        for r in sn.records {
+            w.record_start(&r.meta)?;
+            for s in r.snapshots {
+                w.snapshot(&r.meta, s)?;
+            }
+            w.record_end(&r.meta)?;
+        }
+        w.commit(Some(o.mode))?;
+    }
+    Ok(())
 }
 
 /// What to undo when recording ends.
@@ -552,7 +617,7 @@ impl Session<'_> {
     }
 }
 
-type LoopResult = (Option<Tracer>, Option<i32>);
+type LoopResult = (Option<Tracing>, Option<i32>);
 
 /// `--snapshot <delay> <count>`.
 #[derive(Clone, Copy)]
@@ -585,7 +650,7 @@ fn record_loop(
     s: &Session,
     kdamonds: &mut [Kdamond],
     self_started: bool,
-    mut tracer: Option<Tracer>,
+    mut tracer: Option<Tracing>,
     sidecars: &mut Sidecars,
     mut snap: Option<&mut Snapshots>,
 ) -> Result<LoopResult> {
