@@ -86,6 +86,10 @@ impl Follower {
                     }
                 }
             }
+            if wanted.is_empty() {
+                // every task is gone: DAMON stops by itself
+                continue;
+            }
             let current: Vec<i128> = ctx.targets.iter().filter_map(|t| t.pid).collect();
             let gone: Vec<i128> = current
                 .iter()
