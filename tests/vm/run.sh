@@ -34,7 +34,10 @@ trap 'rm -rf "$RUN"' EXIT
     printf 'cd %q || exit 126\n' "$PWD"
     printf '%q ' "$@"; echo
 } >"$RUN/cmd.sh"
-accel=tcg cpu=qemu64
+# Single-threaded TCG: with one host thread per vCPU, the guest kernel
+# patching its own code (tracepoints being enabled by record) sometimes hit
+# a stale int3 on the other vCPU and oopsed ("Oops: int3").
+accel=tcg,thread=single cpu=qemu64
 if [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
     accel=kvm cpu=host
 fi
