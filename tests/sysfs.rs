@@ -888,3 +888,56 @@ fn monitor_repeats_record_and_report_then_restores() {
     let err = t.fails(&["monitor", "no-such-program-xyz"]);
     assert!(err.contains("invalid target"), "{err}");
 }
+
+#[test]
+fn record_flushes_outputs_into_stamped_directories() {
+    let t = Tree::new("flush", "6.18");
+    fake_tracefs(&t);
+    let p = Proc::new();
+    let dir = t.root.join("flush");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
+        .args([
+            "record",
+            &p.pid(),
+            "--timeout",
+            "2.5",
+            "--output_flush_sec",
+            "1",
+            "--do_record",
+            "access",
+            "-o",
+            "r.data",
+        ])
+        .current_dir(&dir)
+        .env("DAMO_SYSFS_ROOT", &t.root)
+        .output()
+        .expect("damo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stamped: Vec<_> = std::fs::read_dir(&dir)
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("r.data.20"))
+        .collect();
+    assert!(
+        stamped.len() >= 2,
+        "a directory per flush and one at the end"
+    );
+    for d in stamped {
+        let rec = d.path().join("r.data");
+        assert!(
+            t.ok(&["report", "record_info", "-i", rec.to_str().expect("utf-8")])
+                .contains("target_id")
+        );
+        assert!(d.path().join("r.data.kdamonds").is_file());
+    }
+    assert!(
+        !dir.join("r.data").exists(),
+        "after a flush, all outputs go to the directories"
+    );
+    assert_eq!(t.get("nr_kdamonds"), "0");
+}

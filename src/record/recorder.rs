@@ -30,6 +30,7 @@ const DRAIN: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_secs(1);
 
 /// What `--do_record` asks for.
+#[derive(Clone)]
 struct DoRecord {
     access: bool,
     mem_footprint: bool,
@@ -125,12 +126,16 @@ impl Sidecars {
         Ok(())
     }
 
-    fn finish(self, mode: u32) -> Result<()> {
-        for f in [self.footprint, self.vmas, self.proc_stats]
-            .into_iter()
-            .flatten()
-        {
-            f.finish(Some(mode))?;
+    /// Completes the files as `<out>.<kind>`.
+    fn finish(self, out: &Path, mode: u32) -> Result<()> {
+        for (f, ext) in [
+            (self.footprint, "mem_footprint"),
+            (self.vmas, "vmas"),
+            (self.proc_stats, "proc_stats"),
+        ] {
+            if let Some(f) = f {
+                f.finish_as(Path::new(&format!("{}.{ext}", out.display())), Some(mode))?;
+            }
         }
         Ok(())
     }
@@ -248,6 +253,7 @@ fn write_record(
 }
 
 /// What the options ask for, checked before anything is touched.
+#[derive(Clone)]
 struct Options {
     out: PathBuf,
     format: Format,
@@ -257,6 +263,8 @@ struct Options {
     /// damon events to trace: the first is required
     events: Vec<&'static str>,
     snapshot: Option<SnapPlan>,
+    /// `--output_flush_sec`: outputs so far go to `<out>.<time>/` this often
+    flush: Option<Duration>,
     /// perf's path, and whether it traces (`--damon_tracer perf`)
     perf: String,
     use_perf: bool,
@@ -313,6 +321,14 @@ fn options(args: &Args) -> Result<Options> {
             vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
         },
         snapshot,
+        flush: match args.str("output_flush_sec") {
+            Some(t) => Some(
+                seconds(t)
+                    .filter(|d| !d.is_zero())
+                    .with_context(|| format!("wrong --output_flush_sec '{t}'"))?,
+            ),
+            None => None,
+        },
         perf,
         use_perf,
     })
@@ -448,6 +464,7 @@ pub fn main(args: &Args) -> Result<()> {
         fs: &fs,
         orig: &orig,
         started: &started,
+        self_started,
     };
 
     let spool = o.out.with_file_name(format!(
@@ -490,18 +507,44 @@ pub fn main(args: &Args) -> Result<()> {
         }),
         _ => None,
     };
-    let result = Sidecars::create(&o.out, &o.todo).and_then(|mut sidecars| {
-        let r = record_loop(
-            args,
-            &session,
-            &mut kdamonds,
-            self_started,
-            tracing,
-            &mut sidecars,
-            snap.as_mut(),
-        );
-        r.map(|(t, sig)| (t, sig, sidecars))
-    });
+    let begin = Instant::now();
+    let mut tracing = tracing;
+    // after a flush, every output (the last too) goes to a stamped directory
+    let mut flushed = false;
+    let result = loop {
+        let r = Sidecars::create(&o.out, &o.todo).and_then(|mut sidecars| {
+            let r = record_loop(
+                args,
+                &session,
+                &mut kdamonds,
+                tracing.take(),
+                &mut sidecars,
+                snap.as_mut(),
+                (begin, o.flush),
+            );
+            r.map(|(t, end)| (t, end, sidecars))
+        });
+        match r {
+            Ok((t, End::Flush, sidecars)) => {
+                let records = snap.as_mut().map(|s| std::mem::take(&mut s.records));
+                let saved = flushed_options(&o)
+                    .and_then(|at| write_outputs(&at, &kdamonds, sidecars, t, records, &spool));
+                if let Err(e) = saved {
+                    break Err(e);
+                }
+                flushed = true;
+                tracing = match &trace_root {
+                    Some(root) => match Tracing::start(&o, root, &spool) {
+                        Ok(t) => Some(t),
+                        Err(e) => break Err(e),
+                    },
+                    None => None,
+                };
+            }
+            Ok((t, End::Done(sig), sidecars)) => break Ok((t, sig, sidecars)),
+            Err(e) => break Err(e),
+        }
+    };
     session.restore();
     let (tracing, signal, sidecars) = match result {
         Ok(r) => r,
@@ -511,7 +554,13 @@ pub fn main(args: &Args) -> Result<()> {
         }
     };
     drop(profiler);
-    let written = write_outputs(&o, &kdamonds, sidecars, tracing, snap, &spool);
+    let last = if flushed {
+        flushed_options(&o)?
+    } else {
+        o.clone()
+    };
+    let records = snap.map(|s| s.records);
+    let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &spool);
     let _ = std::fs::remove_file(&spool);
     written?;
     match signal {
@@ -529,7 +578,7 @@ fn write_outputs(
     kdamonds: &[Kdamond],
     sidecars: Sidecars,
     tracing: Option<Tracing>,
-    snap: Option<Snapshots>,
+    snapshot_records: Option<Vec<super::Record>>,
     spool: &Path,
 ) -> Result<()> {
     let kd_js = Js::List(
@@ -543,7 +592,7 @@ fn write_outputs(
         &kd_js,
         o.mode,
     )?;
-    sidecars.finish(o.mode)?;
+    sidecars.finish(&o.out, o.mode)?;
     if profile_path(o).is_file() {
         set_mode(&profile_path(o), o.mode)?;
     }
@@ -575,9 +624,9 @@ fn write_outputs(
         }
         None => {}
     }
-    if let Some(sn) = snap {
+    if let Some(records) = snapshot_records {
         let mut w = FileWriter::create(&o.out, o.format)?;
-        for r in sn.records {
+        for r in records {
             w.record_start(&r.meta)?;
             for s in r.snapshots {
                 w.snapshot(&r.meta, s)?;
@@ -595,6 +644,8 @@ struct Session<'a> {
     orig: &'a [Kdamond],
     /// kdamonds this command turned on
     started: &'a [usize],
+    /// whether it started the (first) target, a command
+    self_started: bool,
 }
 
 impl Session<'_> {
@@ -617,7 +668,51 @@ impl Session<'_> {
     }
 }
 
-type LoopResult = (Option<Tracing>, Option<i32>);
+/// Why the recording loop returned.
+enum End {
+    /// the recording is over (with the signal that ended it, if any)
+    Done(Option<i32>),
+    /// `--output_flush_sec` passed: save the outputs so far and go on
+    Flush,
+}
+
+type LoopResult = (Option<Tracing>, End);
+
+/// The options with the outputs in `<out>.<local time>/` (damo's
+/// `--output_flush_sec` directories).
+fn flushed_options(o: &Options) -> Result<Options> {
+    let dir = PathBuf::from(format!("{}.{}", o.out.display(), local_stamp()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = o
+        .out
+        .file_name()
+        .map_or("damon.data".into(), |n| n.to_os_string());
+    Ok(Options {
+        out: dir.join(name),
+        ..o.clone()
+    })
+}
+
+/// Local time as `%Y-%m-%d-%H-%M-%S`.
+fn local_stamp() -> String {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let now = nix::libc::time_t::try_from(secs).unwrap_or(0);
+    // SAFETY: an all-zero `tm` is a valid value; localtime_r only writes
+    // the `tm` it is given, and both pointers are valid for the call.
+    let mut tm: nix::libc::tm = unsafe { std::mem::zeroed() };
+    unsafe { nix::libc::localtime_r(&now, &mut tm) };
+    format!(
+        "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}",
+        tm.tm_year + 1900,
+        tm.tm_mon + 1,
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec
+    )
+}
 
 /// `--snapshot <delay> <count>`.
 #[derive(Clone, Copy)]
@@ -649,11 +744,12 @@ fn record_loop(
     args: &Args,
     s: &Session,
     kdamonds: &mut [Kdamond],
-    self_started: bool,
     mut tracer: Option<Tracing>,
     sidecars: &mut Sidecars,
     mut snap: Option<&mut Snapshots>,
+    (begin, flush): (Instant, Option<Duration>),
 ) -> Result<LoopResult> {
+    let segment = Instant::now();
     let timeout = args
         .floats("timeout")
         .and_then(|v| v.first().copied())
@@ -665,8 +761,7 @@ fn record_loop(
         .and_then(|k| k.contexts.first())
         .and_then(|c| c.targets.first())
         .and_then(|t| t.pid)
-        .filter(|_| self_started);
-    let begin = Instant::now();
+        .filter(|_| s.self_started);
     let mut command_done = false;
     loop {
         // damo's loop body: follow children, sample footprints, check
@@ -677,7 +772,10 @@ fn record_loop(
         }
         sidecars.sample(kdamonds)?;
         if timeout.is_some_and(|t| begin.elapsed() >= t) {
-            return Ok((tracer, None));
+            return Ok((tracer, End::Done(None)));
+        }
+        if flush.is_some_and(|f| segment.elapsed() >= f) {
+            return Ok((tracer, End::Flush));
         }
         if let Some(pid) = command_pid
             && !command_done
@@ -698,17 +796,17 @@ fn record_loop(
                 }
             });
         if !targets_alive && s.fs.running_idxs().unwrap_or_default().is_empty() {
-            return Ok((tracer, None));
+            return Ok((tracer, End::Done(None)));
         }
         if let Some(sn) = snap.as_mut() {
             if let Some(sig) = crate::interrupt::received() {
-                return Ok((tracer, Some(sig)));
+                return Ok((tracer, End::Done(Some(sig))));
             }
             let records = s.fs.snapshot(sn.monitor.clone(), sn.merge)?;
             sn.records.extend(records);
             sn.plan.count -= 1;
             if sn.plan.count <= 0 {
-                return Ok((tracer, None));
+                return Ok((tracer, End::Done(None)));
             }
         }
         let tick_end = Instant::now() + snap.as_ref().map_or(TICK, |sn| sn.plan.delay);
@@ -717,7 +815,7 @@ fn record_loop(
                 t.drain()?;
             }
             if let Some(sig) = crate::interrupt::sleep(DRAIN) {
-                return Ok((tracer.take(), Some(sig)));
+                return Ok((tracer.take(), End::Done(Some(sig))));
             }
             if timeout.is_some_and(|t| begin.elapsed() >= t) {
                 break;

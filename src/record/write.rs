@@ -175,8 +175,11 @@ impl JsonListFile {
         Ok(())
     }
 
-    pub fn finish(mut self, mode: Option<u32>) -> Result<()> {
+    /// Completes the list under `dst` (possibly another name than the
+    /// one it was created for).
+    pub fn finish_as(mut self, dst: &Path, mode: Option<u32>) -> Result<()> {
         self.f.write_all(if self.n == 0 { b"[]" } else { b"\n]" })?;
+        self.f.dst = dst.to_path_buf();
         self.f.commit(mode)
     }
 }
