@@ -154,9 +154,9 @@ check "record <pid> --timeout 3" "$DAMO" record "$PID" --timeout 3 -o /tmp/rec.d
 check "record wrote a record with snapshots" sh -c "'$DAMO' report record_info -i /tmp/rec.data | grep -q 'target_id'"
 check "record restored DAMON (nothing left on)" [ "$(val $KD/nr_kdamonds)" = 0 ]
 check "record removed its trace instance" sh -c "! ls /sys/kernel/tracing/instances | grep -q damo-record"
-check "report wss on the record" sh -c "'$DAMO' report wss -i /tmp/rec.data | grep -q '50'"
+check "report wss on the record" sh -c "'$DAMO' report wss --exclude_samples 0 -i /tmp/rec.data | grep -q '^ *50 '"
 check "report heatmap on the record" sh -c "'$DAMO' report heatmap -i /tmp/rec.data --resol 5 20 >/dev/null"
-"$DAMO" report wss -i /tmp/rec.data | sed 's/^/    | /' | head -8
+"$DAMO" report wss --exclude_samples 0 -i /tmp/rec.data | sed 's/^/    | /' | head -8
 out=$(timeout 60 "$DAMO" record "sleep 3" -o /tmp/cmd.data 2>&1)
 check "record of a command ends with it ($?)" [ $? = 0 ]
 check "the command's record has snapshots" sh -c "'$DAMO' report record_info -i /tmp/cmd.data | grep -q 'target_id'"
@@ -209,7 +209,7 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     HOME=/tmp "$DAMO_VENV/bin/damo" report record_info -i /tmp/snap.data >/tmp/theirs.txt 2>&1
     "$DAMO" report record_info -i /tmp/snap.data >/tmp/ours.txt 2>&1
     check "damo 3.4.3 reads our snapshot record the same" cmp -s /tmp/theirs.txt /tmp/ours.txt
-    for r in record_info "wss --range 0 101 25" "heatmap --resol 5 20"; do
+    for r in record_info "wss --range 0 101 25 --exclude_samples 0" "heatmap --resol 5 20"; do
         # shellcheck disable=SC2086
         HOME=/tmp "$DAMO_VENV/bin/damo" report $r -i /tmp/rec.data >/tmp/theirs.txt 2>&1
         # shellcheck disable=SC2086
