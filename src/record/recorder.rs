@@ -387,18 +387,17 @@ impl Tracing {
 
 /// `perf record -o <out>.profile`, where perf is (damo records a CPU
 /// profile by default).
-fn start_profiler(args: &Args, o: &Options) -> Option<tracefs::StopOnDrop> {
+fn start_profiler(o: &Options) -> Option<tracefs::StopOnDrop> {
     if !o.cpu_profile {
         return None;
     }
     let path = profile_path(o);
     if !tracefs::available(&o.perf) {
-        if args.given("do_record") {
-            eprintln!(
-                "damo: note: no perf found, so the CPU profile ({}) is not recorded",
-                path.display()
-            );
-        }
+        eprintln!(
+            "damo: warning: no perf found, so the CPU profile ({}) is not recorded \
+             (install perf, or leave cpu_profile out of --do_record)",
+            path.display()
+        );
         return None;
     }
     std::process::Command::new(&o.perf)
@@ -485,7 +484,7 @@ pub fn main(args: &Args) -> Result<()> {
         },
         None => None,
     };
-    let profiler = start_profiler(args, &o);
+    let profiler = start_profiler(&o);
     // damo stays quiet for a few immediate snapshots
     if !o
         .snapshot
