@@ -58,6 +58,7 @@ pub fn run(args: &Args) -> Result<()> {
         "report heatmap" => report::heatmap::main(args),
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),
+        "report pa_layout" => report::pa_layout::main(args),
         "report record_info" => report::record_info::main(args),
         "report footprints" => report::footprints::main(args),
         "report times" => report::times::main(args),

@@ -7,6 +7,7 @@ pub mod dist;
 pub mod footprints;
 pub mod heatmap;
 pub mod nr_regions;
+pub mod pa_layout;
 pub mod plot;
 pub mod record_info;
 pub mod times;
