@@ -18,6 +18,17 @@ use crate::sysfs::Sysfs;
 /// How often the process tree is checked (damo's period).
 pub const INTERVAL: Duration = Duration::from_secs(3);
 
+/// The pid of the command target this damo started, if it started one:
+/// the first target (damo's `kdamonds[0].contexts[0].targets[0]`).
+pub fn command_pid(kdamonds: &[Kdamond], self_started: bool) -> Option<i128> {
+    kdamonds
+        .first()
+        .and_then(|k| k.contexts.first())
+        .and_then(|c| c.targets.first())
+        .and_then(|t| t.pid)
+        .filter(|_| self_started)
+}
+
 /// Whether our child `pid` has exited; reaps it if so.
 pub fn reaped(pid: i128) -> bool {
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};

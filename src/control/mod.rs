@@ -155,12 +155,7 @@ pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
     if self_started {
         // let a command just started get a stable memory mapping first
         std::thread::sleep(std::time::Duration::from_millis(500));
-        let pid = kdamonds
-            .first()
-            .and_then(|k| k.contexts.first())
-            .and_then(|c| c.targets.first())
-            .and_then(|t| t.pid);
-        if let Some(pid) = pid
+        if let Some(pid) = children::command_pid(&kdamonds, self_started)
             && children::reaped(pid)
         {
             return Err(roll_back(
@@ -242,12 +237,7 @@ pub fn schemes(args: &Args) -> Result<()> {
     };
     crate::output::print("Press Ctrl+C to stop\n")?;
     let poll = std::time::Duration::from_millis(200);
-    let command_pid = kdamonds
-        .first()
-        .and_then(|k| k.contexts.first())
-        .and_then(|c| c.targets.first())
-        .and_then(|t| t.pid)
-        .filter(|_| self_started);
+    let command_pid = children::command_pid(&kdamonds, self_started);
     loop {
         let done = match command_pid {
             Some(pid) => children::reaped(pid),

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
+use super::Format;
 use super::tracefs::{self, Tracer};
 use super::write::{AtomicFile, FileWriter, Js, JsonListFile};
-use super::{Format, Sink};
 use crate::cli::parse::Args;
 use crate::control::children::{Follower, reaped};
 use crate::damon::model::Kdamond;
@@ -624,15 +624,7 @@ fn write_outputs(
         None => {}
     }
     if let Some(records) = snapshot_records {
-        let mut w = FileWriter::create(&o.out, o.format)?;
-        for r in records {
-            w.record_start(&r.meta)?;
-            for s in r.snapshots {
-                w.snapshot(&r.meta, s)?;
-            }
-            w.record_end(&r.meta)?;
-        }
-        w.commit(Some(o.mode))?;
+        FileWriter::write_records(&o.out, o.format, records, Some(o.mode))?;
     }
     Ok(())
 }
@@ -755,12 +747,7 @@ fn record_loop(
         .map(Duration::from_secs_f64);
     let follow = (args.flag("include_child_tasks") && !s.started.is_empty())
         .then(|| Follower::new(kdamonds));
-    let command_pid = kdamonds
-        .first()
-        .and_then(|k| k.contexts.first())
-        .and_then(|c| c.targets.first())
-        .and_then(|t| t.pid)
-        .filter(|_| s.self_started);
+    let command_pid = crate::control::children::command_pid(kdamonds, s.self_started);
     let mut command_done = false;
     loop {
         // damo's loop body: follow children, sample footprints, check

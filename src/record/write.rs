@@ -783,6 +783,25 @@ pub enum FileWriter {
 }
 
 impl FileWriter {
+    /// Writes `records` (held in memory, e.g. live snapshots) to `path`,
+    /// complete or not at all.
+    pub fn write_records(
+        path: &Path,
+        format: Format,
+        records: Vec<super::Record>,
+        mode: Option<u32>,
+    ) -> Result<()> {
+        let mut w = FileWriter::create(path, format)?;
+        for r in records {
+            w.record_start(&r.meta)?;
+            for s in r.snapshots {
+                w.snapshot(&r.meta, s)?;
+            }
+            w.record_end(&r.meta)?;
+        }
+        w.commit(mode)
+    }
+
     pub fn create(path: &Path, format: Format) -> Result<Self> {
         let f = AtomicFile::create(path)?;
         Ok(match format {

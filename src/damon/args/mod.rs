@@ -99,6 +99,35 @@ fn given_occurrences<'a>(args: &'a Args, dest: &str) -> Option<Vec<Vec<&'a str>>
     args.given(dest).then(|| occurrences(args, dest))
 }
 
+/// How many of `nr_items` schemes or probes each of `nr_ctxs` contexts gets
+/// (damo's `gen_assign_schemes`/`gen_assign_probes`): the given counts, or
+/// all to the first context.  `msgs`: damo's error for missing counts, and
+/// the prefixes of its two mismatch errors.
+fn per_context(
+    counts: Option<Vec<usize>>,
+    nr_items: usize,
+    nr_ctxs: usize,
+    msgs: [&str; 3],
+) -> Result<Vec<usize>> {
+    let per_ctx = match counts {
+        Some(n) => n,
+        None if nr_ctxs != 1 && nr_items > 0 => bail!("{}", msgs[0]),
+        None => {
+            let mut v = vec![0; nr_ctxs];
+            v[0] = nr_items;
+            v
+        }
+    };
+    let sum: usize = per_ctx.iter().sum();
+    if sum != nr_items {
+        bail!("{} ({sum} != {nr_items})", msgs[1]);
+    }
+    if per_ctx.len() != nr_ctxs {
+        bail!("{} ({} != {nr_ctxs})", msgs[2], per_ctx.len());
+    }
+    Ok(per_ctx)
+}
+
 /// Splits `items` into consecutive groups of `counts`.
 fn split_by<T>(items: Vec<T>, counts: &[usize]) -> Vec<Vec<T>> {
     let mut it = items.into_iter();
@@ -214,60 +243,32 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
     } else {
         Vec::new()
     };
-    let per_ctx = match &ns.nr_schemes {
-        Some(n) => n.clone(),
-        None if nr_ctxs != 1 && !schemes.is_empty() => {
-            bail!("--nr_schemes is required for multiple contexts")
-        }
-        None => {
-            let mut v = vec![0; nr_ctxs];
-            v[0] = schemes.len();
-            v
-        }
-    };
-    if per_ctx.iter().sum::<usize>() != schemes.len() {
-        bail!(
-            "--nr_schemes and number of schemes mismatch ({} != {})",
-            per_ctx.iter().sum::<usize>(),
-            schemes.len()
-        );
-    }
-    if per_ctx.len() != ctxs.len() {
-        bail!(
-            "--nr_schemes and number of ctxs mismatch ({} != {})",
-            per_ctx.len(),
-            ctxs.len()
-        );
-    }
+    let per_ctx = per_context(
+        ns.nr_schemes.clone(),
+        schemes.len(),
+        nr_ctxs,
+        [
+            "--nr_schemes is required for multiple contexts",
+            "--nr_schemes and number of schemes mismatch",
+            "--nr_schemes and number of ctxs mismatch",
+        ],
+    )?;
     for (c, s) in ctxs.iter_mut().zip(split_by(schemes, &per_ctx)) {
         c.schemes = s;
     }
 
     // probes
     let probes = ns.probes()?;
-    let per_ctx = match counts_of(args, "nr_probes")? {
-        Some(n) => n,
-        None if nr_ctxs != 1 && !probes.is_empty() => bail!("--nr_probes is required"),
-        None => {
-            let mut v = vec![0; nr_ctxs];
-            v[0] = probes.len();
-            v
-        }
-    };
-    if per_ctx.iter().sum::<usize>() != probes.len() {
-        bail!(
-            "--nr_probes mismatches number of probes ({} != {})",
-            per_ctx.iter().sum::<usize>(),
-            probes.len()
-        );
-    }
-    if per_ctx.len() != ctxs.len() {
-        bail!(
-            "--nr_probes mismatches number of contexts ({} != {})",
-            per_ctx.len(),
-            ctxs.len()
-        );
-    }
+    let per_ctx = per_context(
+        counts_of(args, "nr_probes")?,
+        probes.len(),
+        nr_ctxs,
+        [
+            "--nr_probes is required",
+            "--nr_probes mismatches number of probes",
+            "--nr_probes mismatches number of contexts",
+        ],
+    )?;
     for (c, p) in ctxs.iter_mut().zip(split_by(probes, &per_ctx)) {
         c.probes = p;
     }

@@ -115,15 +115,7 @@ fn live_records(args: &Args, tried: &Option<Vec<[usize; 3]>>, tmp: &std::path::P
             fs.snapshot(monitor, merge)?
         }
     };
-    let mut w = crate::record::write::FileWriter::create(tmp, crate::record::Format::Json)?;
-    for r in records {
-        crate::record::Sink::record_start(&mut w, &r.meta)?;
-        for s in r.snapshots {
-            crate::record::Sink::snapshot(&mut w, &r.meta, s)?;
-        }
-        crate::record::Sink::record_end(&mut w, &r.meta)?;
-    }
-    w.commit(None)
+    crate::record::write::FileWriter::write_records(tmp, crate::record::Format::Json, records, None)
 }
 
 /// Builds damo's `--raw_form` text.
