@@ -545,3 +545,29 @@ fn unbuilt_commands_say_so() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }
+
+#[test]
+fn help_topics_completion_and_man_page() {
+    let dir = root();
+    let out = damo(&dir, &["help", "damon_param_options", "damos"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("--damos_action") && !text.contains("--monitoring_intervals "),
+        "{text}"
+    );
+    let out = damo(
+        &dir,
+        &["help", "access_format_options", "region_format_keywords"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("<index>\n"));
+    let out = damo(
+        &dir,
+        &["--cli_complete", "3", "damo", "report", "damon", "--"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--format"));
+    let out = damo(&dir, &["--man"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(".TH DAMO 1"));
+    let out = damo(&dir, &["help", "nosuch"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -249,5 +249,31 @@ fi
     run "$tmp" "$tmp/got" "$DAMO" "${argv[@]}"
     check "report pa_layout $args" "$tmp/exp" "$tmp/got"
 done
+# DAMON_STAT's idle-time views: damo lists `module stat` only where the
+# kernel has DAMON_STAT, so its rendering functions are called directly
+# (pure functions of the percentiles given; no sysfs involved).
+SP=$(echo "$VENV"/lib/python3*/site-packages/damo)
+mkdir -p "$tmp/stat/module/damon_stat/parameters"
+echo "version 6.17" > "$tmp/stat/.damo-fake-kernel"
+echo N > "$tmp/stat/module/damon_stat/parameters/enabled"
+cat > "$tmp/stat.py" <<EOF2
+import sys
+sys.path.insert(0, '$SP')
+import damo_module_stat as m
+full, err = m.input_idle_time_percentiles_to_full_percentiles(sys.argv[1].split())
+m.pr_idle_time_mem_sz(int(sys.argv[3]), sys.argv[2] == '1', full)
+m.pr_idle_time_percentiles([0, 101, 7], sys.argv[2] == '1', full)
+EOF2
+for pcts in "0 -3 50 0.5 100 120" "10 1 20 2" "0 0 100 0" "5 -0.25 60 3.75 90 600.5"; do
+    for raw in 0 1; do for n in 10 3; do
+        "$VENV/bin/python" "$tmp/stat.py" "$pcts" $raw $n > "$tmp/exp" 2>&1
+        r=(); [ $raw = 1 ] && r=(--raw_number)
+        # shellcheck disable=SC2086
+        DAMO_SYSFS_ROOT=$tmp/stat "$DAMO" module stat read idle_time_mem_sz idle_time_percentiles \
+            --input_idle_time_percentiles $pcts "${r[@]}" --idle_time_mem_sz_lines $n \
+            --idle_time_percentiles_range 0 101 7 > "$tmp/got" 2>&1
+        check "module stat read ($pcts, raw $raw, $n lines)" "$tmp/exp" "$tmp/got"
+    done; done
+done
 echo "differential: $pass passed, $fail failed"
 [ $fail = 0 ]

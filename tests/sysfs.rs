@@ -941,3 +941,220 @@ fn record_flushes_outputs_into_stamped_directories() {
     );
     assert_eq!(t.get("nr_kdamonds"), "0");
 }
+
+fn param(t: &Tree, module: &str, name: &str) -> String {
+    let p = t
+        .root
+        .join(format!("module/damon_{module}/parameters/{name}"));
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn reclaim_status_enable_commit_disable() {
+    let t = Tree::new("reclaim", "6.12");
+    let err = t.fails(&["reclaim"]);
+    assert!(err.contains("CONFIG_DAMON_RECLAIM"), "{err}");
+    damo::sysfs::emul::create_module(&t.root, "reclaim").expect("module");
+    let status = t.ok(&["reclaim", "status"]);
+    assert!(
+        status.starts_with("kdamond_pid: -1\nenabled: N\nmin_age: 120000000\n"),
+        "{status}"
+    );
+    assert!(status.ends_with("quota_autotune_feedback: 0\n"), "{status}");
+    assert!(!status.contains("commit_inputs"), "{status}");
+    // commit needs a running module
+    let err = t.fails(&["reclaim", "commit", "--min_age", "5"]);
+    assert!(
+        err.contains("not running") && err.contains("damo reclaim enable"),
+        "{err}"
+    );
+    t.ok(&[
+        "reclaim",
+        "enable",
+        "--min_age",
+        "5000000",
+        "--quota",
+        "10",
+        "1048576",
+        "1000",
+        "--monitor_region",
+        "4096",
+        "1073741824",
+        "--skip_anon",
+    ]);
+    assert_eq!(param(&t, "reclaim", "enabled"), "Y");
+    assert_eq!(param(&t, "reclaim", "kdamond_pid"), "4242");
+    assert_eq!(param(&t, "reclaim", "min_age"), "5000000");
+    assert_eq!(param(&t, "reclaim", "quota_sz"), "1048576");
+    assert_eq!(param(&t, "reclaim", "monitor_region_end"), "1073741824");
+    assert_eq!(param(&t, "reclaim", "skip_anon"), "Y");
+    assert_eq!(
+        param(&t, "reclaim", "wmarks_high"),
+        "500",
+        "not given, not written"
+    );
+    // the same through `module reclaim`, and abbreviated options
+    t.ok(&["module", "reclaim", "commit", "--min_a=7000000"]);
+    assert_eq!(param(&t, "reclaim", "min_age"), "7000000");
+    assert_eq!(param(&t, "reclaim", "commit_inputs"), "N");
+    assert_eq!(
+        param(&t, "reclaim", "skip_anon"),
+        "N",
+        "damo writes N without the flag"
+    );
+    t.ok(&["reclaim", "disable"]);
+    assert_eq!(param(&t, "reclaim", "enabled"), "N");
+    assert_eq!(param(&t, "reclaim", "kdamond_pid"), "-1");
+    // kernel refusals name the file and errno
+    let err = t.fails(&[
+        "reclaim",
+        "enable",
+        "--quota",
+        "1",
+        "2",
+        "3",
+        "--nr_regions",
+        "10",
+        "5",
+    ]);
+    assert!(!err.contains("panicked"), "{err}");
+    let out = t.run(&["reclaim", "enable", "--quota", "1", "x", "3"]);
+    assert_eq!(out.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn reclaim_on_old_kernels_skips_missing_optional_params() {
+    let t = Tree::new("reclaim-old", "5.19");
+    damo::sysfs::emul::create_module(&t.root, "reclaim").expect("module");
+    let out = t.ok(&["reclaim", "enable"]);
+    assert!(
+        out.contains("damon_reclaim/parameters/skip_anon not exist; setup of it is skipped"),
+        "{out}"
+    );
+    assert_eq!(param(&t, "reclaim", "kdamond_pid"), "4242");
+    std::fs::remove_file(t.root.join("module/damon_reclaim/parameters/wmarks_mid")).expect("rm");
+    let err = t.fails(&["reclaim", "status"]);
+    assert!(err.contains("wmarks_mid not found"), "{err}");
+}
+
+#[test]
+fn lru_sort_status_enable_disable() {
+    let t = Tree::new("lru-sort", "6.12");
+    damo::sysfs::emul::create_module(&t.root, "lru_sort").expect("module");
+    let status = t.ok(&["lru_sort"]);
+    assert!(
+        status.starts_with("kdamond_pid: -1\nenabled: N\nhot_thres_access_freq: 500\n"),
+        "{status}"
+    );
+    assert_eq!(status.lines().count(), 24);
+    t.ok(&[
+        "module",
+        "lru_sort",
+        "enable",
+        "--hot_thres_access_freq",
+        "600",
+        "--quota",
+        "20",
+        "2000",
+    ]);
+    assert_eq!(param(&t, "lru_sort", "hot_thres_access_freq"), "600");
+    assert_eq!(param(&t, "lru_sort", "quota_reset_interval_ms"), "2000");
+    assert_eq!(param(&t, "lru_sort", "kdamond_pid"), "4242");
+    t.ok(&["lru_sort", "disable"]);
+    assert_eq!(param(&t, "lru_sort", "kdamond_pid"), "-1");
+    let out = t.run(&["lru_sort", "commit"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "lru_sort has no commit action in damo 3.4.3"
+    );
+}
+
+#[test]
+fn damon_stat_read_and_write() {
+    let t = Tree::new("stat", "6.17");
+    damo::sysfs::emul::create_module(&t.root, "stat").expect("module");
+    let all = t.ok(&["module", "stat", "read"]);
+    assert!(
+        all.contains("enabled: N\n") && all.contains("aggr_interval_us: 0\n"),
+        "{all}"
+    );
+    t.ok(&["module", "stat", "write", "enabled", "Y"]);
+    assert_eq!(t.ok(&["module", "stat", "read", "enabled"]), "Y\n");
+    let err = t.fails(&["module", "stat", "write", "enabled"]);
+    assert!(err.contains("pairs"), "{err}");
+    let err = t.fails(&["module", "stat", "read", "nosuch"]);
+    assert!(err.contains("idle_time_mem_sz"), "{err}");
+    let pct: Vec<String> = (0..=100).map(|i| (i * 100 - 2000).to_string()).collect();
+    std::fs::write(
+        t.root
+            .join("module/damon_stat/parameters/memory_idle_ms_percentiles"),
+        pct.join(","),
+    )
+    .expect("write");
+    let p = t.ok(&["module", "stat", "read", "idle_time_percentiles"]);
+    assert!(p.starts_with("  0 -2 s\n 10 -1 s\n 20 0 ns\n"), "{p}");
+    assert_eq!(p.lines().count(), 11);
+    let sz = t.ok(&[
+        "module",
+        "stat",
+        "read",
+        "idle_time_mem_sz",
+        "--idle_time_mem_sz_lines",
+        "4",
+    ]);
+    assert_eq!(sz.lines().count(), 5, "{sz}");
+    let given = t.ok(&[
+        "module",
+        "stat",
+        "read",
+        "idle_time_percentiles",
+        "--input_idle_time_percentiles",
+        "0",
+        "1",
+        "100",
+        "101",
+        "--raw_number",
+    ]);
+    assert!(given.starts_with("  0 1\n 10 11\n"), "{given}");
+}
+
+#[test]
+fn sysinfo_lists_versions_and_features() {
+    let t = Tree::new("sysinfo", "6.12");
+    damo::sysfs::emul::create_module(&t.root, "reclaim").expect("module");
+    let out = t.ok(&["report", "sysinfo"]);
+    assert!(
+        out.starts_with("damo version: 3.4.3\nkernel version: "),
+        "{out}"
+    );
+    assert!(out.contains("\navailable DAMON features:\n"), "{out}");
+    assert!(
+        out.contains("- interface/damon_sysfs (merged in v5.18-rc1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("- interface/damon_reclaim (merged in v5.16-rc1"),
+        "{out}"
+    );
+    let all = t.ok(&[
+        "report",
+        "sysinfo",
+        "--print",
+        "reclaim_features",
+        "unavailable_features",
+    ]);
+    assert!(all.contains("- reclaim/skip_anon ("), "{all}");
+    let unavail = all
+        .split("unavailable DAMON features:\n")
+        .nth(1)
+        .expect("unavailable list");
+    assert!(
+        unavail.contains("- interface/damon_lru_sort ("),
+        "{unavail}"
+    );
+    assert!(!unavail.contains("- reclaim/skip_anon ("), "{unavail}");
+}

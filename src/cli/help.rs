@@ -228,3 +228,111 @@ pub fn help(spec: &CmdSpec) -> String {
     format_entries(&opt_entries, help_position, &mut out);
     out
 }
+
+/// Options of `spec` (hidden ones too) accepted by `keep`, laid out like
+/// an argparse options list.
+fn option_list(spec: &CmdSpec, keep: impl Fn(&OptSpec) -> bool) -> String {
+    let entries: Vec<(String, String)> = spec
+        .opts
+        .iter()
+        .filter(|o| keep(o))
+        .map(|o| {
+            (
+                invocation(o),
+                help_text::option_help(spec.path, o.dest).to_string(),
+            )
+        })
+        .collect();
+    let longest = entries.iter().map(|(i, _)| i.len() + 2).max().unwrap_or(0);
+    let mut out = String::from("options:\n");
+    format_entries(&entries, (longest + 2).min(MAX_HELP_POSITION), &mut out);
+    out
+}
+
+/// Options of `args damon` that only that command has.
+const ARGS_DAMON_OWN: &[&str] = &[
+    "format",
+    "raw",
+    "add",
+    "remove",
+    "replace",
+    "out",
+    "omit_defaults",
+];
+
+/// Options that place what follows (used by both parts).
+const MARKERS: &[&str] = &["kdamond", "damon_ctx"];
+
+fn is_damos_option(o: &OptSpec) -> bool {
+    o.dest.starts_with("damos_") || ["nr_schemes", "schemes"].contains(&o.dest)
+}
+
+/// `damo help <topic>`: the options of a group (those `--help` of the
+/// commands hides), or the format keywords of `report access`.
+pub fn topic(args: &super::parse::Args) -> String {
+    use super::spec::{CMD_ARGS_ACCESSES_FILTER, CMD_ARGS_ACCESSES_FORMAT, CMD_ARGS_DAMON};
+    use crate::report::access::keywords;
+    let keyword_list = |kws: Vec<(&str, &str)>| -> String {
+        kws.iter()
+            .map(|(n, h)| format!("{n}\n{h}"))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+            + "\n"
+    };
+    match args.cmd.path {
+        "help damon_param_options" => {
+            let category = args.str("category").unwrap_or("all");
+            let own = |o: &OptSpec| !ARGS_DAMON_OWN.contains(&o.dest);
+            let (title, list) = match category {
+                "monitoring" => (
+                    "monitoring-part DAMON parameters (kdamonds, contexts, targets, intervals)",
+                    option_list(&CMD_ARGS_DAMON, |o| {
+                        own(o) && !is_damos_option(o) && o.dest != "kdamonds"
+                    }),
+                ),
+                "damos" => (
+                    "DAMOS (operation schemes) parameters",
+                    option_list(&CMD_ARGS_DAMON, |o| {
+                        own(o) && (is_damos_option(o) || MARKERS.contains(&o.dest))
+                    }),
+                ),
+                _ => ("all DAMON parameters", option_list(&CMD_ARGS_DAMON, own)),
+            };
+            let mut out = format!("Command line options for {title}.\n\n{list}");
+            if category == "all" {
+                out.push_str(
+                    "\n'damo help damon_param_options monitoring' and '... damos' list \
+                     each part alone.\n",
+                );
+            }
+            out
+        }
+        "help access_filter_options" => format!(
+            "Command line options that select which records, snapshots and regions \
+             reports show.\n\n{}",
+            option_list(&CMD_ARGS_ACCESSES_FILTER, |o| {
+                !["format", "raw"].contains(&o.dest)
+            })
+        ),
+        _ => match args.str("subtopic").unwrap_or("options") {
+            "record_format_keywords" => {
+                keyword_list(keywords::RECORD.iter().map(|k| (k.name, k.help)).collect())
+            }
+            "snapshot_format_keywords" => keyword_list(
+                keywords::SNAPSHOT
+                    .iter()
+                    .map(|k| (k.name, k.help))
+                    .collect(),
+            ),
+            "region_format_keywords" => {
+                keyword_list(keywords::REGION.iter().map(|k| (k.name, k.help)).collect())
+            }
+            _ => format!(
+                "Command line options that shape how access reports look.\n\n{}",
+                option_list(&CMD_ARGS_ACCESSES_FORMAT, |o| {
+                    !["output_format", "raw"].contains(&o.dest)
+                })
+            ),
+        },
+    }
+}

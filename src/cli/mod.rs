@@ -10,6 +10,7 @@
 //! `--collapse_targets`).  A table-driven copy of argparse's algorithm
 //! keeps every script that worked with damo working.
 
+pub mod complete;
 pub mod help;
 pub mod help_text;
 pub mod parse;
@@ -33,6 +34,22 @@ pub enum Outcome {
 
 /// Parses `argv` (without the program name).
 pub fn parse_args(argv: &[String]) -> Outcome {
+    // Hidden entry points: damo's completion protocol, and the man page.
+    match argv.first().map(String::as_str) {
+        Some("--cli_complete") if argv.len() >= 3 => {
+            let cword = argv[1].parse().unwrap_or(0);
+            let words = &argv[2..];
+            return Outcome::Exit(
+                format!("{}\n", complete::candidates(cword, words).join(" ")),
+                false,
+                0,
+            );
+        }
+        Some("--man") if argv.len() == 1 => {
+            return Outcome::Exit(complete::man_page(), false, 0);
+        }
+        _ => {}
+    }
     match parse::parse(&spec::CMD_ROOT, argv) {
         Ok(a) => Outcome::Run(a),
         Err(e @ CliExit::Help(_)) => Outcome::Exit(e.render(), false, 0),
@@ -52,6 +69,13 @@ pub fn run(args: &Args) -> Result<()> {
         "schemes" => crate::control::schemes(args),
         "record" => crate::record::recorder::main(args),
         "monitor" => crate::control::monitor::main(args),
+        "reclaim" | "module reclaim" => crate::control::modules::reclaim(args),
+        "lru_sort" | "module lru_sort" => crate::control::modules::lru_sort(args),
+        "module stat read" | "module stat write" => crate::control::modules::stat(args),
+        "help damon_param_options"
+        | "help access_filter_options"
+        | "help access_format_options" => crate::output::print(&help::topic(args)),
+        "setup_cli_completion" => complete::setup(),
         "features" => crate::control::features(args),
         "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),
@@ -59,6 +83,7 @@ pub fn run(args: &Args) -> Result<()> {
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),
         "report pa_layout" => report::pa_layout::main(args),
+        "report sysinfo" => report::sysinfo::main(args),
         "report record_info" => report::record_info::main(args),
         "report footprints" => report::footprints::main(args),
         "report times" => report::times::main(args),

@@ -15,6 +15,7 @@ use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
 
 pub(crate) mod children;
+pub mod modules;
 pub mod monitor;
 
 /// The effective uid, from /proc (no libc call needed).
@@ -30,13 +31,7 @@ fn euid() -> Option<u32> {
 pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     let mut fs = Sysfs::open()?;
     fs.set_debug(args.flag("debug_damon"));
-    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
-    if !fake && euid() != Some(0) {
-        bail!(
-            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {}')",
-            args.cmd.path
-        );
-    }
+    require_root(args)?;
     if !fs.supported() {
         bail!(
             "DAMON sysfs interface not found ({} is missing): the kernel needs \
@@ -45,6 +40,18 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
         );
     }
     Ok(fs)
+}
+
+/// damo's root check, skipped for `DAMO_SYSFS_ROOT` trees.
+pub fn require_root(args: &Args) -> Result<()> {
+    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
+    if !fake && euid() != Some(0) {
+        bail!(
+            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {}')",
+            args.cmd.path
+        );
+    }
+    Ok(())
 }
 
 /// Why a memcg filter may have failed: its cgroup directory is missing.

@@ -10,5 +10,6 @@ pub mod nr_regions;
 pub mod pa_layout;
 pub mod plot;
 pub mod record_info;
+pub mod sysinfo;
 pub mod times;
 pub mod wss;

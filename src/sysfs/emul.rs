@@ -65,6 +65,18 @@ pub fn create(root: &Path, version: &str) -> Result<()> {
     Ok(())
 }
 
+/// Adds DAMON module `name` (`reclaim`, `lru_sort`, `stat`) to the fake
+/// tree at `root`, with the parameters of the tree's kernel version.
+pub fn create_module(root: &Path, name: &str) -> Result<()> {
+    let version = Emulator::load(root)?.map_or((6, 18), |e| e.version);
+    let dir = root.join(format!("module/damon_{name}/parameters"));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (param, val) in super::modules::default_params(name, version) {
+        std::fs::write(dir.join(param), format!("{val}\n"))?;
+    }
+    Ok(())
+}
+
 impl Emulator {
     /// The emulator for `root`, if it is a fake tree.
     pub fn load(root: &Path) -> Result<Option<Emulator>> {
@@ -348,6 +360,12 @@ impl Emulator {
             .unwrap_or_default();
         let v = value.trim();
         let dir = path.parent().unwrap_or(root);
+        if dir
+            .parent()
+            .is_some_and(|m| m.parent() == Some(&root.join("module")))
+        {
+            return Self::module_param(dir, name, v);
+        }
         const READ_ONLY: [&str; 13] = [
             "pid",
             "avail_operations",
@@ -420,6 +438,64 @@ impl Emulator {
             return Err(err(EINVAL));
         }
         std::fs::write(path, format!("{v}\n"))
+    }
+
+    /// A DAMON module parameter: `enabled` starts and stops the module's
+    /// kdamond (`kdamond_pid`), `commit_inputs` is taken at once by a
+    /// running module; statistics are read-only; booleans read back as
+    /// `Y`/`N`.
+    fn module_param(dir: &Path, name: &str, v: &str) -> io::Result<()> {
+        let read = |f: &str| {
+            std::fs::read_to_string(dir.join(f))
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        };
+        let boolean = match v {
+            "Y" | "y" | "1" => Some("Y"),
+            "N" | "n" | "0" => Some("N"),
+            _ => None,
+        };
+        let is_bool = ["Y", "N"].contains(&read(name).as_str());
+        let stat = name.starts_with("nr_")
+            || name.starts_with("bytes_")
+            || [
+                "kdamond_pid",
+                "memory_idle_ms_percentiles",
+                "estimated_memory_bandwidth",
+            ]
+            .contains(&name);
+        if stat {
+            return Err(err(EACCES));
+        }
+        if is_bool {
+            let Some(b) = boolean else {
+                return Err(err(EINVAL));
+            };
+            let running = read("kdamond_pid") != "-1" && dir.join("kdamond_pid").is_file();
+            if name == "enabled" && b == "Y" && dir.join("min_nr_regions").is_file() {
+                // the kernel checks the inputs when it starts the kdamond
+                let n = |f: &str| read(f).parse::<u64>().unwrap_or(0);
+                if n("min_nr_regions") < 3 || n("min_nr_regions") > n("max_nr_regions") {
+                    return Err(err(EINVAL));
+                }
+            }
+            let to_write = if name == "commit_inputs" && b == "Y" && running {
+                "N"
+            } else {
+                b
+            };
+            std::fs::write(dir.join(name), format!("{to_write}\n"))?;
+            if name == "enabled" && dir.join("kdamond_pid").is_file() {
+                let pid = if b == "Y" { FAKE_PID } else { "-1" };
+                std::fs::write(dir.join("kdamond_pid"), format!("{pid}\n"))?;
+            }
+            return Ok(());
+        }
+        if v.parse::<i64>().is_err() && v.parse::<u64>().is_err() {
+            return Err(err(EINVAL));
+        }
+        std::fs::write(dir.join(name), format!("{v}\n"))
     }
 
     fn state_command(&self, root: &Path, kd: &Path, cmd: &str) -> io::Result<()> {

@@ -17,6 +17,7 @@
 
 pub mod emul;
 pub mod features;
+pub mod modules;
 pub mod pa_layout;
 pub mod read;
 pub mod snapshot;

@@ -1,0 +1,398 @@
+//! `damo reclaim`, `damo lru_sort`, `damo module reclaim|lru_sort|stat`:
+//! DAMON's kernel modules, through their parameters
+//! ([`crate::sysfs::modules`]).
+
+use anyhow::{Result, bail};
+
+use crate::cli::parse::Args;
+use crate::fmt::pynum::F;
+use crate::fmt::{format_percent, format_time_ns};
+use crate::sysfs::Sysfs;
+use crate::sysfs::modules::{LRU_SORT, Module, Params, RECLAIM};
+
+/// The sysfs tree, after damo's root check (modules need no DAMON sysfs
+/// interface).
+fn open(args: &Args) -> Result<Sysfs> {
+    let fs = Sysfs::open()?;
+    super::require_root(args)?;
+    Ok(fs)
+}
+
+/// An integer option's values, `None` where it was not given (damo's
+/// `[None] * n` defaults).
+fn ints(args: &Args, dest: &str, n: usize) -> Vec<Option<String>> {
+    if !args.given(dest) {
+        return vec![None; n];
+    }
+    match args.ints(dest) {
+        Some(v) => v.into_iter().map(|x| Some(x.to_string())).collect(),
+        None => vec![None; n],
+    }
+}
+
+/// `damo reclaim` / `damo module reclaim`.
+pub fn reclaim(args: &Args) -> Result<()> {
+    let mut inputs: Vec<(&str, Option<String>)> =
+        vec![("min_age", args.int("min_age").map(|v| v.to_string()))];
+    let names = [
+        "quota_ms",
+        "quota_sz",
+        "quota_reset_interval_ms",
+        "wmarks_interval",
+        "wmarks_high",
+        "wmarks_mid",
+        "wmarks_low",
+        "sample_interval",
+        "aggr_interval",
+        "min_nr_regions",
+        "max_nr_regions",
+        "monitor_region_start",
+        "monitor_region_end",
+    ];
+    let vals = [
+        ints(args, "quota", 3),
+        ints(args, "wmarks", 4),
+        ints(args, "monitor_intervals", 2),
+        ints(args, "nr_regions", 2),
+        ints(args, "monitor_region", 2),
+    ]
+    .concat();
+    inputs.extend(names.into_iter().zip(vals));
+    let skip = if args.flag("skip_anon") { "Y" } else { "N" };
+    inputs.push(("skip_anon", Some(skip.to_string())));
+    control(args, &RECLAIM, &inputs)
+}
+
+/// `damo lru_sort` / `damo module lru_sort`.
+pub fn lru_sort(args: &Args) -> Result<()> {
+    let mut inputs: Vec<(&str, Option<String>)> = vec![
+        (
+            "hot_thres_access_freq",
+            args.int("hot_thres_access_freq").map(|v| v.to_string()),
+        ),
+        (
+            "cold_min_age",
+            args.int("cold_min_age").map(|v| v.to_string()),
+        ),
+    ];
+    let names = [
+        "quota_ms",
+        "quota_reset_interval_ms",
+        "wmarks_interval",
+        "wmarks_high",
+        "wmarks_mid",
+        "wmarks_low",
+        "sample_interval",
+        "aggr_interval",
+        "min_nr_regions",
+        "max_nr_regions",
+        "monitor_region_start",
+        "monitor_region_end",
+    ];
+    let vals = [
+        ints(args, "quota", 2),
+        ints(args, "wmarks", 4),
+        ints(args, "monitor_intervals", 2),
+        ints(args, "nr_regions", 2),
+        ints(args, "monitor_region", 2),
+    ]
+    .concat();
+    inputs.extend(names.into_iter().zip(vals));
+    control(args, &LRU_SORT, &inputs)
+}
+
+/// status, or write the inputs given and then enable, disable or commit.
+fn control(args: &Args, module: &Module, inputs: &[(&str, Option<String>)]) -> Result<()> {
+    let fs = open(args)?;
+    let p = module.params(&fs);
+    module.check(&p)?;
+    let action = args.str("action").unwrap_or("status");
+    if action == "status" {
+        let mut out = String::new();
+        for (param, val) in module.status(&p)? {
+            out.push_str(&format!("{param}: {val}\n"));
+        }
+        return crate::output::print(&out);
+    }
+    for (param, val) in inputs {
+        if let Some(v) = val
+            && let Some(warning) = module.set_input(&p, param, v)?
+        {
+            crate::output::print(&format!("{warning}\n"))?;
+        }
+    }
+    match action {
+        "commit" => module.commit(&p),
+        "enable" => module.enable(&p, true),
+        _ => module.enable(&p, false),
+    }
+}
+
+/// `damo module stat read|write`.
+pub fn stat(args: &Args) -> Result<()> {
+    let fs = open(args)?;
+    let p = Params::of(&fs, "stat");
+    p.require_dir("DAMON_STAT", "CONFIG_DAMON_STAT")?;
+    if args.str("action") == Some("write") {
+        return write_params(&p, &args.list("parameter_value").unwrap_or_default());
+    }
+    let input = match args.list("input_idle_time_percentiles") {
+        Some(v) => Some(input_percentiles(&v).map_err(|e| {
+            anyhow::anyhow!(
+                "wrong --input_idle_time_percentiles ({e}); give <percentile> <seconds> \
+                 pairs, or a file holding them"
+            )
+        })?),
+        None => None,
+    };
+    let raw = args.flag("raw_number");
+    let lines = args.int("idle_time_mem_sz_lines").unwrap_or(10);
+    let range = args
+        .ints("idle_time_percentiles_range")
+        .unwrap_or(vec![0, 101, 10]);
+    let to_read = args.list("to_read").unwrap_or_default();
+    let mut out = String::new();
+    let percentiles = |out_input: &Option<Vec<f64>>| -> Result<Vec<f64>> {
+        match out_input {
+            Some(v) => Ok(v.clone()),
+            None => kernel_percentiles(&p),
+        }
+    };
+    if to_read.is_empty() {
+        out.push_str(&all_params(&p)?);
+    }
+    for what in to_read {
+        match what {
+            "idle_time_mem_sz" => {
+                out.push_str(&idle_time_mem_sz(&percentiles(&input)?, lines, raw)?);
+            }
+            "idle_time_percentiles" => {
+                out.push_str(&idle_time_percentiles(&percentiles(&input)?, &range, raw)?);
+            }
+            param => {
+                if !p.exists(param) {
+                    crate::output::print(&out)?;
+                    let mut names = p.names()?;
+                    names.extend(["idle_time_mem_sz".into(), "idle_time_percentiles".into()]);
+                    bail!(
+                        "wrong parameter ({param}); use one of: {}",
+                        names.join(", ")
+                    );
+                }
+                out.push_str(&format!("{}\n", p.get(param)?.unwrap_or_default()));
+            }
+        }
+    }
+    crate::output::print(&out)
+}
+
+/// `param: value` of every parameter, in the kernel's order.
+fn all_params(p: &Params) -> Result<String> {
+    let mut out = String::new();
+    for name in p.names()? {
+        out.push_str(&format!("{name}: {}\n", p.get(&name)?.unwrap_or_default()));
+    }
+    Ok(out)
+}
+
+/// `write <name> <value> [<name> <value>...]`.
+fn write_params(p: &Params, pv: &[&str]) -> Result<()> {
+    if !pv.len().is_multiple_of(2) {
+        bail!(
+            "wrong parameter_value: {} words given; give <parameter name> <value> pairs",
+            pv.len()
+        );
+    }
+    for pair in pv.chunks(2) {
+        if !p.exists(pair[0]) {
+            bail!(
+                "{} not found; the parameters are: {}",
+                p.file(pair[0]).display(),
+                p.names()?.join(", ")
+            );
+        }
+        p.set(pair[0], pair[1])?;
+    }
+    Ok(())
+}
+
+/// DAMON_STAT's `memory_idle_ms_percentiles`, in seconds.
+fn kernel_percentiles(p: &Params) -> Result<Vec<f64>> {
+    let file = p.file("memory_idle_ms_percentiles");
+    let text = p.fs.read(&file)?;
+    let v: Vec<f64> = text
+        .trim()
+        .split(',')
+        .map(|x| x.trim().parse::<i64>().map(|ms| ms as f64 / 1000.0))
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("{} does not hold comma-separated numbers", file.display()))?;
+    if v.len() != 101 {
+        bail!(
+            "{} holds {} values, not 101 percentiles",
+            file.display(),
+            v.len()
+        );
+    }
+    Ok(v)
+}
+
+/// `--input_idle_time_percentiles`: `<percentile> <seconds>` pairs (or a
+/// file holding them), filled up to all 101 percentiles linearly.
+pub fn input_percentiles(words: &[&str]) -> std::result::Result<Vec<f64>, String> {
+    let file_words: Vec<String>;
+    let mut words: Vec<&str> = words.to_vec();
+    if words.len() == 1 && std::path::Path::new(words[0]).is_file() {
+        let text = std::fs::read_to_string(words[0]).map_err(|e| format!("{}: {e}", words[0]))?;
+        file_words = text.split_whitespace().map(String::from).collect();
+        words = file_words.iter().map(String::as_str).collect();
+    }
+    if words.len() < 2 || !words.len().is_multiple_of(2) {
+        return Err("input length invalid".into());
+    }
+    let mut known = Vec::new();
+    for pair in words.chunks(2) {
+        let pct = crate::fmt::pyparse::py_int(pair[0])
+            .map_err(|_| format!("casting fail ('{}' is not an integer)", pair[0]))?;
+        let val = crate::fmt::pyparse::py_float(pair[1])
+            .map_err(|_| format!("casting fail ('{}' is not a number)", pair[1]))?;
+        if !(0..=100).contains(&pct) {
+            return Err(format!("percentile {pct} is out of 0-100"));
+        }
+        known.push((pct as i64, val));
+    }
+    for w in known.windows(2) {
+        if w[1].0 <= w[0].0 {
+            return Err("percentiles must increase".into());
+        }
+    }
+    let mut full: Vec<f64> = Vec::with_capacity(101);
+    let mut last_pct = 0;
+    for &(pct, val) in &known {
+        if let Some(&last) = full.last() {
+            let step = (val - last) / (pct - last_pct) as f64;
+            for _ in last_pct + 1..pct {
+                let prev = *full.last().unwrap_or(&last);
+                full.push(prev + step);
+            }
+        }
+        full.push(val);
+        last_pct = pct;
+    }
+    if full.len() < 2 {
+        // one known percentile gives no slope to extend with
+        return Err("input length invalid".into());
+    }
+    let first_step = full[1] - full[0];
+    for _ in 0..known[0].0 {
+        full.insert(0, full[0] - first_step);
+    }
+    let n = full.len();
+    let last_step = full[n - 1] - full[n - 2];
+    for _ in last_pct + 1..=100 {
+        let prev = full[full.len() - 1];
+        full.push(prev + last_step);
+    }
+    Ok(full)
+}
+
+/// damo's `format_time_sec`.
+fn format_time_sec(sec: f64, raw: bool) -> String {
+    if raw {
+        return format!("{}", sec.trunc() as i64);
+    }
+    format_time_ns(F(sec * 1e9), false)
+}
+
+/// The cumulative share of memory idle for at most `idle` seconds.
+fn cum_mem_pct_of(pcts: &[f64], idle: f64) -> f64 {
+    if idle < pcts[0] {
+        return 0.0;
+    }
+    for (i, &at) in pcts.iter().enumerate() {
+        if at == idle {
+            return i as f64;
+        }
+        if at > idle && i > 0 {
+            let before = pcts[i - 1];
+            return i as f64 - 1.0 + (idle - before) / (at - before);
+        }
+    }
+    100.0
+}
+
+/// `idle_time_mem_sz`: how much memory has been idle for how long, in
+/// `lines` steps of idle time.
+fn idle_time_mem_sz(pcts: &[f64], lines: i128, raw: bool) -> Result<String> {
+    if lines <= 0 {
+        bail!("--idle_time_mem_sz_lines must be positive, not {lines}");
+    }
+    let (min, max) = (pcts[0], pcts[pcts.len() - 1]);
+    let step = if max == min {
+        1.0
+    } else {
+        (max - min) / lines as f64
+    };
+    let mut range = [min - 1.0, min + step];
+    let mut rows = Vec::new();
+    while range[0] < max {
+        let sz = cum_mem_pct_of(pcts, range[1]) - cum_mem_pct_of(pcts, range[0]);
+        rows.push((format_time_sec(range[1], raw), format_percent(F(sz), raw)));
+        range[0] += step;
+        range[1] += step;
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (t, pct) in rows {
+        out.push_str(&format!("{t}{}{pct}\n", " ".repeat(width + 4 - t.len())));
+    }
+    Ok(out)
+}
+
+/// `idle_time_percentiles`: `<percentile> <idle time>` for a range.
+fn idle_time_percentiles(pcts: &[f64], range: &[i64], raw: bool) -> Result<String> {
+    let [start, end, step] = range else {
+        bail!("--idle_time_percentiles_range takes three numbers: start, end, interval");
+    };
+    if *step <= 0 || *start < 0 || *end > 101 {
+        bail!(
+            "--idle_time_percentiles_range {start} {end} {step}: start and end must be \
+             within 0-101 and the interval positive"
+        );
+    }
+    let mut out = String::new();
+    let mut p = *start;
+    while p < *end {
+        out.push_str(&format!(
+            "{p:3} {}\n",
+            format_time_sec(pcts[p as usize], raw)
+        ));
+        p += step;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_percentiles_are_filled_linearly() {
+        let v = input_percentiles(&["10", "1", "20", "2"]).unwrap();
+        assert_eq!(v.len(), 101);
+        assert_eq!(v[10], 1.0);
+        assert!((v[15] - 1.5).abs() < 1e-9);
+        assert!((v[0] - 0.0).abs() < 1e-9);
+        assert!((v[100] - 10.0).abs() < 1e-9);
+        assert!(input_percentiles(&["10"]).is_err());
+        assert!(input_percentiles(&["x", "1"]).is_err());
+    }
+
+    #[test]
+    fn memory_share_by_idle_time() {
+        let pcts: Vec<f64> = (0..=100).map(|i| i as f64).collect();
+        assert_eq!(cum_mem_pct_of(&pcts, 50.0), 50.0);
+        assert_eq!(cum_mem_pct_of(&pcts, 50.5), 50.5);
+        assert_eq!(cum_mem_pct_of(&pcts, -1.0), 0.0);
+        assert_eq!(cum_mem_pct_of(&pcts, 200.0), 100.0);
+    }
+}
