@@ -541,7 +541,7 @@ fn tools_leave_no_partial_output() {
 
 #[test]
 fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["diagnose"]);
+    let out = damo(&root(), &["replay"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }

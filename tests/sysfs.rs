@@ -1158,3 +1158,32 @@ fn sysinfo_lists_versions_and_features() {
     );
     assert!(!unavail.contains("- reclaim/skip_anon ("), "{unavail}");
 }
+
+#[test]
+fn diagnose_reports_findings_and_damos_dump() {
+    let t = Tree::new("diagnose", "6.12");
+    assert!(t.ok(&["diagnose"]).contains("no kdamond is set up"));
+    let p = Proc::new();
+    t.ok(&["start", &p.pid(), "--damos_action", "stat"]);
+    let out = t.ok(&["diagnose"]);
+    assert!(out.starts_with("kdamond 0: on (pid 4242)\n"), "{out}");
+    assert!(
+        out.contains(&format!("target 0: process {} is alive", p.pid())),
+        "{out}"
+    );
+    assert!(
+        out.contains("3 regions, fewer than the minimum 10"),
+        "{out}"
+    );
+    assert!(out.contains("scheme 0 (stat): never tried"), "{out}");
+    assert!(
+        out.ends_with("summary: 0 problem(s), 2 warning(s), 2 check(s) passed\n"),
+        "{out}"
+    );
+    let verbose = t.ok(&["diagnose", "--verbose"]);
+    let json = &verbose[verbose.find("\n{").expect("json") + 1..];
+    let v: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    assert_eq!(v["sysinfo"]["damo_version"], "3.4.3");
+    assert_eq!(v["sysfs"]["kdamonds"][0]["state"], "on");
+    t.ok(&["stop"]);
+}

@@ -32,6 +32,12 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     let mut fs = Sysfs::open()?;
     fs.set_debug(args.flag("debug_damon"));
     require_root(args)?;
+    if args.str("damon_interface_DEPRECATED") == Some("debugfs") {
+        bail!(
+            "--damon_interface_DEPRECATED debugfs: the DAMON debugfs interface is not \
+             supported (it is deprecated upstream); drop the option to use sysfs"
+        );
+    }
     if !fs.supported() {
         bail!(
             "DAMON sysfs interface not found ({} is missing): the kernel needs \

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod color;
 pub mod damon;
+pub mod diagnose;
 pub mod dist;
 pub mod footprints;
 pub mod heatmap;

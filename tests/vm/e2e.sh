@@ -84,6 +84,10 @@ check "bytes paged out within 120 s" poll 120 applied
 dropped() { [ "$(rss_kb "$PID")" -lt $((before / 2)) ]; }
 check "workload RSS dropped by half or more" poll 120 dropped
 echo "    workload RSS: $before kB before, $(rss_kb "$PID") kB after"
+"$DAMO" diagnose >/tmp/diagnose.txt 2>&1
+sed 's/^/    | /' /tmp/diagnose.txt
+check "diagnose: no problem with a working pageout scheme" grep -q '^summary: 0 problem' /tmp/diagnose.txt
+check "diagnose: the scheme was applied" grep -q 'scheme 0 (pageout): tried .*, applied to' /tmp/diagnose.txt
 check "stop" "$DAMO" stop
 
 # 3. physical address space
