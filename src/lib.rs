@@ -20,6 +20,7 @@ pub mod interrupt;
 pub mod output;
 pub mod proc;
 pub mod record;
+pub mod replay;
 pub mod report;
 pub mod sysfs;
 pub mod tools;

@@ -541,7 +541,7 @@ fn tools_leave_no_partial_output() {
 
 #[test]
 fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["replay"]);
+    let out = damo(&root(), &["report", "trace"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }
@@ -570,4 +570,55 @@ fn help_topics_completion_and_man_page() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with(".TH DAMO 1"));
     let out = damo(&dir, &["help", "nosuch"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn replay_plays_records_and_refuses_bad_ones() {
+    let dir = root().join("tests/fixtures");
+    let out = damo(&dir, &["replay", "single.data"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "all snapshots are replayed\n"
+    );
+    let out = damo(
+        &dir,
+        &["replay", "damos.data", "--progress_notice_interval", "0"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with("supporting only single record for now\n0/12 snapshots replayed in "),
+        "{text}"
+    );
+    for (args, what) in [
+        (vec!["replay", "nosuch.data"], "not exists"),
+        (vec!["replay", "trace.data"], "no monitoring intervals"),
+        (
+            vec!["replay", "--test_perf", "--test_perf_sz_mem", "x"],
+            "--test_perf_sz_mem",
+        ),
+    ] {
+        let out = damo(&dir, &args);
+        assert_clean_failure(&out, what);
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(what),
+            "{args:?}"
+        );
+    }
+    let out = damo(
+        &dir,
+        &[
+            "replay",
+            "--test_perf",
+            "--test_perf_sz_mem",
+            "4M",
+            "--test_perf_runtime",
+            "1.5",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("replayer can access "));
 }

@@ -77,6 +77,7 @@ pub fn run(args: &Args) -> Result<()> {
         | "help access_format_options" => crate::output::print(&help::topic(args)),
         "setup_cli_completion" => complete::setup(),
         "diagnose" => report::diagnose::main(args),
+        "replay" => crate::replay::main(args),
         "features" => crate::control::features(args),
         "report damon" => report::damon::main(args),
         "report access" => report::access::main(args),

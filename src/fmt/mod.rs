@@ -240,6 +240,14 @@ pub fn text_to_ms(txt: &str) -> Result<Num, ParseError> {
     Ok(text_to_us(txt)?.div(I(1000)))
 }
 
+/// `text_to_sec`: unitless means seconds.
+pub fn text_to_sec(txt: &str) -> Result<Num, ParseError> {
+    if let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    Ok(text_to_ms(txt)?.div(I(1000)))
+}
+
 /// `text_to_permil`: unitless is permil, `1%` is 10.
 pub fn text_to_permil(txt: &str) -> Result<Num, ParseError> {
     if let Some(v) = common_input(txt, I(0)) {

@@ -257,7 +257,8 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     # notes under features are worded differently (docs/compat.md)
     "$DAMO_VENV/bin/damo" report sysinfo --print all 2>&1 | grep -v '^  - ' >/tmp/sysinfo.damo
     "$DAMO" report sysinfo --print all 2>&1 | grep -v '^  - ' >/tmp/sysinfo.ours
-    check "report sysinfo --print all: same as damo 3.4.3" cmp -s /tmp/sysinfo.damo /tmp/sysinfo.ours ||
+    check "report sysinfo --print all: same as damo 3.4.3" cmp -s /tmp/sysinfo.damo /tmp/sysinfo.ours
+    cmp -s /tmp/sysinfo.damo /tmp/sysinfo.ours ||
         diff /tmp/sysinfo.damo /tmp/sysinfo.ours | head -20 | sed 's/^/    /'
     if diff /tmp/tree.* >/tmp/tree.diff; then
         ok "damo 3.4.3 and ours leave the same sysfs tree ($(wc -l </tmp/tree."$(basename "$(dirname "$(dirname "$DAMO")")")") files)"
@@ -268,6 +269,31 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
 else
     echo "skip damo 3.4.3 comparison (no DAMO_VENV)"
 fi
+
+# replay: record a workload (64 MiB, 16 MiB of it hot), replay the record
+# while recording the replayer, and compare the working set sizes (the
+# replay keeps the layout of the address ranges, not the addresses)
+reset
+"$WL" 64 16 0 >/tmp/wl2.out &
+WL2=$!
+poll 60 grep -q pid /tmp/wl2.out
+"$DAMO" record "$WL2" --timeout 10 -o /tmp/orig.data >/dev/null 2>&1
+kill "$WL2"
+check "record the workload to replay" [ -s /tmp/orig.data ]
+"$DAMO" record "$DAMO replay /tmp/orig.data" -o /tmp/replayed.data >/tmp/replay.out 2>&1
+check "record of the replay" grep -q "all snapshots are replayed" /tmp/replay.out
+wss() { # record percentile -> bytes
+    "$DAMO" report wss --raw_number --range "$2" $(($2 + 1)) 1 -i "$1" | awk '!/^#/ {print $2; exit}'
+}
+for p in 25 50 75; do
+    o=$(wss /tmp/orig.data $p)
+    r=$(wss /tmp/replayed.data $p)
+    echo "    working set p$p: original $o bytes, replay $r bytes"
+    check "replay's p$p working set within 30% of the original's" \
+        awk -v o="$o" -v r="$r" 'BEGIN { exit !(o > 0 && r / o > 0.7 && r / o < 1.3) }'
+done
+"$DAMO" report heatmap --resol 8 40 --stdout_skip_colorset_example -i /tmp/orig.data 2>&1 | sed 's/^/    orig   | /'
+"$DAMO" report heatmap --resol 8 40 --stdout_skip_colorset_example -i /tmp/replayed.data 2>&1 | sed 's/^/    replay | /'
 
 # DAMON_RECLAIM and DAMON_LRU_SORT, through their module parameters
 reset
