@@ -541,7 +541,7 @@ fn tools_leave_no_partial_output() {
 
 #[test]
 fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["report", "trace"]);
+    let out = damo(&root(), &["report", "profile"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }
@@ -621,4 +621,23 @@ fn replay_plays_records_and_refuses_bad_ones() {
         ],
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("replayer can access "));
+}
+
+#[test]
+fn report_trace_reads_perf_script_text() {
+    let dir = tmpdir("trace-text");
+    std::fs::write(
+        dir.join("perf.txt"),
+        "kdamond.0  129062 [004] 100952.251360: damon:damon_aggregated: target_id=0 nr_regions=1 4096-8192: 3 7\n",
+    )
+    .expect("write");
+    let out = damo(&dir, &["report", "trace", "-i", "perf.txt"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "100952.251360 kdamond.0/129062 damon:damon_aggregated 0 0/1 4.000000 KiB (4.000000 KiB) 3 7\n"
+    );
+    std::fs::write(dir.join("junk.txt"), "not a trace\n").expect("write");
+    let out = damo(&dir, &["report", "trace", "-i", "junk.txt"]);
+    assert_clean_failure(&out, "report trace on junk");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("perf script -i FILE"));
 }

@@ -275,5 +275,29 @@ for pcts in "0 -3 50 0.5 100 120" "10 1 20 2" "0 0 100 0" "5 -0.25 60 3.75 90 60
         check "module stat read ($pcts, raw $raw, $n lines)" "$tmp/exp" "$tmp/got"
     done; done
 done
+# report trace on a `damo report trace --output` file (ftrace lines of
+# every DAMON event, old and new trace-cmd layouts)
+cat > "$tmp/trace.txt" <<'EOF2'
+damo_report_trace_output_format_version: 0
+damo_report_trace_output_time: 1700000000.5
+damo_report_trace_output_tracer: trace-cmd
+       kdamond.0-764   [001] .....  1394.412830: damon_aggregated: target_id=0 nr_regions=2 140737488347136-140737488351232: 5 10
+       kdamond.0-764   [001] .....  1394.412831: damon_aggregated: target_id=0 nr_regions=2 140737488351232-140737488355328: 0 3
+       kdamond.0-764   [001] 1394.512830: damon_aggregated: target_id=1 nr_regions=1 4096-8192: 20
+       kdamond.0-764   [000] .....  1394.612830: damos_before_apply: ctx_idx=0 scheme_idx=1 target_idx=0 nr_regions=11 1234-5678: 10 45
+       kdamond.0-764   [000] .....  1394.712830: damos_stat_after_apply_interval: ctx_idx=0 scheme_idx=0 nr_tried=1234567 sz_tried=1073741824 nr_applied=3 sz_applied=4096 sz_ops_filter_passed=8192 qt_exceeds=2 nr_snapshots=7
+       kdamond.0-764   [000] .....  1394.812830: damos_stat_after_apply_interval: ctx_idx=0 scheme_idx=0 nr_tried=1 sz_tried=2 nr_applied=3 sz_applied=4
+       kdamond.0-764   [000] .....  1394.912830: damon_monitor_intervals_tune: sample_us=5000
+       kdamond.0-764   [000] .....  1395.012830: damos_esz: ctx_idx=0 scheme_idx=0 esz=12345
+       kdamond.0-764   [000] .....  1395.112830: damon_region_aggregated: target_id=0 nr_regions=2 4096-8192: 3 4 probe_hits=0a 1f
+       kdamond.0-764   [000] .....  1395.112831: damon_region_aggregated: target_id=0 nr_regions=2 8192-16384: 3 4 probe_hits=
+EOF2
+for args in "" "--raw" "--max_cols 40" "--max_cols 10" "--event damon:damon_aggregated damon:damos_esz" \
+        "--no_event damon:damon_aggregated"; do
+    read -r -a argv <<< "report trace -i trace.txt $args"
+    run "$tmp" "$tmp/exp" "$ORACLE" "${argv[@]}"
+    run "$tmp" "$tmp/got" "$DAMO" "${argv[@]}"
+    check "report trace $args" "$tmp/exp" "$tmp/got"
+done
 echo "differential: $pass passed, $fail failed"
 [ $fail = 0 ]

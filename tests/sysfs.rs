@@ -1187,3 +1187,46 @@ fn diagnose_reports_findings_and_damos_dump() {
     assert_eq!(v["sysfs"]["kdamonds"][0]["state"], "on");
     t.ok(&["stop"]);
 }
+
+#[test]
+fn report_trace_streams_tracepoints_until_interrupted() {
+    let t = Tree::new("trace", "6.12");
+    fake_tracefs(&t);
+    let out_file = t.root.join("trace.out");
+    let child = t.spawn(&["report", "trace", "-o", out_file.to_str().expect("path")]);
+    // the fake instance's canned events are read at once; the output file
+    // appears (complete) only when the command ends
+    let instances = t.root.join("kernel/tracing/instances");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_dir(&instances).map_or(0, |d| d.count()) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no trace instance");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!out_file.exists());
+    // everything the fake pipe holds is read before the signal is noted
+    interrupt(&child);
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("100.000000 kdamond.0-4242 damon:damon_aggregated 0 0/2 4.000000 KiB (4.000000 KiB) 0 5\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 11, "{text}");
+    assert!(text.ends_with("signal 2 received\n"), "{text}");
+    let saved = std::fs::read_to_string(&out_file).expect("output file");
+    assert!(saved.starts_with("damo_report_trace_output_format_version: 0\n"));
+    assert_eq!(saved.lines().count(), 13);
+    assert_eq!(
+        std::fs::read_dir(&instances).expect("instances").count(),
+        0,
+        "instance removed"
+    );
+    // and the saved file reads back the same
+    let back = t.ok(&["report", "trace", "-i", out_file.to_str().expect("path")]);
+    assert_eq!(back, text.replace("signal 2 received\n", ""));
+}

@@ -85,6 +85,7 @@ pub fn run(args: &Args) -> Result<()> {
         "report wss" => report::wss::main(args),
         "report nr_regions" => report::nr_regions::main(args),
         "report pa_layout" => report::pa_layout::main(args),
+        "report trace" => report::trace::main(args),
         "report sysinfo" => report::sysinfo::main(args),
         "report record_info" => report::record_info::main(args),
         "report footprints" => report::footprints::main(args),

@@ -13,4 +13,5 @@ pub mod plot;
 pub mod record_info;
 pub mod sysinfo;
 pub mod times;
+pub mod trace;
 pub mod wss;
