@@ -541,7 +541,7 @@ fn tools_leave_no_partial_output() {
 
 #[test]
 fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["report", "profile"]);
+    let out = damo(&root(), &["report", "attrs"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
 }
@@ -640,4 +640,82 @@ fn report_trace_reads_perf_script_text() {
     let out = damo(&dir, &["report", "trace", "-i", "junk.txt"]);
     assert_clean_failure(&out, "report trace on junk");
     assert!(String::from_utf8_lossy(&out.stderr).contains("perf script -i FILE"));
+}
+
+#[test]
+fn holistic_and_profile_reports() {
+    let dir = root().join("tests/fixtures");
+    let out = damo(
+        &dir,
+        &[
+            "report",
+            "holistic",
+            "--access_pattern",
+            "multi.data",
+            "--perf_path",
+            "/nonexistent",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("# Heatmap\n# target 1, address range "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n# Memory Footprints Distribution\npercentile "),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n       wss ") && text.contains("\n  sys_used "),
+        "{text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hot functions need perf"));
+    // without a footprints file those rows are left out, with a note
+    let out = damo(
+        &dir,
+        &[
+            "report",
+            "holistic",
+            "--access_pattern",
+            "damos.data",
+            "--perf_path",
+            "/nonexistent",
+        ],
+    );
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(" rss "));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no memory footprints"));
+    let out = damo(
+        &dir,
+        &[
+            "report",
+            "profile",
+            "--inputs",
+            "damos.data",
+            "x.profile",
+            "--perf_path",
+            "/nonexistent",
+        ],
+    );
+    assert_clean_failure(&out, "profile without perf");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("perf report -i x.profile --time "));
+    let out = damo(
+        &dir,
+        &[
+            "report",
+            "profile",
+            "--inputs",
+            "damos.data",
+            "x",
+            "--sz_region",
+            "1G",
+            "2G",
+        ],
+    );
+    assert_clean_failure(&out, "profile of no snapshot");
 }

@@ -885,6 +885,17 @@ fn monitor_repeats_record_and_report_then_restores() {
         "the previous (empty) setup is back"
     );
     assert!(!t.root.join("damon.data").exists());
+    let out = t.ok(&[
+        "monitor",
+        &p.pid(),
+        "--count",
+        "1",
+        "--delay",
+        "0.3",
+        "--report_type",
+        "holistic",
+    ]);
+    assert!(out.contains("# Memory Footprints Distribution"), "{out}");
     let err = t.fails(&["monitor", "no-such-program-xyz"]);
     assert!(err.contains("invalid target"), "{err}");
 }

@@ -229,8 +229,14 @@ fn run_loop(
                 report.args(["--heatmap_time_last_n_sec", &format!("{delay:.6}")]);
             }
         }
+        // holistic names its record with --access_pattern
+        let input_opt = if report_type == "holistic" {
+            "--access_pattern"
+        } else {
+            "-i"
+        };
         let out = report
-            .args(["-i", &data_s])
+            .args([input_opt, &data_s])
             .current_dir(dir)
             .stdin(Stdio::null())
             .output()

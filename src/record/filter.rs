@@ -13,6 +13,7 @@ use super::{Intervals, RecordMeta, Region, Sink, Snapshot};
 use crate::cli::parse::Args;
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units};
+use crate::record::write::Js;
 
 /// Which regions and snapshots to keep.
 #[derive(Debug, Clone)]
@@ -72,6 +73,72 @@ fn pairs(
 }
 
 impl RecordFilter {
+    /// damo's `RecordFilter.to_kvpairs` (`args accesses_filter`).
+    pub fn to_js(&self, raw: bool) -> Js {
+        use crate::damon::model::{AccessPattern, AgeUnit, NrAccUnit};
+        let pattern = AccessPattern {
+            sz_bytes: self.sz,
+            nr_accesses: self.access_rate,
+            nr_accesses_unit: NrAccUnit::Percent,
+            age: self.age_us,
+            age_unit: AgeUnit::Usec,
+        };
+        let sizes = |v: &Option<Vec<[Num; 2]>>| match v {
+            None => Js::Null,
+            Some(v) => Js::List(
+                v.iter()
+                    .map(|[a, b]| {
+                        Js::List(vec![
+                            Js::Str(units::format_sz(*a, raw)),
+                            Js::Str(units::format_sz(*b, raw)),
+                        ])
+                    })
+                    .collect(),
+            ),
+        };
+        let nums = |v: &Option<Vec<[Num; 2]>>| match v {
+            None => Js::Null,
+            Some(v) => Js::List(
+                v.iter()
+                    .map(|[a, b]| Js::List(vec![Js::Num(*a), Js::Num(*b)]))
+                    .collect(),
+            ),
+        };
+        Js::Obj(vec![
+            ("access_pattern".into(), pattern.to_js(raw)),
+            ("address_ranges".into(), sizes(&self.address_ranges)),
+            ("snapshot_sz_ranges".into(), sizes(&self.snapshot_sz_ranges)),
+            (
+                "snapshot_time_ranges".into(),
+                nums(&self.snapshot_time_ranges),
+            ),
+            (
+                "snapshot_index_ranges".into(),
+                nums(&self.snapshot_index_ranges),
+            ),
+            (
+                "temperature_ranges".into(),
+                match &self.temperature_ranges {
+                    None => Js::Null,
+                    Some(v) => Js::List(
+                        v.iter()
+                            .map(|[a, b]| Js::List(vec![Js::Num(I(*a)), Js::Num(I(*b))]))
+                            .collect(),
+                    ),
+                },
+            ),
+            (
+                "temperature_weights".into(),
+                Js::List(
+                    self.temperature_weights
+                        .iter()
+                        .map(|w| Js::Num(*w))
+                        .collect(),
+                ),
+            ),
+        ])
+    }
+
     /// Builds the filter from the record filter options.
     pub fn from_args(args: &Args) -> Result<Self> {
         let two = |dest: &str| -> Vec<String> {

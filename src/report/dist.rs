@@ -38,6 +38,14 @@ fn py_index(v: &[Num], idx: i128) -> Result<Num> {
     Ok(v[i as usize])
 }
 
+/// damo's `get_percentile` of a sorted list.
+pub fn percentile(dists: &[Num], p: i64) -> Result<Num> {
+    if dists.is_empty() {
+        bail!("no snapshot to take percentiles of");
+    }
+    py_index(dists, percentile_idx(p, dists.len()))
+}
+
 /// damo's `fmt_dists`: header, average, then a line per percentile (or
 /// every value with `all`), with bars `nr_cols_bar` wide.
 pub fn fmt_dists(

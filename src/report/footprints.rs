@@ -67,6 +67,14 @@ fn dists(samples: &[Sample], metric: &str, sort: bool) -> Result<Vec<Num>> {
     Ok(out)
 }
 
+/// The footprints of `path` (a `.mem_footprint` file) for `metric`.
+pub fn file_dists(path: &str, metric: &str, sort: bool) -> Result<Vec<Num>> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+    let samples: Vec<Sample> = serde_json::from_slice(&text)
+        .with_context(|| format!("{path} is not a memory footprint file"))?;
+    dists(&samples, metric, sort)
+}
+
 /// `damo report footprints`.
 pub fn main(args: &Args) -> Result<()> {
     let input = args.str("input").unwrap_or("damon.data.mem_footprint");

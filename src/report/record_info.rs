@@ -74,7 +74,8 @@ pub struct Guide {
 }
 
 impl Guide {
-    fn regions(&self) -> Vec<[i128; 2]> {
+    /// The monitored address ranges: lowest to highest minus the gaps.
+    pub fn regions(&self) -> Vec<[i128; 2]> {
         let mut out = Vec::new();
         let mut start = self.lowest;
         for g in &self.gaps {

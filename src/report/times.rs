@@ -26,8 +26,9 @@ impl Sink for Times {
     }
 }
 
-/// `damo report times`.
-pub fn main(args: &Args) -> Result<()> {
+/// The time intervals (ns) in which the first of `--inputs` has regions
+/// passing the record filter options.
+pub fn matching_times(args: &Args) -> Result<Vec<[Num; 2]>> {
     let inputs = args
         .list("inputs")
         .unwrap_or_else(|| vec!["damon.data", "damon.data.profile"]);
@@ -36,6 +37,12 @@ pub fn main(args: &Args) -> Result<()> {
     let filter = RecordFilter::from_args(args)?;
     let mut times = Times::default();
     files.read(&mut Filtered::new(&mut times, filter))?;
+    Ok(times.0)
+}
+
+/// `damo report times`.
+pub fn main(args: &Args) -> Result<()> {
+    let times = Times(matching_times(args)?);
     let mut out = String::new();
     for [a, b] in &times.0 {
         let sec = |t: &Num| t.div(I(1_000_000_000)).f();

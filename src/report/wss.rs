@@ -49,7 +49,43 @@ impl Sink for WssCollector {
     }
 }
 
-fn sort_nums(v: &mut [Num]) {
+/// Working set sizes per snapshot, per target, of records adjusted to
+/// `work_time` windows after skipping `skip` snapshots.
+pub fn wss_dists(
+    files: &RecordFiles,
+    acc_thres: Num,
+    sz_thres: i128,
+    work_time: Num,
+    skip: usize,
+) -> Result<Vec<(Option<Num>, Vec<Num>)>> {
+    let mut collector = WssCollector {
+        acc_thres,
+        sz_thres,
+        dists: Vec::new(),
+        current: Vec::new(),
+    };
+    {
+        let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
+        files.read(&mut adjuster)?;
+    }
+    Ok(collector.dists)
+}
+
+/// All targets' sizes summed per snapshot index (`--collapse_targets`).
+pub fn collapse(dists: Vec<(Option<Num>, Vec<Num>)>) -> Vec<(Option<Num>, Vec<Num>)> {
+    let mut collapsed: Vec<Num> = Vec::new();
+    for (_, d) in &dists {
+        for (i, v) in d.iter().enumerate() {
+            match collapsed.get_mut(i) {
+                Some(c) => *c = c.add(*v),
+                None => collapsed.push(*v),
+            }
+        }
+    }
+    vec![(Some(I(0)), collapsed)]
+}
+
+pub fn sort_nums(v: &mut [Num]) {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
 }
 
@@ -61,35 +97,18 @@ pub fn main(args: &Args) -> Result<()> {
     let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
     let sort = args.str("sortby") != Some("time");
     let raw = args.flag("raw_number");
-    let mut collector = WssCollector {
-        acc_thres: I(args.int("acc_thres").unwrap_or(1)),
-        sz_thres: args.int("sz_thres").unwrap_or(1),
-        dists: Vec::new(),
-        current: Vec::new(),
-    };
-    {
-        let work_time = I(args.int("work_time").unwrap_or(1));
-        let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
-        let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
-        files.read(&mut adjuster)?;
-    }
-    let mut dists = collector.dists;
+    let work_time = I(args.int("work_time").unwrap_or(1));
+    let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
+    let acc_thres = I(args.int("acc_thres").unwrap_or(1));
+    let sz_thres = args.int("sz_thres").unwrap_or(1);
+    let mut dists = wss_dists(&files, acc_thres, sz_thres, work_time, skip)?;
     if sort {
         for (_, d) in dists.iter_mut() {
             sort_nums(d);
         }
     }
     if args.flag("collapse_targets") {
-        let mut collapsed: Vec<Num> = Vec::new();
-        for (_, d) in &dists {
-            for (i, v) in d.iter().enumerate() {
-                match collapsed.get_mut(i) {
-                    Some(c) => *c = c.add(*v),
-                    None => collapsed.push(*v),
-                }
-            }
-        }
-        dists = vec![(Some(I(0)), collapsed)];
+        dists = collapse(dists);
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
     if let Some(path) = args.str("plot") {

@@ -70,6 +70,21 @@ check "report damon shows it running" sh -c "echo \"\$1\" | grep -q 'state: on' 
 check "tune --sample 10ms --aggr 200ms" "$DAMO" tune "$PID" --sample 10ms --aggr 200ms
 check "kernel took the tuned intervals" [ "$(val $C0/monitoring_attrs/intervals/sample_us)/$(val $C0/monitoring_attrs/intervals/aggr_us)" = 10000/200000 ]
 check "report damon shows the tuned intervals" sh -c "'$DAMO' report damon | grep -q 'sample 10 ms, aggr 200 ms'"
+# live tracepoints, read from a private tracefs instance
+"$DAMO" report trace --event damon:damon_aggregated -o /tmp/trace.txt >/tmp/trace.out 2>&1 &
+TR=$!
+check "report trace shows damon_aggregated events" poll 30 grep -q 'damon:damon_aggregated 0 ' /tmp/trace.out
+kill -INT $TR
+wait $TR
+rc=$?
+check "report trace ends on SIGINT with exit 0 ($rc)" sh -c "[ $rc = 0 ] && grep -q '^signal 2 received' /tmp/trace.out"
+check "report trace removed its trace instance" sh -c "! ls /sys/kernel/tracing/instances | grep -q damo-record"
+check "report trace -o saved a file damo reads back" sh -c "'$DAMO' report trace -i /tmp/trace.txt | grep -q 'damon:damon_aggregated 0 '"
+if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
+    HOME=/tmp "$DAMO_VENV/bin/damo" report trace -i /tmp/trace.txt 2>/dev/null >/tmp/trace.damo
+    "$DAMO" report trace -i /tmp/trace.txt >/tmp/trace.ours
+    check "damo 3.4.3 reads our report trace -o file the same ($(wc -l </tmp/trace.ours) lines)" cmp -s /tmp/trace.damo /tmp/trace.ours
+fi
 check "stop" "$DAMO" stop
 check "kdamond off" [ "$(val $KD/0/state)" = off ]
 
@@ -292,8 +307,11 @@ for p in 25 50 75; do
     check "replay's p$p working set within 30% of the original's" \
         awk -v o="$o" -v r="$r" 'BEGIN { exit !(o > 0 && r / o > 0.7 && r / o < 1.3) }'
 done
-"$DAMO" report heatmap --resol 8 40 --stdout_skip_colorset_example -i /tmp/orig.data 2>&1 | sed 's/^/    orig   | /'
-"$DAMO" report heatmap --resol 8 40 --stdout_skip_colorset_example -i /tmp/replayed.data 2>&1 | sed 's/^/    replay | /'
+# the hottest address range of each, as heat levels (colors stripped)
+for r in orig replayed; do
+    "$DAMO" report heatmap --resol 6 40 --stdout_skip_colorset_example -i /tmp/$r.data 2>&1 |
+        sed 's/\x1b\[[0-9;]*m//g; s/^/    '"$r"' | /'
+done
 
 # DAMON_RECLAIM and DAMON_LRU_SORT, through their module parameters
 reset
