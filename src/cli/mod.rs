@@ -93,6 +93,7 @@ pub fn run(args: &Args) -> Result<()> {
         "report footprints" => report::footprints::main(args),
         "report times" => report::times::main(args),
         "args accesses_filter" => crate::tools::accesses_filter(args),
+        "args accesses_format" => report::access::args_format(args),
         "adjust" => crate::tools::adjust(args),
         "convert_record_format" => crate::tools::convert_record_format(args),
         "validate" => {

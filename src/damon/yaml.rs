@@ -45,6 +45,10 @@ fn seq(out: &mut String, items: &[Js], col: usize) {
         match item {
             Js::List(l) if !l.is_empty() => seq(out, l, col + 2),
             Js::Obj(m) if !m.is_empty() => map(out, m, col + 2),
+            Js::Str(text) => {
+                write_str(out, text, col + 2);
+                out.push('\n');
+            }
             scalar => {
                 out.push_str(&inline(scalar));
                 out.push('\n');
@@ -74,12 +78,141 @@ fn map(out: &mut String, items: &[(String, Js)], col: usize) {
                 pad(out, col + 2);
                 map(out, m, col + 2);
             }
+            Js::Str(text) => {
+                out.push(' ');
+                write_str(out, text, col + 2);
+                out.push('\n');
+            }
             scalar => {
                 out.push(' ');
                 out.push_str(&inline(scalar));
                 out.push('\n');
             }
         }
+    }
+}
+
+/// PyYAML's `write_double_quoted` (ASCII only, as `yaml.dump` writes by
+/// default): escapes, and folding with `\` past column 80.
+fn write_double(out: &mut String, text: &str, indent: usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    out.push('"');
+    let (mut start, mut end) = (0usize, 0usize);
+    while end <= n {
+        let ch = chars.get(end).copied();
+        let escape = match ch {
+            None => true,
+            Some(c) => {
+                matches!(
+                    c,
+                    '"' | '\\' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
+                ) || !(' '..='~').contains(&c)
+            }
+        };
+        if escape {
+            if start < end {
+                out.extend(&chars[start..end]);
+                start = end;
+            }
+            if let Some(c) = ch {
+                push_escaped(out, c);
+                start = end + 1;
+            }
+        }
+        if 0 < end
+            && end + 1 < n
+            && (ch == Some(' ') || start >= end)
+            && column(out) + end.saturating_sub(start) > BEST_WIDTH
+        {
+            if start < end {
+                out.extend(&chars[start..end]);
+                start = end;
+            }
+            out.push('\\');
+            out.push('\n');
+            pad(out, indent);
+            if chars.get(start) == Some(&' ') {
+                out.push('\\');
+            }
+        }
+        end += 1;
+    }
+    out.push('"');
+}
+
+/// PyYAML's line width: values are folded at spaces past this column.
+const BEST_WIDTH: usize = 80;
+
+fn column(out: &str) -> usize {
+    out.rsplit('\n').next().map_or(0, |l| l.chars().count())
+}
+
+/// A string value (not a key) as PyYAML writes it at `indent`: plain and
+/// single-quoted text folded at single spaces past column 80, line
+/// breaks in single quotes written as PyYAML does (one more break, then
+/// the indent).
+fn write_str(out: &mut String, text: &str, indent: usize) {
+    let style = style_of(text);
+    if matches!(style, Style::Double) {
+        write_double(out, text, indent);
+        return;
+    }
+    let quoted = matches!(style, Style::Single);
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    let is_break = |c: char| matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let newline_indent = |out: &mut String| {
+        out.push('\n');
+        pad(out, indent);
+    };
+    if quoted {
+        out.push('\'');
+    }
+    let (mut spaces, mut breaks) = (false, false);
+    let (mut start, mut end) = (0usize, 0usize);
+    while end <= n {
+        let ch = chars.get(end).copied();
+        if spaces {
+            if ch != Some(' ') {
+                let fold = start + 1 == end
+                    && column(out) > BEST_WIDTH
+                    && (!quoted || (start != 0 && end != n));
+                if fold {
+                    newline_indent(out);
+                } else {
+                    out.extend(&chars[start..end]);
+                }
+                start = end;
+            }
+        } else if breaks {
+            if ch.is_none_or(|c| !is_break(c)) {
+                if chars[start] == '\n' {
+                    out.push('\n');
+                }
+                for &br in &chars[start..end] {
+                    out.push(br);
+                }
+                pad(out, indent);
+                start = end;
+            }
+        } else if ch.is_none_or(|c| c == ' ' || is_break(c) || (quoted && c == '\'')) && start < end
+        {
+            out.extend(&chars[start..end]);
+            start = end;
+        }
+        if quoted && ch == Some('\'') {
+            out.push_str("''");
+            start = end + 1;
+        }
+        if let Some(c) = ch {
+            spaces = c == ' ';
+            breaks = is_break(c);
+        }
+        end += 1;
+    }
+    if quoted {
+        out.push('\'');
     }
 }
 
@@ -391,31 +524,36 @@ fn scalar_str(s: &str) -> String {
         Style::Double => {
             let mut out = String::from("\"");
             for c in s.chars() {
-                match c {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    '\0' => out.push_str("\\0"),
-                    '\x07' => out.push_str("\\a"),
-                    '\x08' => out.push_str("\\b"),
-                    '\t' => out.push_str("\\t"),
-                    '\n' => out.push_str("\\n"),
-                    '\x0b' => out.push_str("\\v"),
-                    '\x0c' => out.push_str("\\f"),
-                    '\r' => out.push_str("\\r"),
-                    '\x1b' => out.push_str("\\e"),
-                    '\u{85}' => out.push_str("\\N"),
-                    '\u{a0}' => out.push_str("\\_"),
-                    '\u{2028}' => out.push_str("\\L"),
-                    '\u{2029}' => out.push_str("\\P"),
-                    ' '..='~' => out.push(c),
-                    c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02X}", c as u32)),
-                    c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04X}", c as u32)),
-                    c => out.push_str(&format!("\\U{:08X}", c as u32)),
-                }
+                push_escaped(&mut out, c);
             }
             out.push('"');
             out
         }
+    }
+}
+
+/// One character inside double quotes, escaped as PyYAML does.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\0' => out.push_str("\\0"),
+        '\x07' => out.push_str("\\a"),
+        '\x08' => out.push_str("\\b"),
+        '\t' => out.push_str("\\t"),
+        '\n' => out.push_str("\\n"),
+        '\x0b' => out.push_str("\\v"),
+        '\x0c' => out.push_str("\\f"),
+        '\r' => out.push_str("\\r"),
+        '\x1b' => out.push_str("\\e"),
+        '\u{85}' => out.push_str("\\N"),
+        '\u{a0}' => out.push_str("\\_"),
+        '\u{2028}' => out.push_str("\\L"),
+        '\u{2029}' => out.push_str("\\P"),
+        ' '..='~' => out.push(c),
+        c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02X}", c as u32)),
+        c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04X}", c as u32)),
+        c => out.push_str(&format!("\\U{:08X}", c as u32)),
     }
 }
 

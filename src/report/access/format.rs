@@ -2,6 +2,7 @@
 //! `--format set|append`, and the default templates that depend on what
 //! the records hold.
 
+use crate::record::write::Js;
 use anyhow::{Context, Result, bail};
 
 use super::keywords::{self, Keyword, Template};
@@ -174,6 +175,88 @@ impl ReportFormat {
             min_chars_for,
             raw_number: args.flag("raw_number"),
         })
+    }
+
+    /// damo's `ReportFormat.to_kvpairs` (`args accesses_format`);
+    /// `dont_merge_regions` and `json` are options outside the format.
+    pub fn to_js(&self, dont_merge_regions: bool, json: bool) -> Js {
+        let strs = |v: &[String]| Js::List(v.iter().map(|x| Js::Str(x.clone())).collect());
+        let opt_strs = |v: &Option<Vec<String>>| v.as_deref().map_or(Js::Null, strs);
+        let ints = |v: &[i128]| Js::List(v.iter().map(|x| Js::Num(I(*x))).collect());
+        let template = |i: usize| Js::Str(self.templates[i].clone().unwrap_or_default());
+        let scale = |log: bool| Js::Str(if log { "log" } else { "linear" }.into());
+        let min_chars = self
+            .min_chars_for
+            .iter()
+            .enumerate()
+            .map(|(i, (k, n))| {
+                // damo's defaults are numbers; what users add stays text
+                let n = if i < MIN_CHARS.len() {
+                    n.parse::<i128>()
+                        .map_or(Js::Str(n.clone()), |v| Js::Num(I(v)))
+                } else {
+                    Js::Str(n.clone())
+                };
+                Js::List(vec![Js::Str(k.clone()), n])
+            })
+            .collect();
+        let kv: Vec<(&str, Js)> = vec![
+            ("sort_regions_by", strs(&self.sort_regions_by)),
+            ("sort_regions_dsc", opt_strs(&self.sort_regions_dsc)),
+            (
+                "temperature_weights",
+                Js::List(
+                    self.temperature_weights
+                        .iter()
+                        .map(|w| Js::Num(*w))
+                        .collect(),
+                ),
+            ),
+            ("dont_merge_regions", Js::Bool(dont_merge_regions)),
+            ("hist_logscale", Js::Bool(self.hist_logscale)),
+            ("hist_cumulate", Js::Bool(self.hist_cumulate)),
+            ("hist_ranges", opt_strs(&self.hist_ranges)),
+            (
+                "percentiles_range",
+                self.percentiles_range.as_ref().map_or(Js::Null, |v| {
+                    Js::List(v.iter().map(|x| Js::Num(I(*x as i128))).collect())
+                }),
+            ),
+            ("format_record_head", template(RECORD_HEAD)),
+            ("format_record_tail", template(RECORD_TAIL)),
+            ("format_snapshot_head", template(SNAPSHOT_HEAD)),
+            ("format_snapshot_tail", template(SNAPSHOT_TAIL)),
+            ("format_region", template(REGION)),
+            ("snapshot_heatmap_width", Js::Num(I(self.heatmap_width))),
+            ("snapshot_heatmap_static", Js::Bool(self.heatmap_static)),
+            (
+                "snapshot_heatmap_colorset",
+                Js::Str(self.heatmap_colorset.clone()),
+            ),
+            ("region_box_values", strs(&self.box_values)),
+            ("region_box_min_max_height", ints(&self.box_min_max_height)),
+            ("region_box_min_max_length", ints(&self.box_min_max_length)),
+            ("region_box_colorset", Js::Str(self.box_colorset.clone())),
+            (
+                "region_box_scales",
+                Js::List(self.box_log.iter().map(|l| scale(*l)).collect()),
+            ),
+            (
+                "region_box_align",
+                Js::Str(
+                    if self.box_align_right {
+                        "right"
+                    } else {
+                        "left"
+                    }
+                    .into(),
+                ),
+            ),
+            ("min_chars_for", Js::List(min_chars)),
+            ("raw_number", Js::Bool(self.raw_number)),
+            ("json", Js::Bool(json)),
+        ];
+        Js::Obj(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
 
     /// The padding width of `keyword`: the first `--min_chars_for` entry

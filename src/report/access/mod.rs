@@ -462,8 +462,8 @@ fn repeat_spec(args: &Args) -> Result<Option<(std::time::Duration, i128)>> {
     }
 }
 
-/// `damo report access`.
-pub fn main(args: &Args) -> Result<()> {
+/// `--ls_*_format_keywords`: the keyword list asked for, if any.
+fn ls_keywords(args: &Args) -> Option<String> {
     for (flag, table) in [
         ("ls_record_format_keywords", keyword_list(keywords::RECORD)),
         (
@@ -473,8 +473,36 @@ pub fn main(args: &Args) -> Result<()> {
         ("ls_region_format_keywords", keyword_list(keywords::REGION)),
     ] {
         if args.flag(flag) {
-            return crate::output::print(&table);
+            return Some(table);
         }
+    }
+    None
+}
+
+/// `damo args accesses_format`: the report format the options describe
+/// (as `report access` would use it on no records), as JSON or YAML.
+pub fn args_format(args: &Args) -> Result<()> {
+    if let Some(list) = ls_keywords(args) {
+        return crate::output::print(&list);
+    }
+    let mut fmt = ReportFormat::from_args(args)?;
+    fmt.finish(args, &format::Survey::default())?;
+    let js = fmt.to_js(args.flag("dont_merge_regions"), args.flag("json"));
+    let text = if args.str("output_format") == Some("yaml") {
+        format!("{}\n", crate::damon::yaml::dump(&js))
+    } else {
+        let mut out = Vec::new();
+        js.write(&mut out, 0)?;
+        out.push(b'\n');
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    crate::output::print(&text)
+}
+
+/// `damo report access`.
+pub fn main(args: &Args) -> Result<()> {
+    if let Some(list) = ls_keywords(args) {
+        return crate::output::print(&list);
     }
     if args.given("exec") {
         bail!(
