@@ -6,8 +6,9 @@ use damo::output::{BrokenPipe, Exit};
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let args = match cli::parse_args(&argv) {
-        Outcome::Run(a) => a,
+    let result = match cli::parse_args(&argv) {
+        Outcome::Run(a) => cli::run(&a),
+        Outcome::Module(name, words) => cli::run_module(&name, &words),
         Outcome::Exit(text, to_stderr, code) => {
             let _ = if to_stderr {
                 std::io::stderr().write_all(text.as_bytes())
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli::run(&args) {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<BrokenPipe>() => ExitCode::SUCCESS,
         Err(e) if e.is::<Exit>() => ExitCode::from(e.downcast_ref::<Exit>().map_or(1, |x| x.0)),

@@ -1241,3 +1241,38 @@ fn report_trace_streams_tracepoints_until_interrupted() {
     let back = t.ok(&["report", "trace", "-i", out_file.to_str().expect("path")]);
     assert_eq!(back, text.replace("signal 2 received\n", ""));
 }
+
+#[test]
+fn other_damon_modules_read_and_write_their_parameters() {
+    let t = Tree::new("sample-module", "6.18");
+    let dir = t.root.join("module/damon_sample_wsse/parameters");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("target_pid"), "0\n").expect("write");
+    std::fs::write(dir.join("enabled"), "N\n").expect("write");
+    t.ok(&[
+        "module",
+        "sample_wsse",
+        "write",
+        "target_pid",
+        "1234",
+        "enabled",
+        "Y",
+    ]);
+    assert_eq!(
+        t.ok(&["module", "sample_wsse", "read", "target_pid"]),
+        "1234\n"
+    );
+    let all = t.ok(&["module", "sample_wsse", "read"]);
+    assert!(
+        all.contains("target_pid: 1234\n") && all.contains("enabled: Y\n"),
+        "{all}"
+    );
+    let err = t.fails(&["module", "sample_wsse", "read", "nosuch"]);
+    assert!(err.contains("the parameters are"), "{err}");
+    assert_eq!(
+        t.run(&["module", "sample_wsse", "frob"]).status.code(),
+        Some(2)
+    );
+    // a module the kernel does not have is a usage error, as in damo
+    assert_eq!(t.run(&["module", "nosuch", "read"]).status.code(), Some(2));
+}

@@ -30,6 +30,53 @@ pub enum Outcome {
     Run(Args),
     /// Help or a usage error: text, whether it goes to stderr, exit code.
     Exit(String, bool, u8),
+    /// `module <name> read|write ...` for a DAMON module damo has no
+    /// command of its own for (damo lists every `/sys/module/damon_*`).
+    Module(String, Vec<String>),
+}
+
+/// The DAMON modules with commands of their own.
+const KNOWN_MODULES: [&str; 3] = ["reclaim", "lru_sort", "stat"];
+
+/// `module <name> ...` where `/sys/module/damon_<name>` exists but damo
+/// has no command for it: read and write its parameters.
+fn generic_module(argv: &[String]) -> Option<Outcome> {
+    let name = argv.get(1)?;
+    if argv.first().map(String::as_str) != Some("module")
+        || name.starts_with('-')
+        || KNOWN_MODULES.contains(&name.as_str())
+        || !crate::sysfs::sys_root()
+            .join("module")
+            .join(format!("damon_{name}"))
+            .is_dir()
+    {
+        return None;
+    }
+    let usage = format!(
+        "usage: damo module {name} [-h] <action> ...\n\n\
+         positional arguments:\n  <action>\n    read      read parameters: \
+         read [<parameter name>]\n    write     write parameters: write \
+         <parameter name> <value> [<parameter name> <value> ...]\n"
+    );
+    let words: Vec<String> = argv[2..].to_vec();
+    match words.first().map(String::as_str) {
+        Some("-h" | "--help") => Some(Outcome::Exit(usage, false, 0)),
+        Some("read") if words.len() <= 2 => Some(Outcome::Module(name.clone(), words)),
+        Some("write") if words.len() >= 3 => Some(Outcome::Module(name.clone(), words)),
+        _ => Some(Outcome::Exit(
+            format!(
+                "{usage}damo module {name}: error: give 'read [<parameter name>]' or \
+                 'write <parameter name> <value>...'\n"
+            ),
+            true,
+            2,
+        )),
+    }
+}
+
+/// Runs `module <name> read|write ...` (see [`Outcome::Module`]).
+pub fn run_module(name: &str, words: &[String]) -> Result<()> {
+    crate::control::modules::generic(name, words)
 }
 
 /// Parses `argv` (without the program name).
@@ -49,6 +96,9 @@ pub fn parse_args(argv: &[String]) -> Outcome {
             return Outcome::Exit(complete::man_page(), false, 0);
         }
         _ => {}
+    }
+    if let Some(outcome) = generic_module(argv) {
+        return outcome;
     }
     match parse::parse(&spec::CMD_ROOT, argv) {
         Ok(a) => Outcome::Run(a),

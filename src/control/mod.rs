@@ -48,6 +48,11 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     Ok(fs)
 }
 
+/// Whether we run as root (`None` if /proc does not say).
+pub fn euid_is_root() -> Option<bool> {
+    euid().map(|u| u == 0)
+}
+
 /// damo's root check, skipped for `DAMO_SYSFS_ROOT` trees.
 pub fn require_root(args: &Args) -> Result<()> {
     let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());

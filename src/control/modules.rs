@@ -186,6 +186,37 @@ pub fn stat(args: &Args) -> Result<()> {
     crate::output::print(&out)
 }
 
+/// `damo module <name> read [<param>]` / `write <param> <value>...` for
+/// DAMON modules without a command of their own (the sample modules).
+pub fn generic(name: &str, words: &[String]) -> Result<()> {
+    let fs = Sysfs::open()?;
+    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
+    if !fake && super::euid_is_root() == Some(false) {
+        bail!(
+            "Run as root: DAMON module parameters are writable by root only (try 'sudo damo module {name} ...')"
+        );
+    }
+    let p = Params::of(&fs, name);
+    p.require_dir(&format!("DAMON module {name}"), "its kernel config option")?;
+    let rest: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
+    match words.first().map(String::as_str) {
+        Some("write") => write_params(&p, &rest),
+        _ => match rest.first() {
+            Some(param) => {
+                if !p.exists(param) {
+                    bail!(
+                        "{} not found; the parameters are: {}",
+                        p.file(param).display(),
+                        p.names()?.join(", ")
+                    );
+                }
+                crate::output::print(&format!("{}\n", p.get(param)?.unwrap_or_default()))
+            }
+            None => crate::output::print(&all_params(&p)?),
+        },
+    }
+}
+
 /// `param: value` of every parameter, in the kernel's order.
 fn all_params(p: &Params) -> Result<String> {
     let mut out = String::new();
