@@ -177,6 +177,8 @@ impl Player<'_> {
             );
         }
         let slice = runtime / max_nr_accesses;
+        let slice_dur = Duration::try_from_secs_f64(slice)
+            .map_err(|_| anyhow::anyhow!("snapshot ending at {end} ns: time slice of {slice} s"))?;
         let nr_slices = (runtime / slice) as u64;
         for r in s.regions.iter_mut() {
             add_unset_units(r, iv)?;
@@ -193,7 +195,7 @@ impl Player<'_> {
                     self.space.touch(r.start, r.end);
                 }
             }
-            let left = Duration::from_secs_f64(slice).saturating_sub(slice_start.elapsed());
+            let left = slice_dur.saturating_sub(slice_start.elapsed());
             if let Some(sig) = crate::interrupt::sleep(left) {
                 crate::output::print(&std::mem::take(&mut self.out))?;
                 bail!(crate::output::Exit(128 + sig as u8));
@@ -290,6 +292,9 @@ pub fn main(args: &Args) -> Result<()> {
         Some(t) => seconds(t, "--progress_notice_interval")?,
         None => 3.0,
     };
+    let notice = Duration::try_from_secs_f64(notice.max(0.0)).map_err(|_| {
+        anyhow::anyhow!("--progress_notice_interval {notice}: not a usable number of seconds")
+    })?;
     let mut survey = Survey::default();
     crate::record::read_file(path, &mut survey)
         .with_context(|| format!("parsing damon records file ({input}) failed"))?;
@@ -307,8 +312,8 @@ pub fn main(args: &Args) -> Result<()> {
         done: 0,
         total: survey.snapshots,
         started: now,
-        notice_every: Duration::from_secs_f64(notice.max(0.001)),
-        next_notice: now + Duration::from_secs_f64(notice.max(0.0)),
+        notice_every: notice.max(Duration::from_millis(1)),
+        next_notice: now + notice,
         out: String::new(),
     };
     crate::record::read_file(path, &mut player)

@@ -323,12 +323,58 @@ fn read_json<R: std::io::Read + Send + 'static>(src: R, sink: &mut dyn Sink) -> 
     )
 }
 
+/// Passes snapshots on after checking what every reader relies on:
+/// regions that are address ranges of a 64-bit space (start <= end <=
+/// 2^64), and times that fit in 64 bits.
+struct Checked<'a> {
+    inner: &'a mut dyn Sink,
+}
+
+const U64_LIMIT: i128 = 1 << 64;
+
+impl Checked<'_> {
+    fn check(s: &Snapshot) -> Result<()> {
+        for t in [s.start_time, Some(s.end_time)].into_iter().flatten() {
+            if t.f().is_nan() || t.f() < 0.0 || t.f() >= U64_LIMIT as f64 {
+                anyhow::bail!("snapshot time {} is out of range (0 to 2^64 ns)", t.repr());
+            }
+        }
+        for r in &s.regions {
+            if r.start < 0 || r.end > U64_LIMIT {
+                anyhow::bail!(
+                    "region {}-{} is outside the 64-bit address space",
+                    r.start,
+                    r.end
+                );
+            }
+            if r.end < r.start {
+                anyhow::bail!("region {}-{} ends before it starts", r.start, r.end);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Checked<'_> {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.inner.record_start(meta)
+    }
+    fn snapshot(&mut self, meta: &RecordMeta, snapshot: Snapshot) -> Result<()> {
+        Self::check(&snapshot)?;
+        self.inner.snapshot(meta, snapshot)
+    }
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.inner.record_end(meta)
+    }
+}
+
 /// Reads one record file of any supported format into `sink`.
 pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let (format, reader) =
         sniff::sniff(file).with_context(|| format!("cannot read {}", path.display()))?;
+    let sink = &mut Checked { inner: sink };
     match format {
         Format::JsonCompressed => read_json(flate2::read::ZlibDecoder::new(reader), sink)
             .context("not a valid json_compressed record (zlib-compressed JSON)"),

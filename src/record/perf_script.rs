@@ -70,7 +70,27 @@ fn range(s: &str) -> Result<(i128, i128)> {
     let (a, b) = body
         .split_once('-')
         .with_context(|| format!("bad address range '{s}'"))?;
-    Ok((int_field(a, "start address")?, int_field(b, "end address")?))
+    let (start, end) = (int_field(a, "start address")?, int_field(b, "end address")?);
+    // the kernel's addresses are unsigned longs
+    for v in [start, end] {
+        if !(0..=u64::MAX as i128).contains(&v) {
+            bail!("address {v} in '{s}' is outside the 64-bit address space");
+        }
+    }
+    if end < start {
+        bail!("region '{s}' ends before it starts");
+    }
+    Ok((start, end))
+}
+
+/// A count (access samples, age) as the kernel prints it: 0 to 2^63, or
+/// -1 in the fake region damo writes for an empty snapshot.
+fn count_field(s: &str, what: &str) -> Result<i128> {
+    let v = int_field(s, what)?;
+    if !(-1..=i64::MAX as i128).contains(&v) {
+        bail!("bad {what} '{s}': out of range");
+    }
+    Ok(v)
 }
 
 struct Parsed {
@@ -107,12 +127,12 @@ fn parse_region(f: &[&str]) -> Result<Option<Parsed>> {
             }
             let (start, end) = range(f[4])?;
             let age = if f.len() == 7 {
-                Some(int_field(f[6], "age")?)
+                Some(count_field(f[6], "age")?)
             } else {
                 None
             };
             Ok(Some(Parsed {
-                region: region(start, end, int_field(f[5], "nr_accesses")?, age),
+                region: region(start, end, count_field(f[5], "nr_accesses")?, age),
                 end_time: event_time(f[0])?,
                 target_id: kv_int(f[2], "target_id")?,
                 nr_regions: kv_int(f[3], "nr_regions")?,
@@ -129,8 +149,8 @@ fn parse_region(f: &[&str]) -> Result<Option<Parsed>> {
                 region: region(
                     start,
                     end,
-                    int_field(f[7], "nr_accesses")?,
-                    Some(int_field(f[8], "age")?),
+                    count_field(f[7], "nr_accesses")?,
+                    Some(count_field(f[8], "age")?),
                 ),
                 end_time: event_time(f[0])?,
                 target_id: kv_int(f[4], "target_idx")?,
