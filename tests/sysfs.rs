@@ -1276,3 +1276,104 @@ fn other_damon_modules_read_and_write_their_parameters() {
     // a module the kernel does not have is a usage error, as in damo
     assert_eq!(t.run(&["module", "nosuch", "read"]).status.code(), Some(2));
 }
+
+/// Every file under the kdamonds directory with its content, but the
+/// read-only statistics.
+fn tree_dump(t: &Tree) -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, base, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("rel").display().to_string();
+                out.push((rel, std::fs::read_to_string(&p).unwrap_or_default()));
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(&t.kd(""), &t.kd(""), &mut v);
+    v
+}
+
+/// The files `args` writes, in order (relative to the tree's root), from
+/// DAMO_SYSFS_TRACE.
+fn written_files(t: &Tree, args: &[&str]) -> Vec<String> {
+    let trace = t.root.join("writes.log");
+    let _ = std::fs::remove_file(&trace);
+    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
+        .args(args)
+        .env("DAMO_SYSFS_ROOT", &t.root)
+        .env("DAMO_SYSFS_TRACE", &trace)
+        .output()
+        .expect("run damo");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut files: Vec<String> = Vec::new();
+    for line in std::fs::read_to_string(&trace).expect("trace").lines() {
+        if let Some((_, path)) = line.strip_prefix("write ").and_then(|l| l.rsplit_once(" to ")) {
+            if !files.iter().any(|f| f == path) {
+                files.push(path.to_string());
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&trace);
+    files
+}
+
+fn fail_writes_to(t: &Tree, rel: &str) {
+    let marker = t.root.join(".damo-fake-kernel");
+    let mut text = std::fs::read_to_string(&marker).expect("marker");
+    text = text.lines().filter(|l| !l.starts_with("fail ")).collect::<Vec<_>>().join("\n");
+    text.push_str(&format!("\nfail {rel} EINVAL\n"));
+    std::fs::write(marker, text).expect("marker");
+}
+
+#[test]
+fn a_failing_write_at_any_step_rolls_back() {
+    let p = Proc::new();
+    let pid = p.pid();
+    let start: Vec<&str> = vec![
+        "start", &pid, "--damos_action", "pageout", "--damos_access_rate", "0%", "0%",
+        "--damos_quotas", "10ms", "128M", "1s", "--damos_filter", "reject", "anon",
+    ];
+    // every write of `start`, made to fail in turn: nothing stays staged
+    let learn = Tree::new("inject-learn", "6.12");
+    let writes = written_files(&learn, &start);
+    assert!(writes.len() > 30, "{writes:?}");
+    for w in &writes {
+        let t = Tree::new("inject-start", "6.12");
+        fail_writes_to(&t, w);
+        let err = t.fails(&start);
+        assert!(err.contains(w.rsplit('/').next().unwrap_or(w)), "{w}: {err}");
+        assert_eq!(t.get("nr_kdamonds"), "0", "{w}: a kdamond was left staged");
+    }
+    // every write of `tune` on a running kdamond: the running setup is
+    // staged back as it was
+    let tune: Vec<&str> = vec![
+        "tune", &pid, "--damos_action", "stat", "--damos_access_rate", "5%", "100%",
+        "--sample", "10ms", "--aggr", "200ms",
+    ];
+    // (`learn` runs the kdamond `written_files` started)
+    let tune_writes = written_files(&learn, &tune);
+    assert!(tune_writes.len() > 10, "{tune_writes:?}");
+    println!(
+        "failing writes injected: {} of start, {} of tune",
+        writes.len(),
+        tune_writes.len()
+    );
+    for w in &tune_writes {
+        let t = Tree::new("inject-tune", "6.12");
+        t.ok(&start);
+        let before = tree_dump(&t);
+        fail_writes_to(&t, w);
+        let err = t.fails(&tune);
+        assert!(err.contains("EINVAL"), "{w}: {err}");
+        assert_eq!(t.get("0/state"), "on", "{w}");
+        assert_eq!(tree_dump(&t), before, "{w}: tune left its half-written parameters");
+    }
+}
