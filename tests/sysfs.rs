@@ -1312,13 +1312,19 @@ fn written_files(t: &Tree, args: &[&str]) -> Vec<String> {
         .env("DAMO_SYSFS_TRACE", &trace)
         .output()
         .expect("run damo");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut files: Vec<String> = Vec::new();
     for line in std::fs::read_to_string(&trace).expect("trace").lines() {
-        if let Some((_, path)) = line.strip_prefix("write ").and_then(|l| l.rsplit_once(" to ")) {
-            if !files.iter().any(|f| f == path) {
-                files.push(path.to_string());
-            }
+        if let Some((_, path)) = line
+            .strip_prefix("write ")
+            .and_then(|l| l.rsplit_once(" to "))
+            && !files.iter().any(|f| f == path)
+        {
+            files.push(path.to_string());
         }
     }
     let _ = std::fs::remove_file(&trace);
@@ -1328,7 +1334,11 @@ fn written_files(t: &Tree, args: &[&str]) -> Vec<String> {
 fn fail_writes_to(t: &Tree, rel: &str) {
     let marker = t.root.join(".damo-fake-kernel");
     let mut text = std::fs::read_to_string(&marker).expect("marker");
-    text = text.lines().filter(|l| !l.starts_with("fail ")).collect::<Vec<_>>().join("\n");
+    text = text
+        .lines()
+        .filter(|l| !l.starts_with("fail "))
+        .collect::<Vec<_>>()
+        .join("\n");
     text.push_str(&format!("\nfail {rel} EINVAL\n"));
     std::fs::write(marker, text).expect("marker");
 }
@@ -1338,8 +1348,20 @@ fn a_failing_write_at_any_step_rolls_back() {
     let p = Proc::new();
     let pid = p.pid();
     let start: Vec<&str> = vec![
-        "start", &pid, "--damos_action", "pageout", "--damos_access_rate", "0%", "0%",
-        "--damos_quotas", "10ms", "128M", "1s", "--damos_filter", "reject", "anon",
+        "start",
+        &pid,
+        "--damos_action",
+        "pageout",
+        "--damos_access_rate",
+        "0%",
+        "0%",
+        "--damos_quotas",
+        "10ms",
+        "128M",
+        "1s",
+        "--damos_filter",
+        "reject",
+        "anon",
     ];
     // every write of `start`, made to fail in turn: nothing stays staged
     let learn = Tree::new("inject-learn", "6.12");
@@ -1349,14 +1371,26 @@ fn a_failing_write_at_any_step_rolls_back() {
         let t = Tree::new("inject-start", "6.12");
         fail_writes_to(&t, w);
         let err = t.fails(&start);
-        assert!(err.contains(w.rsplit('/').next().unwrap_or(w)), "{w}: {err}");
+        assert!(
+            err.contains(w.rsplit('/').next().unwrap_or(w)),
+            "{w}: {err}"
+        );
         assert_eq!(t.get("nr_kdamonds"), "0", "{w}: a kdamond was left staged");
     }
     // every write of `tune` on a running kdamond: the running setup is
     // staged back as it was
     let tune: Vec<&str> = vec![
-        "tune", &pid, "--damos_action", "stat", "--damos_access_rate", "5%", "100%",
-        "--sample", "10ms", "--aggr", "200ms",
+        "tune",
+        &pid,
+        "--damos_action",
+        "stat",
+        "--damos_access_rate",
+        "5%",
+        "100%",
+        "--sample",
+        "10ms",
+        "--aggr",
+        "200ms",
     ];
     // (`learn` runs the kdamond `written_files` started)
     let tune_writes = written_files(&learn, &tune);
@@ -1374,6 +1408,83 @@ fn a_failing_write_at_any_step_rolls_back() {
         let err = t.fails(&tune);
         assert!(err.contains("EINVAL"), "{w}: {err}");
         assert_eq!(t.get("0/state"), "on", "{w}");
-        assert_eq!(tree_dump(&t), before, "{w}: tune left its half-written parameters");
+        assert_eq!(
+            tree_dump(&t),
+            before,
+            "{w}: tune left its half-written parameters"
+        );
     }
+}
+
+#[test]
+fn concurrent_commands_do_not_interleave() {
+    // two starts at once: one turns DAMON on, the other says it is on
+    let t = Tree::new("two-starts", "6.18");
+    let p = Proc::new();
+    let pid = p.pid();
+    let a = t.spawn(&["start", &pid, "--damos_action", "stat"]);
+    let b = t.spawn(&["start", &pid, "--damos_action", "pageout"]);
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    let ok = [&a, &b].iter().filter(|o| o.status.success()).count();
+    assert_eq!(ok, 1, "exactly one start wins");
+    let loser = if a.status.success() { &b } else { &a };
+    let err = String::from_utf8_lossy(&loser.stderr);
+    assert!(err.contains("kdamond 0 is already running"), "{err}");
+    assert_eq!(t.get("0/state"), "on");
+    assert_eq!(t.get("0/contexts/0/schemes/nr_schemes"), "1");
+    t.ok(&["stop"]);
+
+    // stop while record runs: the record ends by itself, complete, and
+    // says why
+    fake_tracefs(&t);
+    let out = t.root.join("rec.data");
+    let rec = t.spawn(&["record", &pid, "-o", out.to_str().expect("utf-8")]);
+    t.wait_for("0/state", "on");
+    t.ok(&["stop"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut rec = rec;
+    let status = loop {
+        if let Some(s) = rec.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "record did not end after stop"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    use std::io::Read;
+    rec.stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    assert!(status.success(), "{err}");
+    assert!(err.contains("turned off by another command"), "{err}");
+    assert!(out.is_file(), "the record is written");
+    assert_eq!(
+        t.get("0/state"),
+        "off",
+        "the previous (stopped) setup is back"
+    );
+
+    // a command waiting on a lock held too long says who holds it
+    let lock = t.root.join(".damo.lock");
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .expect("lock file");
+    std::fs::write(&lock, "999 damo tune").expect("holder");
+    let _held = nix::fcntl::Flock::lock(held, nix::fcntl::FlockArg::LockExclusive).expect("flock");
+    let before = tree_dump(&t);
+    let err = t.fails(&["start", &pid]);
+    assert!(err.contains("another damo (pid 999, 'damo tune')"), "{err}");
+    assert_eq!(tree_dump(&t), before, "nothing written without the lock");
 }

@@ -13,10 +13,11 @@
 # - 11: `record` reads tracepoints from a (fake) tracefs instead of
 #   running perf; its sysfs writes are compared, but for the quota goal
 #   values of the setup it restores, which differ because of 09.
-# Traces of commands that belong to later work (`report sysinfo`) are
-# skipped and listed, and so is 22
-# (`features`, which writes nothing; its output depends on the harness's
-# tracefs, and tests/vm/e2e.sh compares it with damo on a real kernel).
+# Skipped and listed: 21 (`report sysinfo`: damo stages probe kdamonds to
+# find features, ours finds them passively and writes nothing, by design)
+# and 22 (`features`, which writes nothing); their outputs depend on the
+# harness's tracefs, and tests/vm/e2e.sh compares both with damo on a real
+# kernel.
 #
 # Usage: tests/sysfs_traces.sh [TRACES_DIR]   (needs a release build)
 set -uo pipefail
@@ -105,5 +106,5 @@ for log in "$TRACES"/[0-9][0-9]-*.log; do
         pass=$((pass + 1))
     fi
 done
-echo "sysfs traces: $pass identical, $fail failed; skipped (later work): ${skipped[*]}"
+echo "sysfs traces: $pass identical, $fail failed; skipped (no writes to compare): ${skipped[*]}"
 [ "$fail" = 0 ]

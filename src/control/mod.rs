@@ -161,6 +161,8 @@ pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
         kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
     stage::check(&kdamonds)?;
     check_pids(&kdamonds)?;
+    // from here to turning on, no other damo changes the setup
+    let _lock = fs.lock_setup(&format!("damo {}", args.cmd.path))?;
     refuse_running(fs, kdamonds.len())?;
     let before = fs.current_kdamonds()?;
     if let Err(e) = fs.stage(&kdamonds) {
@@ -237,6 +239,7 @@ pub fn schemes(args: &Args) -> Result<()> {
     };
     let idxs: Vec<usize> = (0..kdamonds.len()).collect();
     let cleanup = |code: u8| -> Result<()> {
+        let _lock = fs.lock_setup("damo schemes (restoring)");
         // the kdamonds may have finished by themselves already
         let running: Vec<usize> = fs
             .running_idxs()
@@ -282,6 +285,7 @@ pub fn schemes(args: &Args) -> Result<()> {
 /// `damo stop`.
 pub fn stop(args: &Args) -> Result<()> {
     let fs = open_sysfs(args)?;
+    let _lock = fs.lock_setup("damo stop")?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
         bail!("DAMON is not turned on");
@@ -293,6 +297,7 @@ pub fn stop(args: &Args) -> Result<()> {
 /// `damo tune`.
 pub fn tune(args: &Args) -> Result<()> {
     let fs = open_sysfs(args)?;
+    let _lock = fs.lock_setup("damo tune")?;
     if fs.running_idxs()?.is_empty() {
         bail!("DAMON is not turned on");
     }

@@ -645,6 +645,13 @@ impl Session<'_> {
         if self.started.is_empty() {
             return;
         }
+        let _lock = match self.fs.lock_setup("damo record (restoring)") {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("damo: {e:#}; restoring anyway");
+                None
+            }
+        };
         let running: Vec<usize> = self
             .fs
             .running_idxs()
@@ -781,7 +788,16 @@ fn record_loop(
                     crate::proc::alive(p)
                 }
             });
-        if !targets_alive && s.fs.running_idxs().unwrap_or_default().is_empty() {
+        if let Ok(running) = s.fs.running_idxs()
+            && running.is_empty()
+        {
+            if targets_alive {
+                // someone else (`damo stop`) turned DAMON off
+                eprintln!(
+                    "damo: DAMON was turned off by another command (e.g. 'damo stop'); \
+                     the record ends here"
+                );
+            }
             return Ok((tracer, End::Done(None)));
         }
         if let Some(sn) = snap.as_mut() {

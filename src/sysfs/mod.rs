@@ -17,6 +17,7 @@
 
 pub mod emul;
 pub mod features;
+pub mod lock;
 pub mod modules;
 pub mod pa_layout;
 pub mod read;
@@ -190,6 +191,11 @@ impl Sysfs {
             trace,
             debug: false,
         })
+    }
+
+    /// Takes the setup lock (see [`lock`]) for `what` (the command).
+    pub fn lock_setup(&self, what: &str) -> anyhow::Result<lock::SetupLock> {
+        lock::acquire(fake_root().as_deref(), what)
     }
 
     /// Print every read and write on stdout (damo's `--debug_damon`).
