@@ -517,6 +517,16 @@ pub fn py_repr(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn extreme_numbers_format_without_overflow() {
+        // found by fuzzing: "-4E44E" as a size, shown as a percentage
+        let v = text_to_bytes("-4E44E").unwrap();
+        assert!(format_percent(v, false).starts_with('-'));
+        assert!(format_nr(I(i128::MIN), false).starts_with("-170,141,183"));
+        assert_eq!(format_nr(F(f64::NEG_INFINITY), false), "-inf");
+    }
+
     use super::*;
 
     // Expectations from damo's own tests/unit/test_fmt_str.py and from

@@ -195,7 +195,8 @@ impl Num {
 
     pub fn neg(self) -> Num {
         match self {
-            I(a) => I(-a),
+            // Python ints have no minimum; -i128::MIN becomes a float
+            I(a) => a.checked_neg().map(I).unwrap_or(F(-i2f(a))),
             F(a) => F(-a),
         }
     }

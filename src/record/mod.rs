@@ -372,8 +372,12 @@ impl Sink for Checked<'_> {
 pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let (format, reader) =
-        sniff::sniff(file).with_context(|| format!("cannot read {}", path.display()))?;
+    read_from(file, sink)
+}
+
+/// Reads a record of any supported format from `input` into `sink`.
+pub fn read_from<R: std::io::Read + Send + 'static>(input: R, sink: &mut dyn Sink) -> Result<()> {
+    let (format, reader) = sniff::sniff(input).context("cannot read it")?;
     let sink = &mut Checked { inner: sink };
     match format {
         Format::JsonCompressed => read_json(flate2::read::ZlibDecoder::new(reader), sink)
