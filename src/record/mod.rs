@@ -288,7 +288,8 @@ impl RecordFiles {
         for p in &self.paths {
             if !p.is_file() {
                 anyhow::bail!(
-                    "{} not found: give an existing record file with --input (damo record writes damon.data)",
+                    "{} not found: give the path of an existing record file \
+                     ('damo record' writes damon.data)",
                     p.display()
                 );
             }

@@ -78,9 +78,10 @@ pub fn file_dists(path: &str, metric: &str, sort: bool) -> Result<Vec<Num>> {
 /// `damo report footprints`.
 pub fn main(args: &Args) -> Result<()> {
     let input = args.str("input").unwrap_or("damon.data.mem_footprint");
-    let text = std::fs::read(input).with_context(|| {
-        format!(
-            "cannot read {input}: give the .mem_footprint file 'damo record' wrote, with --input"
+    let text = std::fs::read(input).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read {input} ({e}): give the .mem_footprint file 'damo record' wrote, \
+             with --input"
         )
     })?;
     let samples: Vec<Sample> = serde_json::from_slice(&text)

@@ -102,9 +102,7 @@ const METRICS: [&str; 3] = ["rss", "vsz", "sys_used"];
 pub fn main(args: &Args) -> Result<()> {
     let pattern = args.str("access_pattern").unwrap_or("damon.data");
     let files = RecordFiles::new(&[pattern]);
-    files
-        .check()
-        .with_context(|| format!("access pattern record file ({pattern}) parsing failed"))?;
+    files.check()?;
     let footprints_path = args
         .str("footprints")
         .map(String::from)

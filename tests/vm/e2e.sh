@@ -145,6 +145,27 @@ wait $SP
 rc=$?
 check "schemes exits with the signal's number on SIGINT ($rc)" [ $rc = 2 ]
 check "schemes restored the previous (empty) setup" [ "$(val $KD/nr_kdamonds)" = 0 ]
+# SIGTERM, over a previous (stopped) setup that must come back as it was
+reset
+"$DAMO" start "$PID" --damos_action stat >/dev/null && "$DAMO" stop >/dev/null
+"$DAMO" schemes "$PID" --damos_action pageout --damos_access_rate 0% 0% >/dev/null 2>&1 &
+SP=$!
+check "schemes turns DAMON on over a stopped setup" poll 30 on0
+kill -TERM $SP
+wait $SP
+rc=$?
+check "schemes exits with SIGTERM's number ($rc)" [ $rc = 15 ]
+check "the previous (stat) setup is staged back, off" [ "$(val $KD/0/state)/$(val $C0/schemes/0/action)" = off/stat ]
+"$DAMO" record "$PID" -o /tmp/term.data >/dev/null 2>&1 &
+RP=$!
+check "record turns DAMON on over a stopped setup" poll 30 on0
+kill -TERM $RP
+wait $RP
+rc=$?
+check "record ends on SIGTERM with its number ($rc)" [ $rc = 15 ]
+check "the SIGTERM'd record is complete" sh -c "'$DAMO' report record_info -i /tmp/term.data | grep -q 'target_id'"
+check "record staged the previous (stat) setup back" [ "$(val $KD/0/state)/$(val $C0/schemes/0/action)" = off/stat ]
+reset
 out=$(timeout 60 "$DAMO" schemes "sleep 3" --damos_action stat 2>&1)
 rc=$?
 check "schemes with a command ends with it ($rc)" [ $rc = 0 ]
