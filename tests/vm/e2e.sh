@@ -212,8 +212,8 @@ check "the interrupted record is complete" sh -c "'$DAMO' report record_info -i 
 check "DAMON restored after SIGINT" [ "$(val $KD/nr_kdamonds)" = 0 ]
 if command -v perf >/dev/null; then
     reset
-    # (perf itself takes a few seconds to start under emulation)
-    check "record --damon_tracer perf (damo's way, when asked)" "$DAMO" record "$PID" --timeout 6 \
+    # (perf itself takes seconds to start under emulation, more on a busy host)
+    check "record --damon_tracer perf (damo's way, when asked)" "$DAMO" record "$PID" --timeout 12 \
         --damon_tracer perf --do_record access -o /tmp/perf.rec
     if "$DAMO" report record_info -i /tmp/perf.rec >/tmp/perf.info 2>&1 && grep -q target_id /tmp/perf.info; then
         ok "the perf-traced record has snapshots"
