@@ -242,13 +242,5 @@ pub fn accesses_filter(args: &Args) -> Result<()> {
     let filter = RecordFilter::from_args(args)
         .map_err(|e| anyhow::anyhow!("converting arguments to filter failed ({e:#})"))?;
     let js = filter.to_js(args.flag("raw"));
-    let text = if args.str("format") == Some("yaml") {
-        format!("{}\n", crate::damon::yaml::dump(&js))
-    } else {
-        let mut out = Vec::new();
-        js.write(&mut out, 0)?;
-        out.push(b'\n');
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    crate::output::print(&text)
+    crate::output::print(&js.to_text(args.str("format") == Some("yaml")))
 }

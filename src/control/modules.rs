@@ -30,34 +30,33 @@ fn ints(args: &Args, dest: &str, n: usize) -> Vec<Option<String>> {
     }
 }
 
+/// The option values in the order of the module's input parameters
+/// ([`Module::inputs`]).
+fn values(args: &Args, options: &[(&str, usize)]) -> Vec<Option<String>> {
+    options
+        .iter()
+        .flat_map(|(dest, n)| match n {
+            1 => vec![args.int(dest).map(|v| v.to_string())],
+            n => ints(args, dest, *n),
+        })
+        .collect()
+}
+
 /// `damo reclaim` / `damo module reclaim`.
 pub fn reclaim(args: &Args) -> Result<()> {
-    let mut inputs: Vec<(&str, Option<String>)> =
-        vec![("min_age", args.int("min_age").map(|v| v.to_string()))];
-    let names = [
-        "quota_ms",
-        "quota_sz",
-        "quota_reset_interval_ms",
-        "wmarks_interval",
-        "wmarks_high",
-        "wmarks_mid",
-        "wmarks_low",
-        "sample_interval",
-        "aggr_interval",
-        "min_nr_regions",
-        "max_nr_regions",
-        "monitor_region_start",
-        "monitor_region_end",
-    ];
-    let vals = [
-        ints(args, "quota", 3),
-        ints(args, "wmarks", 4),
-        ints(args, "monitor_intervals", 2),
-        ints(args, "nr_regions", 2),
-        ints(args, "monitor_region", 2),
-    ]
-    .concat();
-    inputs.extend(names.into_iter().zip(vals));
+    let vals = values(
+        args,
+        &[
+            ("min_age", 1),
+            ("quota", 3),
+            ("wmarks", 4),
+            ("monitor_intervals", 2),
+            ("nr_regions", 2),
+            ("monitor_region", 2),
+        ],
+    );
+    let mut inputs: Vec<(&str, Option<String>)> = RECLAIM.inputs().into_iter().zip(vals).collect();
+    // damo writes it always, N without the flag
     let skip = if args.flag("skip_anon") { "Y" } else { "N" };
     inputs.push(("skip_anon", Some(skip.to_string())));
     control(args, &RECLAIM, &inputs)
@@ -65,39 +64,19 @@ pub fn reclaim(args: &Args) -> Result<()> {
 
 /// `damo lru_sort` / `damo module lru_sort`.
 pub fn lru_sort(args: &Args) -> Result<()> {
-    let mut inputs: Vec<(&str, Option<String>)> = vec![
-        (
-            "hot_thres_access_freq",
-            args.int("hot_thres_access_freq").map(|v| v.to_string()),
-        ),
-        (
-            "cold_min_age",
-            args.int("cold_min_age").map(|v| v.to_string()),
-        ),
-    ];
-    let names = [
-        "quota_ms",
-        "quota_reset_interval_ms",
-        "wmarks_interval",
-        "wmarks_high",
-        "wmarks_mid",
-        "wmarks_low",
-        "sample_interval",
-        "aggr_interval",
-        "min_nr_regions",
-        "max_nr_regions",
-        "monitor_region_start",
-        "monitor_region_end",
-    ];
-    let vals = [
-        ints(args, "quota", 2),
-        ints(args, "wmarks", 4),
-        ints(args, "monitor_intervals", 2),
-        ints(args, "nr_regions", 2),
-        ints(args, "monitor_region", 2),
-    ]
-    .concat();
-    inputs.extend(names.into_iter().zip(vals));
+    let vals = values(
+        args,
+        &[
+            ("hot_thres_access_freq", 1),
+            ("cold_min_age", 1),
+            ("quota", 2),
+            ("wmarks", 4),
+            ("monitor_intervals", 2),
+            ("nr_regions", 2),
+            ("monitor_region", 2),
+        ],
+    );
+    let inputs: Vec<(&str, Option<String>)> = LRU_SORT.inputs().into_iter().zip(vals).collect();
     control(args, &LRU_SORT, &inputs)
 }
 

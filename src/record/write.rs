@@ -62,6 +62,19 @@ fn num_json(n: Num) -> String {
 }
 
 impl Js {
+    /// The text `print()` shows for damo's `--format json|yaml` outputs:
+    /// `json.dumps(v, indent=4)` or PyYAML's dump, then a newline.
+    pub fn to_text(&self, yaml: bool) -> String {
+        if yaml {
+            return format!("{}\n", crate::damon::yaml::dump(self));
+        }
+        let mut out = Vec::new();
+        // writing into a Vec cannot fail
+        let _ = self.write(&mut out, 0);
+        out.push(b'\n');
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
     /// Writes with Python's `indent=4` layout, `level` levels deep.
     pub fn write<W: Write>(&self, w: &mut W, level: usize) -> std::io::Result<()> {
         match self {

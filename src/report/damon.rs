@@ -12,13 +12,7 @@ use crate::sysfs::Sysfs;
 
 /// `js` as `--format json` (Python's `indent=4`) or `yaml` prints it.
 fn dump(js: &Js, format: &str) -> Result<String> {
-    if format == "yaml" {
-        return Ok(format!("{}\n", crate::damon::yaml::dump(js)));
-    }
-    let mut out = Vec::new();
-    js.write(&mut out, 0)?;
-    out.push(b'\n');
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(js.to_text(format == "yaml"))
 }
 
 /// Whether the format is a machine-readable one.

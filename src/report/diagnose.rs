@@ -392,10 +392,7 @@ pub fn main(args: &Args) -> Result<()> {
         counts[Level::Ok as usize]
     ));
     if args.flag("verbose") {
-        let mut buf = Vec::new();
-        verbose_js(&fs, &kdamonds).write(&mut buf, 0)?;
-        out.push_str(&String::from_utf8_lossy(&buf));
-        out.push('\n');
+        out.push_str(&verbose_js(&fs, &kdamonds).to_text(false));
     }
     crate::output::print(&out)
 }

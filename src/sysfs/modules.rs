@@ -165,6 +165,20 @@ impl<'a> Params<'a> {
 }
 
 impl Module {
+    /// The essential parameters that are inputs (not `kdamond_pid`,
+    /// `enabled` or statistics), in damo's order: what the options set.
+    pub fn inputs(&self) -> Vec<&'static str> {
+        self.essential
+            .iter()
+            .copied()
+            .filter(|p| {
+                !["kdamond_pid", "enabled"].contains(p)
+                    && !p.starts_with("nr_")
+                    && !p.starts_with("bytes_")
+            })
+            .collect()
+    }
+
     pub fn params<'a>(&self, fs: &'a Sysfs) -> Params<'a> {
         Params::of(fs, self.name)
     }
@@ -381,3 +395,19 @@ pub fn default_params(
 
 /// What DAMON_STAT shows before it has run: 101 zeros.
 const STAT_PERCENTILES_IDLE: &str = "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_what_the_options_set() {
+        // reclaim: --min_age, --quota (3), --wmarks (4), --monitor_intervals
+        // (2), --nr_regions (2), --monitor_region (2)
+        assert_eq!(RECLAIM.inputs().len(), 14);
+        assert_eq!(RECLAIM.inputs()[0], "min_age");
+        // lru_sort: two thresholds, --quota (2), then as reclaim
+        assert_eq!(LRU_SORT.inputs().len(), 14);
+        assert_eq!(LRU_SORT.inputs()[13], "monitor_region_end");
+    }
+}

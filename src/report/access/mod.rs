@@ -488,15 +488,7 @@ pub fn args_format(args: &Args) -> Result<()> {
     let mut fmt = ReportFormat::from_args(args)?;
     fmt.finish(args, &format::Survey::default())?;
     let js = fmt.to_js(args.flag("dont_merge_regions"), args.flag("json"));
-    let text = if args.str("output_format") == Some("yaml") {
-        format!("{}\n", crate::damon::yaml::dump(&js))
-    } else {
-        let mut out = Vec::new();
-        js.write(&mut out, 0)?;
-        out.push(b'\n');
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    crate::output::print(&text)
+    crate::output::print(&js.to_text(args.str("output_format") == Some("yaml")))
 }
 
 /// `damo report access`.
