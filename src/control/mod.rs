@@ -288,7 +288,7 @@ pub fn stop(args: &Args) -> Result<()> {
     let _lock = fs.lock_setup("damo stop")?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
-        bail!("DAMON is not turned on");
+        bail!("DAMON is not turned on: nothing to stop");
     }
     fs.turn_off(&running)
         .map_err(|e| anyhow!("DAMON turn off failed ({e:#})"))
@@ -299,7 +299,7 @@ pub fn tune(args: &Args) -> Result<()> {
     let fs = open_sysfs(args)?;
     let _lock = fs.lock_setup("damo tune")?;
     if fs.running_idxs()?.is_empty() {
-        bail!("DAMON is not turned on");
+        bail!("DAMON is not turned on: start it with 'damo start' (tune changes a running DAMON)");
     }
     let (mut kdamonds, _) =
         kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;

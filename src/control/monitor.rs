@@ -129,7 +129,9 @@ pub fn main(args: &Args) -> Result<()> {
             if let Some(mut c) = command {
                 let _ = c.kill();
             }
-            bail!("starting DAMON failed");
+            bail!(
+                "starting DAMON failed (its error is above); fix what it says and run monitor again"
+            );
         }
     }
     crate::interrupt::catch()?;

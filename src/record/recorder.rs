@@ -292,7 +292,9 @@ fn options(args: &Args) -> Result<Options> {
         None => false,
     };
     if use_perf && !tracefs::available(&perf) {
-        bail!("--damon_tracer perf: {perf} is unavailable");
+        bail!(
+            "--damon_tracer perf: {perf} is unavailable; install linux-perf, or drop the option (DAMON's tracepoints are read from tracefs without perf)"
+        );
     }
     let format = crate::tools::output_format(args, "output_type")?;
     if format == Format::PerfData && !use_perf {

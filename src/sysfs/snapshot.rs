@@ -142,7 +142,9 @@ impl Sysfs {
     pub fn tried_regions_of(&self, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Record>> {
         let running = self.running_idxs()?;
         if running.is_empty() {
-            bail!("no kdamond running");
+            bail!(
+                "no kdamond running: start DAMON first ('damo start'), or read a record with --input"
+            );
         }
         self.update_tried(&running)?;
         self.tried_records(idxs, merge)
@@ -154,7 +156,9 @@ impl Sysfs {
     pub fn snapshot(&self, mut monitor: Scheme, merge: bool) -> Result<Vec<Record>> {
         let running = self.running_idxs()?;
         if running.is_empty() {
-            bail!("no kdamond running");
+            bail!(
+                "no kdamond running: start DAMON first ('damo start'), or read a record with --input"
+            );
         }
         let orig = self.current_kdamonds()?;
         let mut kdamonds = self.current_kdamonds()?;
