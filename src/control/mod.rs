@@ -48,18 +48,17 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     Ok(fs)
 }
 
-/// Whether we run as root (`None` if /proc does not say).
-pub fn euid_is_root() -> Option<bool> {
-    euid().map(|u| u == 0)
-}
-
 /// damo's root check, skipped for `DAMO_SYSFS_ROOT` trees.
 pub fn require_root(args: &Args) -> Result<()> {
+    require_root_for(args.cmd.path)
+}
+
+/// The root check for `damo <command> ...`.
+pub fn require_root_for(command: &str) -> Result<()> {
     let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
     if !fake && euid() != Some(0) {
         bail!(
-            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {}')",
-            args.cmd.path
+            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {command}')"
         );
     }
     Ok(())

@@ -115,7 +115,8 @@ pub fn stat(args: &Args) -> Result<()> {
     if args.str("action") == Some("write") {
         return write_params(&p, &args.list("parameter_value").unwrap_or_default());
     }
-    let input = match args.list("input_idle_time_percentiles") {
+    // the given percentiles, or the kernel's once first needed
+    let mut pcts = match args.list("input_idle_time_percentiles") {
         Some(v) => Some(input_percentiles(&v).map_err(|e| {
             anyhow::anyhow!(
                 "wrong --input_idle_time_percentiles ({e}); give <percentile> <seconds> \
@@ -131,22 +132,18 @@ pub fn stat(args: &Args) -> Result<()> {
         .unwrap_or(vec![0, 101, 10]);
     let to_read = args.list("to_read").unwrap_or_default();
     let mut out = String::new();
-    let percentiles = |out_input: &Option<Vec<f64>>| -> Result<Vec<f64>> {
-        match out_input {
-            Some(v) => Ok(v.clone()),
-            None => kernel_percentiles(&p),
-        }
-    };
     if to_read.is_empty() {
         out.push_str(&all_params(&p)?);
     }
     for what in to_read {
         match what {
             "idle_time_mem_sz" => {
-                out.push_str(&idle_time_mem_sz(&percentiles(&input)?, lines, raw)?);
+                let v = percentiles(&p, &mut pcts)?;
+                out.push_str(&idle_time_mem_sz(v, lines, raw)?);
             }
             "idle_time_percentiles" => {
-                out.push_str(&idle_time_percentiles(&percentiles(&input)?, &range, raw)?);
+                let v = percentiles(&p, &mut pcts)?;
+                out.push_str(&idle_time_percentiles(v, &range, raw)?);
             }
             param => {
                 if !p.exists(param) {
@@ -169,12 +166,7 @@ pub fn stat(args: &Args) -> Result<()> {
 /// DAMON modules without a command of their own (the sample modules).
 pub fn generic(name: &str, words: &[String]) -> Result<()> {
     let fs = Sysfs::open()?;
-    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
-    if !fake && super::euid_is_root() == Some(false) {
-        bail!(
-            "Run as root: DAMON module parameters are writable by root only (try 'sudo damo module {name} ...')"
-        );
-    }
+    super::require_root_for(&format!("module {name} ..."))?;
     let p = Params::of(&fs, name);
     p.require_dir(&format!("DAMON module {name}"), "its kernel config option")?;
     let rest: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();
@@ -224,6 +216,14 @@ fn write_params(p: &Params, pv: &[&str]) -> Result<()> {
         p.set(pair[0], pair[1])?;
     }
     Ok(())
+}
+
+/// The percentiles in `slot`, read from the kernel into it if empty.
+fn percentiles<'a>(p: &Params, slot: &'a mut Option<Vec<f64>>) -> Result<&'a [f64]> {
+    if slot.is_none() {
+        *slot = Some(kernel_percentiles(p)?);
+    }
+    Ok(slot.as_deref().unwrap_or_default())
 }
 
 /// DAMON_STAT's `memory_idle_ms_percentiles`, in seconds.

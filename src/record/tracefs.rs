@@ -22,12 +22,7 @@ pub fn root() -> Option<PathBuf> {
         let p = PathBuf::from(r).join("kernel/tracing");
         return p.join("events").is_dir().then_some(p);
     }
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    let mounted = mounts.lines().find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f.len() >= 3 && f[2] == "tracefs").then(|| PathBuf::from(f[1]))
-    });
-    mounted
+    crate::sysfs::mount_point("tracefs")
         .into_iter()
         .chain([
             PathBuf::from("/sys/kernel/tracing"),

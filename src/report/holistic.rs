@@ -83,13 +83,8 @@ fn no_perf_note(perf: &str, profile: &str) -> String {
 /// snapshots skip the first 20.
 fn wss_of(files: &RecordFiles, nr_snapshots: usize, sort: bool) -> Result<Vec<Num>> {
     let skip = if nr_snapshots > 200 { 20 } else { 0 };
-    let mut dists = wss::wss_dists(files, I(1), 1, I(1), skip)?;
-    if sort {
-        // each target's sizes are sorted, then summed index by index
-        for (_, d) in dists.iter_mut() {
-            wss::sort_nums(d);
-        }
-    }
+    // each target's sizes are sorted, then summed index by index
+    let dists = wss::wss_dists(files, I(1), 1, I(1), skip, sort)?;
     Ok(wss::collapse(dists)
         .pop()
         .map(|(_, d)| d)

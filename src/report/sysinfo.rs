@@ -27,15 +27,7 @@ pub struct SysInfo {
     pub avail: Vec<&'static Upstream>,
 }
 
-fn mount_point(fstype: &str) -> Option<PathBuf> {
-    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
-    mounts.lines().find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f.len() >= 3 && f[2] == fstype).then(|| PathBuf::from(f[1]))
-    })
-}
-
-/// The first line of `cmd args` output that starts with `prefix`.
+/// What `cmd args` prints, stdout then stderr.
 fn tool_output(cmd: &str, args: &[&str]) -> Option<String> {
     let out = std::process::Command::new(cmd)
         .args(args)
@@ -45,14 +37,6 @@ fn tool_output(cmd: &str, args: &[&str]) -> Option<String> {
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     Some(text)
-}
-
-fn which(cmd: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(cmd))
-            .find(|p| crate::damon::args::is_program(&p.to_string_lossy()))
-    })
 }
 
 /// The order damo finds features in: sysfs, debugfs, tracepoints,
@@ -104,7 +88,7 @@ impl SysInfo {
             }
         }
         let fake = fs.is_emulated() || std::env::var_os("DAMO_SYSFS_ROOT").is_some();
-        let perf_path = which("perf");
+        let perf_path = crate::damon::args::which("perf");
         SysInfo {
             kernel_version: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())
@@ -112,15 +96,19 @@ impl SysInfo {
             sysfs: if fake {
                 Some(fs.root().to_path_buf())
             } else {
-                mount_point("sysfs")
+                crate::sysfs::mount_point("sysfs")
             },
             tracefs: if fake {
                 crate::record::tracefs::root()
             } else {
-                mount_point("tracefs")
+                crate::sysfs::mount_point("tracefs")
             },
-            debugfs: if fake { None } else { mount_point("debugfs") },
-            trace_cmd_version: which("trace-cmd").and_then(|p| {
+            debugfs: if fake {
+                None
+            } else {
+                crate::sysfs::mount_point("debugfs")
+            },
+            trace_cmd_version: crate::damon::args::which("trace-cmd").and_then(|p| {
                 let out = tool_output(&p.to_string_lossy(), &[])?;
                 out.lines().find_map(|l| {
                     l.strip_prefix("trace-cmd version ")

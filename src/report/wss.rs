@@ -50,13 +50,15 @@ impl Sink for WssCollector {
 }
 
 /// Working set sizes per snapshot, per target, of records adjusted to
-/// `work_time` windows after skipping `skip` snapshots.
+/// `work_time` windows after skipping `skip` snapshots; each target's
+/// sizes sorted with `sort` (damo's `get_wss_dists`).
 pub fn wss_dists(
     files: &RecordFiles,
     acc_thres: Num,
     sz_thres: i128,
     work_time: Num,
     skip: usize,
+    sort: bool,
 ) -> Result<Vec<(Option<Num>, Vec<Num>)>> {
     let mut collector = WssCollector {
         acc_thres,
@@ -68,7 +70,13 @@ pub fn wss_dists(
         let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
         files.read(&mut adjuster)?;
     }
-    Ok(collector.dists)
+    let mut dists = collector.dists;
+    if sort {
+        for (_, d) in dists.iter_mut() {
+            sort_nums(d);
+        }
+    }
+    Ok(dists)
 }
 
 /// All targets' sizes summed per snapshot index (`--collapse_targets`).
@@ -85,7 +93,7 @@ pub fn collapse(dists: Vec<(Option<Num>, Vec<Num>)>) -> Vec<(Option<Num>, Vec<Nu
     vec![(Some(I(0)), collapsed)]
 }
 
-pub fn sort_nums(v: &mut [Num]) {
+fn sort_nums(v: &mut [Num]) {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
 }
 
@@ -101,12 +109,7 @@ pub fn main(args: &Args) -> Result<()> {
     let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
     let acc_thres = I(args.int("acc_thres").unwrap_or(1));
     let sz_thres = args.int("sz_thres").unwrap_or(1);
-    let mut dists = wss_dists(&files, acc_thres, sz_thres, work_time, skip)?;
-    if sort {
-        for (_, d) in dists.iter_mut() {
-            sort_nums(d);
-        }
-    }
+    let mut dists = wss_dists(&files, acc_thres, sz_thres, work_time, skip, sort)?;
     if args.flag("collapse_targets") {
         dists = collapse(dists);
     }

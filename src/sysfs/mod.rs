@@ -122,16 +122,18 @@ pub struct Sysfs {
 /// `kernel/mm/damon/admin/kdamonds`, relative to the sysfs root.
 pub const KDAMONDS_REL: &str = "kernel/mm/damon/admin/kdamonds";
 
+/// Where the first file system of type `fstype` is mounted, from
+/// /proc/mounts.
+pub fn mount_point(fstype: &str) -> Option<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
+    mounts.lines().find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() >= 3 && f[2] == fstype).then(|| PathBuf::from(f[1]))
+    })
+}
+
 fn sysfs_mount_point() -> PathBuf {
-    if let Ok(mounts) = std::fs::read_to_string("/proc/mounts") {
-        for line in mounts.lines() {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() >= 3 && f[2] == "sysfs" {
-                return PathBuf::from(f[1]);
-            }
-        }
-    }
-    PathBuf::from("/sys")
+    mount_point("sysfs").unwrap_or_else(|| PathBuf::from("/sys"))
 }
 
 fn fake_root() -> Option<PathBuf> {

@@ -99,6 +99,8 @@ pub const DEADLINE: Duration = Duration::from_secs(30);
 /// One module's parameter directory.
 pub struct Params<'a> {
     pub fs: &'a Sysfs,
+    /// `reclaim` for `damon_reclaim`.
+    pub name: String,
     pub dir: PathBuf,
 }
 
@@ -107,6 +109,7 @@ impl<'a> Params<'a> {
     pub fn of(fs: &'a Sysfs, name: &str) -> Params<'a> {
         Params {
             fs,
+            name: name.to_string(),
             dir: fs
                 .root()
                 .join("module")
@@ -153,11 +156,7 @@ impl<'a> Params<'a> {
                 "{title} is not available: {} not found; the kernel needs {config} \
                  (built in, or 'modprobe damon_{}' where it is a module)",
                 self.dir.display(),
-                self.dir
-                    .parent()
-                    .and_then(|p| p.file_name())
-                    .map(|n| n.to_string_lossy().trim_start_matches("damon_").to_string())
-                    .unwrap_or_default()
+                self.name
             );
         }
         Ok(())

@@ -34,19 +34,28 @@ fn occurrences<'a>(args: &'a Args, dest: &str) -> Vec<Vec<&'a str>> {
 /// Whether `word` names a program: a path to an executable file, or one
 /// found on PATH (damo's `avail_cmd`).
 fn avail_cmd(word: &str) -> bool {
+    which(word).is_some()
+}
+
+/// The executable `word` names: itself if it is a path, else the first
+/// one on PATH.
+pub fn which(word: &str) -> Option<std::path::PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let exec = |p: &std::path::Path| {
         p.metadata()
             .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     };
     if word.is_empty() {
-        return false;
+        return None;
     }
     if word.contains('/') {
-        return exec(std::path::Path::new(word));
+        let p = std::path::PathBuf::from(word);
+        return exec(&p).then_some(p);
     }
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|d| exec(&d.join(word))))
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(word))
+        .find(|p| exec(p))
 }
 
 /// The kdamonds the options describe.
