@@ -418,7 +418,16 @@ pub fn read_with<R: BufRead>(
                     .context("the temporary region file is short")?;
                 regions.push(decode(&b));
             }
-            sink.snapshot(&m, Snapshot::new(s.start_time, s.end_time, regions))?;
+            // A target with one snapshot has no start time from the
+            // trace (damo's writer crashes on it): where the intervals are
+            // known, its snapshot spans one aggregation interval, as damo
+            // times the snapshots it reads from sysfs.
+            let start = s.start_time.or_else(|| {
+                m.intervals
+                    .as_ref()
+                    .map(|iv| s.end_time.sub(iv.aggr.mul(I(1000))))
+            });
+            sink.snapshot(&m, Snapshot::new(start, s.end_time, regions))?;
         }
         sink.record_end(&m)?;
     }
@@ -444,6 +453,29 @@ kdamond.0  4452 [000] 10.100000: damon:damon_aggregated: target_id=7 nr_regions=
         assert_eq!(s[0].start_time.unwrap().repr(), "9900000000.0");
         assert_eq!(s[1].start_time.unwrap().repr(), "10000000000");
         assert_eq!(s[1].total_bytes.repr(), "8192");
+    }
+
+    #[test]
+    fn a_lone_snapshot_spans_one_aggregation_interval() {
+        let text = "kdamond.0 1 [000] 10.000000: damon:damon_aggregated: target_id=7 nr_regions=1 0-4096: 1 3\n";
+        // without intervals (a trace given to a report), like damo
+        let mut c = crate::record::Collect::default();
+        read_with(text.as_bytes(), &mut c, |_| {}).unwrap();
+        assert_eq!(c.0[0].snapshots[0].start_time, None);
+        // the recorder knows them: 100 ms before its end
+        let mut c = crate::record::Collect::default();
+        read_with(text.as_bytes(), &mut c, |m| {
+            m.intervals = Some(crate::record::Intervals {
+                sample: I(5_000),
+                aggr: I(100_000),
+                ops_update: I(1_000_000),
+                goal: Default::default(),
+            })
+        })
+        .unwrap();
+        let s = &c.0[0].snapshots[0];
+        assert_eq!(s.start_time, Some(I(9_900_000_000)));
+        assert_eq!(s.end_time, I(10_000_000_000));
     }
 
     #[test]
