@@ -160,10 +160,10 @@ struct Player<'a> {
 
 impl Player<'_> {
     fn play(&mut self, meta: &RecordMeta, mut s: Snapshot) -> Result<()> {
-        let iv = meta
-            .intervals
-            .as_ref()
-            .context("the record has no monitoring intervals; cannot time the replay")?;
+        let iv = meta.intervals.as_ref().context(
+            "the record has no monitoring intervals, so its timing is unknown: replay a \
+                 json_compressed or JSON record written by damo record (perf script text has none)",
+        )?;
         let end = s.end_time.f();
         let start = s
             .start_time
@@ -177,8 +177,12 @@ impl Player<'_> {
             );
         }
         let slice = runtime / max_nr_accesses;
-        let slice_dur = Duration::try_from_secs_f64(slice)
-            .map_err(|_| anyhow::anyhow!("snapshot ending at {end} ns: time slice of {slice} s"))?;
+        let slice_dur = Duration::try_from_secs_f64(slice).map_err(|_| {
+            anyhow::anyhow!(
+                "snapshot ending at {end} ns: its time slice of {slice} s is not a usable \
+                 duration; the record's times or intervals are damaged"
+            )
+        })?;
         let nr_slices = (runtime / slice) as u64;
         for r in s.regions.iter_mut() {
             add_unset_units(r, iv)?;
@@ -299,7 +303,10 @@ pub fn main(args: &Args) -> Result<()> {
     crate::record::read_file(path, &mut survey)
         .with_context(|| format!("parsing damon records file ({input}) failed"))?;
     if survey.records == 0 || survey.snapshots == 0 {
-        bail!("no monitoring records in the file");
+        bail!(
+            "no monitoring records in the file: {}",
+            crate::record::NO_SNAPSHOTS
+        );
     }
     if survey.records != 1 {
         crate::output::print("supporting only single record for now\n")?;

@@ -88,6 +88,10 @@ impl Tally {
         }
         self.failed_cleanly += 1;
         let code = out.status.code();
+        if std::env::var_os("DAMO_BAD_INPUT_VERBOSE").is_some() {
+            let last = err.trim_end().lines().last().unwrap_or_default();
+            println!("failed ({code:?}): {what}: {last}");
+        }
         // validate reports what is wrong on stdout, as damo does, exit 1
         if args.first().map(String::as_str) == Some("validate")
             && code == Some(1)

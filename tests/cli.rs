@@ -456,7 +456,18 @@ fn every_command_has_help() {
         assert_eq!(out.status.code(), Some(0), "{p} --help");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.starts_with("usage: damo"), "{p}: {text}");
+        // the help topics it points to for the options it leaves out
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for topic in flat.split("'damo help ").skip(1) {
+            let topic = topic.split('\'').next().unwrap_or_default();
+            let mut args = vec!["help"];
+            args.extend(topic.split_whitespace());
+            let out = damo(&dir, &args);
+            assert_eq!(out.status.code(), Some(0), "{p}: damo help {topic}");
+        }
     }
+    let start = damo(&dir, &["start", "--help"]);
+    assert!(String::from_utf8_lossy(&start.stdout).contains("damo help damon_param_options"));
 }
 
 #[test]

@@ -150,7 +150,7 @@ fn man_command(spec: &CmdSpec, out: &mut String) {
                         .unwrap_or(o.dest)
                         .replace(['<', '>'], "")
                 ),
-                roff_escape(help_text::option_help(spec.path, o.dest))
+                roff_escape(help_text::of_option(spec.path, o))
             ));
         }
         for o in spec.opts.iter().filter(|o| !o.hidden) {
@@ -171,7 +171,7 @@ fn man_command(spec: &CmdSpec, out: &mut String) {
                     .collect::<Vec<_>>()
                     .join(", "),
                 metavar,
-                roff_escape(help_text::option_help(spec.path, o.dest))
+                roff_escape(help_text::of_option(spec.path, o))
             ));
         }
     }

@@ -179,7 +179,7 @@ pub fn help(spec: &CmdSpec) -> String {
         .map(|o| {
             (
                 invocation(o),
-                help_text::option_help(spec.path, o.dest).to_string(),
+                help_text::of_option(spec.path, o).to_string(),
             )
         })
         .collect();
@@ -208,7 +208,7 @@ pub fn help(spec: &CmdSpec) -> String {
     for o in spec.opts.iter().filter(|o| !o.hidden) {
         opt_entries.push((
             invocation(o),
-            help_text::option_help(spec.path, o.dest).to_string(),
+            help_text::of_option(spec.path, o).to_string(),
         ));
     }
     let longest = pos_entries
@@ -226,7 +226,31 @@ pub fn help(spec: &CmdSpec) -> String {
     }
     out.push_str("\noptions:\n");
     format_entries(&opt_entries, help_position, &mut out);
+    let more = more_options(spec);
+    if !more.is_empty() {
+        out.push('\n');
+        for l in wrap_text(&more, WIDTH) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+    }
     out
+}
+
+/// Where the options this `--help` leaves out are listed: the `damo help`
+/// topics of the option groups the command takes.
+fn more_options(spec: &CmdSpec) -> String {
+    let groups: Vec<String> = help_text::hidden_groups(spec.path)
+        .iter()
+        .map(|(what, topic)| format!("for {what} (see 'damo help {topic}')"))
+        .collect();
+    if groups.is_empty() {
+        return String::new();
+    }
+    format!(
+        "This command also takes the options {}.",
+        groups.join(" and ")
+    )
 }
 
 /// Options of `spec` (hidden ones too) accepted by `keep`, laid out like
@@ -239,7 +263,7 @@ fn option_list(spec: &CmdSpec, keep: impl Fn(&OptSpec) -> bool) -> String {
         .map(|o| {
             (
                 invocation(o),
-                help_text::option_help(spec.path, o.dest).to_string(),
+                help_text::of_option(spec.path, o).to_string(),
             )
         })
         .collect();

@@ -1,6 +1,26 @@
 //! Descriptions shown by `--help`: one line per command and per option.
 //! Written for this project; option names and value syntax follow damo.
 
+/// The option groups a command takes but its `--help` leaves out, as
+/// (what they set, the `damo help` topic listing them).
+pub fn hidden_groups(path: &str) -> &'static [(&'static str, &'static str)] {
+    const DAMON: (&str, &str) = (
+        "DAMON parameters such as intervals, regions and schemes",
+        "damon_param_options all",
+    );
+    match path {
+        "start" | "tune" | "record" | "schemes" => &[DAMON],
+        "report access" => &[
+            (
+                "selecting records, snapshots and regions",
+                "access_filter_options",
+            ),
+            ("output formats", "access_format_options"),
+        ],
+        _ => &[],
+    }
+}
+
 /// One-line description of a command path.
 pub fn command_about(path: &str) -> &'static str {
     match path {
@@ -52,8 +72,23 @@ pub fn command_about(path: &str) -> &'static str {
     }
 }
 
+/// The description of option `o` of command `path`.  Options that store
+/// `false` into another option's dest (`--exclude_child_tasks`) are
+/// described under their own name.
+pub fn of_option(path: &str, o: &super::spec_types::OptSpec) -> &'static str {
+    let key = match o.act {
+        super::spec_types::Act::StoreFalse => o
+            .flags
+            .iter()
+            .find_map(|f| f.strip_prefix("--"))
+            .unwrap_or(o.dest),
+        _ => o.dest,
+    };
+    option_help(path, key)
+}
+
 /// Description of an option, by command path and destination name.
-pub fn option_help(path: &str, dest: &str) -> &'static str {
+fn option_help(path: &str, dest: &str) -> &'static str {
     // Options whose meaning depends on the command.
     match (path, dest) {
         ("report heatmap", "output") => {
@@ -75,6 +110,9 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         ("report footprints", "metric") => return "which footprint to show",
         ("convert_record_format", "format") => return "format to convert to",
         ("report damon", "format") | ("args damon", "format") => return "output format",
+        ("report access" | "args accesses_format" | "monitor", "format") => {
+            return "set or append to a part of the report's template: <set|append> <area> <template>";
+        }
         ("adjust", "output") => return "file to write the adjusted record to",
         ("validate", "record_file_positional") => return "record file (same as --input)",
         _ => {}
@@ -101,6 +139,7 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         "category" => "which group of DAMON options",
         "cold_min_age" => "minimum age of cold regions, in microseconds",
         "collapse_targets" => "sum all targets of the record into one",
+        "per_target" => "report each target of the record separately",
         "context_idx" => "DAMON context index of the record to use",
         "count" => "number of repetitions (0 repeats forever)",
         "damon_addr_unit" => "DAMON address unit in bytes",
@@ -142,6 +181,7 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         "draw_range" => "draw the hottest contiguous address range or all of them",
         "event" => "trace events to show",
         "exclude_samples" => "skip this many snapshots at the start",
+        "exclude_child_tasks" => "do not monitor child processes of the targets",
         "exec" => "run this script on each snapshot",
         "exp_ops_use_reports" => "experimental: use access reports",
         "exp_ops_write_only" => "experimental: monitor only writes",
@@ -196,7 +236,7 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         "output" => "output file",
         "output_file" => "output file (defaults to overwriting the input)",
         "output_flush_sec" => "start a new output file every this many seconds",
-        "output_format" => "output format",
+        "output_format" => "format in which to print the description",
         "output_permission" => "file mode of the output files, in octal",
         "output_type" => "record file format to write",
         "parameter_value" => "parameter name and value to write",
@@ -216,7 +256,7 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         "range" => "range to show",
         "raw" => "print numbers in raw (machine-friendly) form",
         "raw_form" => "print regions in the raw start-end-accesses-age form",
-        "raw_number" | "raw_numbers" => "print numbers in raw (machine-friendly) form",
+        "raw_number" | "raw_numbers" => "show the report's numbers in raw (machine-friendly) form",
         "record_file" => "record file to convert",
         "refresh_stat" => "interval of automatic kdamond statistics refresh, in milliseconds",
         "region_box" => "draw a box per region",
@@ -276,5 +316,42 @@ pub fn option_help(path: &str, dest: &str) -> &'static str {
         "wmarks" => "watermarks settings",
         "work_time" => "combine snapshots into windows of at least this many microseconds",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::spec_types::CmdSpec;
+
+    fn walk(spec: &'static CmdSpec, out: &mut Vec<&'static CmdSpec>) {
+        out.push(spec);
+        for c in spec.subcmds {
+            walk(c, out);
+        }
+    }
+
+    /// Two options of one command with the same description are a
+    /// copy-paste slip (`--exclude_child_tasks` once read as
+    /// `--include_child_tasks`), and every shown option has one.
+    #[test]
+    fn options_have_their_own_descriptions() {
+        let mut specs = Vec::new();
+        walk(&crate::cli::spec::CMD_ROOT, &mut specs);
+        for spec in specs {
+            let mut seen = std::collections::HashMap::new();
+            for o in spec.opts.iter().filter(|o| !o.hidden) {
+                let text = of_option(spec.path, o);
+                assert!(
+                    !text.is_empty(),
+                    "{} {:?}: no description",
+                    spec.path,
+                    o.flags
+                );
+                if let Some(other) = seen.insert(text, o.flags) {
+                    panic!("{}: {:?} and {other:?} read '{text}'", spec.path, o.flags);
+                }
+            }
+        }
     }
 }

@@ -189,7 +189,10 @@ fn probe(kv: &Value) -> Result<Probe> {
         .map(|p| {
             let action = string(p, "prep_action", "probe prep")?;
             if !PROBE_PREP_ACTIONS.contains(&action.as_str()) {
-                bail!("wrong prep action ({action})");
+                bail!(
+                    "wrong prep action ({action}); one of: {}",
+                    PROBE_PREP_ACTIONS.join(", ")
+                );
             }
             Ok(action)
         })
@@ -203,7 +206,10 @@ fn probe(kv: &Value) -> Result<Probe> {
             let w = "probe filter";
             let filter_type = string(f, "filter_type", w)?;
             if !PROBE_FILTER_TYPES.contains(&filter_type.as_str()) {
-                bail!("wrong damon filter type ({filter_type})");
+                bail!(
+                    "wrong damon filter type ({filter_type}); one of: {}",
+                    PROBE_FILTER_TYPES.join(", ")
+                );
             }
             let range = match (f.get("range_min"), f.get("range_max")) {
                 (Some(a), Some(b)) if !a.is_null() && !b.is_null() => Some([
@@ -344,7 +350,10 @@ fn goal(kv: &Value) -> Result<QuotaGoal> {
         "node_mem_used_bp" | "node_mem_free_bp" | "node_memcg_used_bp" | "node_memcg_free_bp"
         | "active_mem_bp" | "inactive_mem_bp" => units::text_to_bp,
         "user_input" | "node_eligible_mem_bp" => units::text_to_nr,
-        other => bail!("unsupported DAMOS quota goal metric '{other}'"),
+        other => bail!(
+            "unsupported DAMOS quota goal metric '{other}'; one of: {}",
+            super::model::QUOTA_GOAL_METRICS.join(", ")
+        ),
     };
     Ok(QuotaGoal {
         complement: match kv.get("complement") {
@@ -404,7 +413,10 @@ fn scheme(kv: &Value) -> Result<Scheme> {
         Some(other) => bail!("scheme action should be a string, not {other}"),
     };
     if !super::model::ACTIONS.contains(&action.as_str()) {
-        bail!("wrong damos action: {action}");
+        bail!(
+            "wrong damos action: {action}; one of: {}",
+            super::model::ACTIONS.join(", ")
+        );
     }
     Ok(Scheme {
         action,
@@ -433,8 +445,11 @@ fn scheme(kv: &Value) -> Result<Scheme> {
         watermarks: match kv.get("watermarks") {
             Some(wm) => {
                 let metric = string(wm, "metric", "watermarks")?;
-                if metric != "none" && metric != "free_mem_rate" {
-                    bail!("wrong watermark metric ({metric})");
+                if !super::model::WATERMARK_METRICS.contains(&metric.as_str()) {
+                    bail!(
+                        "wrong watermark metric ({metric}); one of: {}",
+                        super::model::WATERMARK_METRICS.join(", ")
+                    );
                 }
                 Watermarks {
                     metric,

@@ -346,6 +346,22 @@ pub const ACTIONS: [&str; 11] = [
     "stat",
 ];
 
+/// The metrics of DAMOS quota goals.
+pub const QUOTA_GOAL_METRICS: [&str; 9] = [
+    "user_input",
+    "some_mem_psi_us",
+    "node_mem_used_bp",
+    "node_mem_free_bp",
+    "node_memcg_used_bp",
+    "node_memcg_free_bp",
+    "active_mem_bp",
+    "inactive_mem_bp",
+    "node_eligible_mem_bp",
+];
+
+/// The metrics of DAMOS watermarks.
+pub const WATERMARK_METRICS: [&str; 2] = ["none", "free_mem_rate"];
+
 /// A DAMOS scheme.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scheme {

@@ -174,10 +174,16 @@ impl Snapshot {
 
     /// The start time, or an error for a snapshot whose start is unknown.
     pub fn start(&self) -> Result<Num> {
-        self.start_time
-            .context("a snapshot has no start time (a trace record with a single snapshot)")
+        self.start_time.context(
+            "a snapshot has no start time (a trace with one snapshot per target gives no \
+                 snapshot duration): record for at least two aggregation intervals",
+        )
     }
 }
+
+/// The error of a report given a record without snapshots.
+pub const NO_SNAPSHOTS: &str = "the record holds no snapshots (it was recorded for less than \
+     one aggregation interval): record for longer";
 
 /// Receives records in file order, one snapshot at a time.
 pub trait Sink {
@@ -329,6 +335,8 @@ fn read_json<R: std::io::Read + Send + 'static>(src: R, sink: &mut dyn Sink) -> 
 /// 2^64), and times within 2^64 ns of zero.
 struct Checked<'a> {
     inner: &'a mut dyn Sink,
+    /// `inner` returned an error: the reader's error is not the file's.
+    inner_failed: bool,
 }
 
 const U64_LIMIT: i128 = 1 << 64;
@@ -357,16 +365,26 @@ impl Checked<'_> {
     }
 }
 
+impl Checked<'_> {
+    fn pass(&mut self, r: Result<()>) -> Result<()> {
+        self.inner_failed |= r.is_err();
+        r
+    }
+}
+
 impl Sink for Checked<'_> {
     fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
-        self.inner.record_start(meta)
+        let r = self.inner.record_start(meta);
+        self.pass(r)
     }
     fn snapshot(&mut self, meta: &RecordMeta, snapshot: Snapshot) -> Result<()> {
         Self::check(&snapshot)?;
-        self.inner.snapshot(meta, snapshot)
+        let r = self.inner.snapshot(meta, snapshot);
+        self.pass(r)
     }
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
-        self.inner.record_end(meta)
+        let r = self.inner.record_end(meta);
+        self.pass(r)
     }
 }
 
@@ -380,15 +398,37 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
 /// Reads a record of any supported format from `input` into `sink`.
 pub fn read_from<R: std::io::Read + Send + 'static>(input: R, sink: &mut dyn Sink) -> Result<()> {
     let (format, reader) = sniff::sniff(input).context("cannot read it")?;
-    let sink = &mut Checked { inner: sink };
-    match format {
-        Format::JsonCompressed => read_json(flate2::read::ZlibDecoder::new(reader), sink)
-            .context("not a valid json_compressed record (zlib-compressed JSON)"),
-        Format::Json => read_json(reader, sink).context("not a valid JSON record"),
-        Format::PerfScript => perf_script::read(reader, sink),
+    let sink = &mut Checked {
+        inner: sink,
+        inner_failed: false,
+    };
+    let (r, what) = match format {
+        Format::JsonCompressed => (
+            read_json(flate2::read::ZlibDecoder::new(reader), sink),
+            "not a valid json_compressed record (zlib-compressed JSON)",
+        ),
+        Format::Json => (read_json(reader, sink), "not a valid JSON record"),
+        Format::PerfScript => return perf_script::read(reader, sink),
         Format::PerfData => anyhow::bail!(
             "this is a perf.data file; convert it with 'perf script -i FILE > FILE.txt' and read the text, \
              or record with --output_type json_compressed"
         ),
+    };
+    match r {
+        // the report's own error (or a closed pipe), not the file's
+        Err(e) if sink.inner_failed => Err(e),
+        Err(e) => Err(damaged(e, what)),
+        Ok(()) => Ok(()),
     }
+}
+
+/// A record file's own fault, with what to do about it.
+fn damaged(e: anyhow::Error, what: &str) -> anyhow::Error {
+    let why = format!("{e:#}");
+    let hint = if why.contains("incomplete deflate stream") || why.contains("EOF while parsing") {
+        "the file is cut short (an unfinished copy or recording): copy or record it again"
+    } else {
+        "the file is damaged or is not a damon.data record: record it again"
+    };
+    anyhow::anyhow!("{what}: {why}; {hint}")
 }

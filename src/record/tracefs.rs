@@ -115,7 +115,11 @@ impl Tracer {
             if enable.is_file() {
                 write(&enable, "1")?;
             } else if ev == required {
-                bail!("cannot enable damon:{ev} in {}", t.instance.display());
+                bail!(
+                    "cannot enable damon:{ev} in {}: the instance has no such event; \
+                     use --snapshot to record without tracepoints",
+                    t.instance.display()
+                );
             }
         }
         let pipe_path = t.instance.join("trace_pipe");

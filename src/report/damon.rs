@@ -45,7 +45,7 @@ fn kdamonds_of(args: &Args, fs: &Option<Sysfs>) -> Result<Vec<Kdamond>> {
         (Some(path), _) => crate::damon::input::kdamonds_from_json_file(path)
             .map_err(|e| anyhow!("reading {path} failed ({e:#})")),
         (None, Some(fs)) => fs.current_kdamonds(),
-        (None, None) => bail!("no kdamonds to read"),
+        (None, None) => bail!("no kdamonds to read: give a file with --input_file"),
     }
 }
 

@@ -477,7 +477,7 @@ pub fn main(args: &Args) -> Result<()> {
     let guides = record_info::guides(&mut src, draw_range == "hottest")?;
     guides.check_intervals_consistency()?;
     let guides = guides.guides;
-    let first = guides.first().context("the record holds no snapshots")?;
+    let first = guides.first().context(crate::record::NO_SNAPSHOTS)?;
     let key = GuideKey {
         kdamond_idx: args
             .int("kdamond_idx")

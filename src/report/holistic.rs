@@ -7,7 +7,7 @@
 //! only be read by `perf report`: it is run where perf is installed, as
 //! damo does; elsewhere the section says what is missing.
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 
 use super::heatmap::{self, Spec};
 use super::record_info::{self, Guide};
@@ -108,9 +108,10 @@ pub fn main(args: &Args) -> Result<()> {
         .unwrap_or_else(|| format!("{pattern}.profile"));
     let perf = args.str("perf_path").unwrap_or("perf");
     let mut src = Source::new(files.clone());
-    let guides = record_info::guides(&mut src, false)
-        .with_context(|| format!("access pattern record file ({pattern}) parsing failed"))?
-        .guides;
+    let guides = record_info::guides(&mut src, false)?.guides;
+    if guides.is_empty() {
+        bail!(crate::record::NO_SNAPSHOTS);
+    }
     let mut count = Count(0);
     files.read(&mut count)?;
     let footprints_of = |metric: &str, sort: bool| -> Result<Option<Vec<Num>>> {
@@ -206,8 +207,11 @@ pub fn main(args: &Args) -> Result<()> {
         for g in &guides {
             let time_range = match args.str("heatmap_time_last_n_sec") {
                 Some(t) => {
-                    let secs = crate::fmt::pyparse::py_float(t)
-                        .map_err(|_| anyhow::anyhow!("--heatmap_time_last_n_sec '{t}'"))?;
+                    let secs = crate::fmt::pyparse::py_float(t).map_err(|_| {
+                        anyhow::anyhow!(
+                            "--heatmap_time_last_n_sec '{t}' is not a number of seconds"
+                        )
+                    })?;
                     [g.end_time.sub(F(secs * 1e9)), g.end_time]
                 }
                 None => [g.start_time, g.end_time],

@@ -324,7 +324,7 @@ pub fn guide_text(files: &RecordFiles, raw: bool, consistent: bool) -> Result<St
     }
     let gs = gs.guides;
     if gs.is_empty() {
-        bail!("the record holds no snapshots");
+        bail!(crate::record::NO_SNAPSHOTS);
     }
     Ok(gs.iter().map(|g| g.to_text(raw) + "\n").collect())
 }

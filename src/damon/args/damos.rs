@@ -46,7 +46,15 @@ pub(super) fn filter_for(words: &[&str]) -> Result<DamosFilter> {
 }
 
 fn filter_v2(words: &[&str]) -> Result<DamosFilter> {
-    let wrong = || anyhow::anyhow!("wrong --damos_filter '{}'", words.join(" "));
+    let wrong = || {
+        anyhow::anyhow!(
+            "wrong --damos_filter '{}': give <allow|reject> [none] <type> [argument]..., \
+             with <type> one of anon, active, young, unmapped, memcg <path>, \
+             addr <start> <end>, target <index>, hugepage_size <min> <max>, \
+             probe_hits_wsum <min> <max>",
+            words.join(" ")
+        )
+    };
     let [allow, rest @ ..] = words else {
         return Err(wrong());
     };
@@ -96,7 +104,13 @@ fn filter_v2(words: &[&str]) -> Result<DamosFilter> {
 }
 
 fn quota_goal_for(words: &[&str]) -> Result<QuotaGoal> {
-    let wrong = || anyhow::anyhow!("Wrong --damos_quota_goal ({})", words.join(" "));
+    let wrong = || {
+        anyhow::anyhow!(
+            "Wrong --damos_quota_goal ({}): give <metric> <target value> \
+             [<current value> | <node> [<memcg path>]]",
+            words.join(" ")
+        )
+    };
     if !(2..=4).contains(&words.len()) {
         return Err(wrong());
     }
@@ -126,7 +140,10 @@ fn quota_goal_for(words: &[&str]) -> Result<QuotaGoal> {
             ),
         },
         "some_mem_psi_us" | "active_mem_bp" | "inactive_mem_bp" | "node_eligible_mem_bp" => {}
-        _ => bail!("quota goals parsing fail: unsupported metric '{metric}'"),
+        _ => bail!(
+            "quota goals parsing fail: unsupported metric '{metric}'; one of: {}",
+            crate::damon::model::QUOTA_GOAL_METRICS.join(", ")
+        ),
     }
     let target_value = match metric {
         "some_mem_psi_us" => num(target, "quota goal", units::text_to_us)?,
@@ -191,7 +208,10 @@ pub(super) fn schemes_for(
     }
     let goals = occurrences(args, "damos_quota_goal");
     if !goals.is_empty() && (quotas.is_empty() || quotas.iter().any(|q| q.len() < 3)) {
-        bail!("'reset_interval_ms' not specified when setting quota goals");
+        bail!(
+            "'reset_interval_ms' not specified when setting quota goals; give it with \
+             --damos_quota_interval <milliseconds>"
+        );
     }
     let tuners = occurrences(args, "damos_quota_goal_tuner");
     let fail_charge = occurrences(args, "damos_quota_fail_charge_ratio");
@@ -236,7 +256,10 @@ pub(super) fn schemes_for(
     for (i, action_words) in actions.iter().enumerate() {
         let action = action_words[0];
         if !ACTIONS.contains(&action) {
-            bail!("Wrong '--damos_*' argument (wrong damos action: {action})");
+            bail!(
+                "Wrong '--damos_*' argument (wrong damos action: {action}; one of: {})",
+                crate::damon::model::ACTIONS.join(", ")
+            );
         }
         let (mut target_nid, mut dests) = (None, Vec::new());
         if action == "migrate_hot" || action == "migrate_cold" {
@@ -320,8 +343,11 @@ pub(super) fn schemes_for(
         goal_at += nr_goals[i];
         let mut wm = Watermarks::default();
         if let Some([m, iv, h, mi, l]) = wmarks.get(i).map(Vec::as_slice) {
-            if *m != "none" && *m != "free_mem_rate" {
-                bail!("Wrong --damos_wmarks (wrong watermark metric ({m}))");
+            if !crate::damon::model::WATERMARK_METRICS.contains(m) {
+                bail!(
+                    "Wrong --damos_wmarks (wrong watermark metric ({m}); one of: {})",
+                    crate::damon::model::WATERMARK_METRICS.join(", ")
+                );
             }
             wm = Watermarks {
                 metric: m.to_string(),

@@ -220,7 +220,9 @@ impl<'a> Ns<'a> {
                     && args.given(o.dest)
             });
             if damos_given {
-                bail!("'damos_action' not specified while using --damos_* option(s)");
+                bail!(
+                    "'damos_action' not specified while using --damos_* option(s); add --damos_action (e.g. --damos_action stat)"
+                );
             }
         }
         Ok(())
