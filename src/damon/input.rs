@@ -480,6 +480,17 @@ fn scheme(kv: &Value) -> Result<Scheme> {
 mod tests {
     use super::*;
 
+    /// The metrics an error lists are the ones the reader takes.
+    #[test]
+    fn every_listed_goal_metric_is_read() {
+        for m in super::super::model::QUOTA_GOAL_METRICS {
+            let kv = serde_json::json!({"metric": m, "target_value": "1", "current_value": "0",
+                "nid": 0, "path": ""});
+            let g = goal(&kv);
+            assert!(g.is_ok(), "{m}: {g:?}");
+        }
+    }
+
     #[test]
     fn round_trip_of_the_args_damon_form() {
         let text = r#"{"kdamonds": [{"refresh_ms": 0, "contexts": [{"ops": "vaddr",

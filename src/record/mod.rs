@@ -182,8 +182,8 @@ impl Snapshot {
 }
 
 /// The error of a report given a record without snapshots.
-pub const NO_SNAPSHOTS: &str = "the record holds no snapshots (it was recorded for less than \
-     one aggregation interval): record for longer";
+pub const NO_SNAPSHOTS: &str = "the record holds no snapshots (was it recorded for less than \
+     one aggregation interval?): record for longer";
 
 /// Receives records in file order, one snapshot at a time.
 pub trait Sink {
@@ -342,6 +342,12 @@ struct Checked<'a> {
 const U64_LIMIT: i128 = 1 << 64;
 
 impl Checked<'_> {
+    /// Passes on `inner`'s result, noting a failure.
+    fn pass(&mut self, r: Result<()>) -> Result<()> {
+        self.inner_failed |= r.is_err();
+        r
+    }
+
     fn check(s: &Snapshot) -> Result<()> {
         for t in [s.start_time, Some(s.end_time)].into_iter().flatten() {
             // (a derived first start may be a little below zero)
@@ -362,13 +368,6 @@ impl Checked<'_> {
             }
         }
         Ok(())
-    }
-}
-
-impl Checked<'_> {
-    fn pass(&mut self, r: Result<()>) -> Result<()> {
-        self.inner_failed |= r.is_err();
-        r
     }
 }
 
