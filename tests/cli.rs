@@ -13,16 +13,26 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn damo(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_damo"))
-        .args(args)
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_damo"));
+    c.args(args)
         .current_dir(dir)
         // a tree without DAMON: never the machine's (a report without
         // --input would take a live snapshot of a running kdamond)
         .env(
             "DAMO_SYSFS_ROOT",
             std::env::temp_dir().join("damo-cli-tests-no-sysfs"),
-        )
+        );
+    c
+}
+
+fn damo(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("run damo")
+}
+
+fn damo_with_stdin(dir: &Path, args: &[&str], stdin: &Path) -> Output {
+    command(dir, args)
+        .stdin(std::fs::File::open(stdin).expect("stdin file"))
         .output()
         .expect("run damo")
 }
@@ -72,7 +82,13 @@ fn outputs_match_damo_343() {
     assert!(all.len() > 40, "case table too small");
     for (name, args) in &all {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = damo(&fixtures, &args);
+        // answers to --interactive_edit, as given to damo 3.4.3
+        let stdin = root().join(format!("tests/expected/{name}.stdin"));
+        let out = if stdin.exists() {
+            damo_with_stdin(&fixtures, &args, &stdin)
+        } else {
+            damo(&fixtures, &args)
+        };
         let (exp_out, exp_rc) = expected(name);
         let rc = out.status.code().unwrap_or(-1);
         if out.stdout != exp_out || rc != exp_rc {

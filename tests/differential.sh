@@ -53,9 +53,11 @@ chmod +x "$tmp/damo"
 DAMO=$tmp/damo
 
 run() { # dir, outfile, cmd... -> stdout in outfile, then a line "rc=N"
-    # (on a line of its own even when stdout does not end with a newline)
+    # (on a line of its own even when stdout does not end with a newline);
+    # stdin from $STDIN (answers to --interactive_edit), else nothing
     local dir=$1 out=$2; shift 2
-    (cd "$dir" && "$@" > "$out" 2>/dev/null; rc=$?; printf '\nrc=%s\n' "$rc" >> "$out")
+    (cd "$dir" && "$@" < "${STDIN:-/dev/null}" > "$out" 2>/dev/null; rc=$?
+        printf '\nrc=%s\n' "$rc" >> "$out")
 }
 strip_rc() { # file -> the stdout part of a run() file
     head -c -"$(tail -n 1 "$1" | wc -c)" "$1" | head -c -1
@@ -73,8 +75,9 @@ check() { # name, expected, got
 while IFS=$'\t' read -r name args; do
     case "$name" in ''|'#'*) continue;; esac
     IFS=$'\t' read -r -a argv <<< "$args"
-    run "$ROOT/tests/fixtures" "$tmp/exp" "$ORACLE" "${argv[@]}"
     E=$ROOT/tests/expected/$name
+    STDIN=/dev/null; [ -f "$E.stdin" ] && STDIN=$E.stdin
+    run "$ROOT/tests/fixtures" "$tmp/exp" "$ORACLE" "${argv[@]}"
     if [ $UPDATE = 1 ]; then
         strip_rc "$tmp/exp" > "$E.stdout"
         tail -n 1 "$tmp/exp" | sed 's/^rc=//' > "$E.rc"

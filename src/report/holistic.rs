@@ -41,6 +41,7 @@ fn heatmap_text(
         addr_range: [I(range[0]), I(range[1])],
         resol: [rows, 80],
         df_passed: false,
+        sort: None,
     };
     Ok(heatmap::build(src, &spec)?.ascii_text("gray", false))
 }

@@ -251,10 +251,12 @@ pub fn heatmap_image(
     };
     let x_range = rel(spec.time_range, abs_time);
     let y_range = rel(spec.addr_range, abs_addr);
-    let ylabel = if abs_addr {
-        "Address"
-    } else {
-        "Address (offset)"
+    // --sort_temperature lays regions out by temperature, so the y axis
+    // is memory size (damo: 'Size (bytes)')
+    let ylabel = match (spec.sort.is_some(), abs_addr) {
+        (true, _) => "Size (coldest first)",
+        (false, true) => "Address",
+        (false, false) => "Address (offset)",
     };
     struct Fig<'a> {
         map: &'a HeatMap,

@@ -8,6 +8,8 @@
 //! are streamed: one pass for the guide (default ranges), one for the
 //! hottest range if needed, one to accumulate heat.
 
+mod edit;
+
 use anyhow::{Context, Result, bail};
 
 use super::plot;
@@ -29,6 +31,71 @@ pub struct Spec {
     /// Rows (time) and columns (address).
     pub resol: [i64; 2],
     pub df_passed: bool,
+    /// `--sort_temperature`: regions rearranged before drawing.
+    pub sort: Option<TemperatureSort>,
+}
+
+/// `--sort_temperature`: within each of `ranges` (the address ranges of
+/// the command line, fixed even when `--interactive_edit` moves the drawn
+/// ones, as in damo), the regions are laid out coldest first.
+#[derive(Debug, Clone)]
+pub struct TemperatureSort {
+    pub ranges: Vec<[Num; 2]>,
+    /// size, access frequency and age weights (size: 0)
+    pub weights: [Num; 3],
+}
+
+impl TemperatureSort {
+    /// damo's `sort_regions_by_temperature` of one snapshot: the regions
+    /// overlapping a range (touching counts) are cut to it, sorted by
+    /// temperature (stably) and placed one after another from the range's
+    /// start.  A region in two ranges is the same object in damo: cut and
+    /// placed for the first, then again for the second, and listed twice
+    /// with where the second put it; kept so.
+    fn apply(&self, s: &mut Snapshot, iv: Option<&Intervals>) -> Result<()> {
+        let iv = iv.context(
+            "--sort_temperature needs the monitoring intervals, which this record lacks \
+             (record it with 'damo record')",
+        )?;
+        let mut regions = std::mem::take(&mut s.regions);
+        let mut order: Vec<usize> = Vec::new();
+        for &[start, end] in &self.ranges {
+            let mut picked = Vec::new();
+            for (i, r) in regions.iter_mut().enumerate() {
+                if end < I(r.start) || I(r.end) < start {
+                    continue;
+                }
+                if I(r.start) < start {
+                    r.start = start.trunc();
+                }
+                if end < I(r.end) {
+                    r.end = end.trunc();
+                }
+                crate::record::filter::add_unset_units(r, iv)?;
+                picked.push(i);
+            }
+            let mut keyed = Vec::with_capacity(picked.len());
+            for i in picked {
+                keyed.push((
+                    crate::record::filter::temperature_of(&regions[i], self.weights)?,
+                    i,
+                ));
+            }
+            keyed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+            let mut prev_end: Option<i128> = None;
+            for &(_, i) in &keyed {
+                let r = &mut regions[i];
+                let new_start = prev_end.unwrap_or_else(|| start.trunc());
+                let size = r.end - r.start;
+                r.start = new_start;
+                r.end = new_start + size;
+                prev_end = Some(r.end);
+            }
+            order.extend(keyed.into_iter().map(|(_, i)| i));
+        }
+        s.regions = order.into_iter().map(|i| regions[i].clone()).collect();
+        Ok(())
+    }
 }
 
 /// A snapshot being added, with what damo looks at besides it.
@@ -346,6 +413,7 @@ pub fn snapshot_aggr_us(s: &Snapshot, iv: &Intervals) -> Result<Num> {
 struct Accumulator<'a> {
     map: &'a mut HeatMap,
     key: &'a GuideKey,
+    sort: Option<&'a TemperatureSort>,
     df_passed: bool,
     last_end: Option<Num>,
 }
@@ -357,6 +425,10 @@ impl Sink for Accumulator<'_> {
         }
         if meta.intervals.is_some() {
             self.map.heat_unit = "hz";
+        }
+        let mut s = s;
+        if let Some(sort) = self.sort {
+            sort.apply(&mut s, meta.intervals.as_ref())?;
         }
         self.map.add_snapshot(&Observation {
             snap: &s,
@@ -375,6 +447,7 @@ pub fn build(files: &mut Source, spec: &Spec) -> Result<HeatMap> {
     let mut acc = Accumulator {
         map: &mut map,
         key: &spec.key,
+        sort: spec.sort.as_ref(),
         df_passed: spec.df_passed,
         last_end: None,
     };
@@ -461,12 +534,6 @@ pub fn main(args: &Args) -> Result<()> {
         let text = record_info::guide_text(&files, args.flag("guide"), true)?;
         return crate::output::print(&text);
     }
-    if args.flag("sort_temperature") {
-        bail!("--sort_temperature is not supported yet");
-    }
-    if args.flag("interactive_edit") {
-        bail!("--interactive_edit is not supported yet");
-    }
     let image = if output == "stdout" || output == "raw" {
         None
     } else {
@@ -504,41 +571,86 @@ pub fn main(args: &Args) -> Result<()> {
         _ if output == "stdout" => [40, 80],
         _ => [500, 500],
     };
+    let sort = match args.flag("sort_temperature") {
+        false => None,
+        true => {
+            let w = args.floats("temperature_weights").unwrap_or_default();
+            let (freq, age) = match w.as_slice() {
+                [f, a] => (*f, *a),
+                _ => (1.0, 1.0),
+            };
+            Some(TemperatureSort {
+                ranges: aranges.clone(),
+                weights: [I(0), F(freq), F(age)],
+            })
+        }
+    };
+    let draw = Draw {
+        args,
+        image,
+        output,
+        key,
+        resol,
+        sort,
+    };
+    if !args.flag("interactive_edit") {
+        let text = draw.render(&mut src, trange, &aranges)?;
+        return crate::output::print(&text);
+    }
+    edit::interactive(&draw, &mut src, trange, aranges)
+}
 
-    let mut text = String::new();
-    for (idx, arange) in aranges.iter().enumerate() {
-        let spec = Spec {
-            key: key.clone(),
-            time_range: trange,
-            addr_range: *arange,
-            resol,
-            df_passed: args.flag("df_passed"),
-        };
-        let map = build(&mut src, &spec)?;
-        match (&image, output) {
-            (None, "stdout") => {
-                text.push_str(&map.ascii_text(
-                    args.str("stdout_colorset").unwrap_or("gray"),
-                    !args.flag("stdout_skip_colorset_example"),
-                ));
-                text.push('\n');
-            }
-            (None, _) => {
-                text.push_str(&map.raw_text(args.flag("abs_time"), args.flag("abs_addr")));
-                text.push('\n');
-            }
-            (Some(kind), path) => {
-                let path = plot::numbered_path(path, idx);
-                plot::heatmap_image(
-                    &map,
-                    &spec,
-                    *kind,
-                    &path,
-                    args.flag("abs_time"),
-                    args.flag("abs_addr"),
-                )?;
+/// Everything but the ranges, which `--interactive_edit` changes.
+struct Draw<'a> {
+    args: &'a Args,
+    image: Option<plot::ImageKind>,
+    output: &'a str,
+    key: GuideKey,
+    resol: [i64; 2],
+    sort: Option<TemperatureSort>,
+}
+
+impl Draw<'_> {
+    /// Draws one heatmap per address range: the text for the terminal
+    /// (or raw numbers), or image files (numbered after the first).
+    fn render(&self, src: &mut Source, trange: [Num; 2], aranges: &[[Num; 2]]) -> Result<String> {
+        let args = self.args;
+        let mut text = String::new();
+        for (idx, arange) in aranges.iter().enumerate() {
+            let spec = Spec {
+                key: self.key.clone(),
+                time_range: trange,
+                addr_range: *arange,
+                resol: self.resol,
+                df_passed: args.flag("df_passed"),
+                sort: self.sort.clone(),
+            };
+            let map = build(src, &spec)?;
+            match (&self.image, self.output) {
+                (None, "stdout") => {
+                    text.push_str(&map.ascii_text(
+                        args.str("stdout_colorset").unwrap_or("gray"),
+                        !args.flag("stdout_skip_colorset_example"),
+                    ));
+                    text.push('\n');
+                }
+                (None, _) => {
+                    text.push_str(&map.raw_text(args.flag("abs_time"), args.flag("abs_addr")));
+                    text.push('\n');
+                }
+                (Some(kind), path) => {
+                    let path = plot::numbered_path(path, idx);
+                    plot::heatmap_image(
+                        &map,
+                        &spec,
+                        *kind,
+                        &path,
+                        args.flag("abs_time"),
+                        args.flag("abs_addr"),
+                    )?;
+                }
             }
         }
+        Ok(text)
     }
-    crate::output::print(&text)
 }
