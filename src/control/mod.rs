@@ -5,8 +5,6 @@
 //! modules), then stages; when staging or turning on fails half-way, the
 //! previous setup is staged back so no half-configured kdamond is left.
 
-use std::path::Path;
-
 use anyhow::{Result, anyhow, bail};
 
 use crate::cli::parse::Args;
@@ -69,13 +67,8 @@ fn memcg_diagnosis(fs: &Sysfs, kdamonds: &[Kdamond]) -> Option<String> {
     let cgroup_root = if fs.is_emulated() {
         fs.root().join("fs/cgroup")
     } else {
-        let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
-        let line = mounts.lines().find(|l| {
-            l.split_whitespace()
-                .nth(2)
-                .is_some_and(|t| t == "cgroup2" || t == "cgroup")
-        })?;
-        Path::new(line.split_whitespace().nth(1)?).to_path_buf()
+        // memcg paths are relative to the cgroup2 mount (v1: a cgroup one)
+        crate::sysfs::mount_point("cgroup2").or_else(|| crate::sysfs::mount_point("cgroup"))?
     };
     for (ki, k) in kdamonds.iter().enumerate() {
         for (ci, c) in k.contexts.iter().enumerate() {
