@@ -146,6 +146,7 @@ fn record_readers() -> Vec<Vec<String>> {
         "report heatmap -i F --guide",
         "report heatmap -i F --output raw",
         "report heatmap -i F --output out.png",
+        "report heatmap -i F --sort_temperature --output raw",
         "report wss -i F",
         "report nr_regions -i F",
         "report record_info -i F",
