@@ -153,9 +153,11 @@ pub fn run(args: &Args) -> Result<()> {
                 Err(crate::output::Exit(1).into())
             }
         }
+        // only `report attrs` (experimental in damo 3.4.3) comes here
         path => bail!(
-            "'damo {path}' is not implemented in this version yet; \
-             it is planned (see docs/compat.md for what works today)"
+            "'damo {path}' is not implemented: it reports DAMON's data attribute \
+             probes, an experimental damo interface for kernels not released yet; \
+             'damo report access' shows a record's access pattern"
         ),
     }
 }
