@@ -110,7 +110,7 @@ fn option_help(path: &str, dest: &str) -> &'static str {
         ("report footprints", "metric") => return "which footprint to show",
         ("convert_record_format", "format") => return "format to convert to",
         ("report damon", "format") | ("args damon", "format") => return "output format",
-        ("report access" | "args accesses_format" | "monitor", "format") => {
+        ("report access" | "args accesses_format", "format") => {
             return "set or append to a part of the report's template: <set|append> <area> <template>";
         }
         ("adjust", "output") => return "file to write the adjusted record to",
