@@ -19,24 +19,23 @@ impl Tree {
         Tree { root }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_damo"))
-            .args(args)
+    /// damo with `args` on this tree, for callers that add to it (a
+    /// directory, other roots, a write trace).
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_damo"));
+        c.args(args)
             .env("DAMO_SYSFS_ROOT", &self.root)
-            .env_remove("DAMO_SYSFS_TRACE")
-            .output()
-            .expect("run damo")
+            .env_remove("DAMO_SYSFS_TRACE");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run damo")
     }
 
     /// Runs and expects success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "damo {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(args, self.run(args))
     }
 
     /// Runs and expects exit status 1 with one error line; returns it.
@@ -51,10 +50,7 @@ impl Tree {
 
     /// Starts damo in the background, stdout captured.
     fn spawn(&self, args: &[&str]) -> Child {
-        Command::new(env!("CARGO_BIN_EXE_damo"))
-            .args(args)
-            .env("DAMO_SYSFS_ROOT", &self.root)
-            .env_remove("DAMO_SYSFS_TRACE")
+        self.command(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -97,6 +93,16 @@ impl Tree {
         ));
         std::fs::write(marker, t).expect("marker");
     }
+}
+
+/// Expects `out` of damo `args` to be a success; returns its stdout.
+fn succeeded(args: &[&str], out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "damo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 impl Drop for Tree {
@@ -519,32 +525,29 @@ fn markers_stage_several_kdamonds() {
     let proc = fake_iomem(&t);
     let p = Proc::new();
     let pid = p.pid();
-    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
-        .args([
-            "start",
-            "--kdamond",
-            "--damon_ctx",
-            "--ops",
-            "vaddr",
-            "--damon_target",
-            "--target_pid",
-            &pid,
-            "--kdamond",
-            "--damon_ctx",
-            "--ops",
-            "paddr",
-            "--damon_target",
-            "--damos_action",
-            "stat",
-        ])
-        .env("DAMO_SYSFS_ROOT", &t.root)
-        .env("DAMO_PROC_ROOT", &proc)
-        .output()
-        .expect("damo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let args = [
+        "start",
+        "--kdamond",
+        "--damon_ctx",
+        "--ops",
+        "vaddr",
+        "--damon_target",
+        "--target_pid",
+        &pid,
+        "--kdamond",
+        "--damon_ctx",
+        "--ops",
+        "paddr",
+        "--damon_target",
+        "--damos_action",
+        "stat",
+    ];
+    succeeded(
+        &args,
+        t.command(&args)
+            .env("DAMO_PROC_ROOT", &proc)
+            .output()
+            .expect("damo"),
     );
     assert_eq!(t.get("nr_kdamonds"), "2");
     assert_eq!(t.get("0/state"), "on");
@@ -802,18 +805,10 @@ fn live_snapshots_install_and_remove_their_scheme() {
     let dir = t.root.join("work");
     std::fs::create_dir_all(&dir).expect("dir");
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_damo"))
-            .args(args)
-            .current_dir(&dir)
-            .env("DAMO_SYSFS_ROOT", &t.root)
-            .output()
-            .expect("damo");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(
+            args,
+            t.command(args).current_dir(&dir).output().expect("damo"),
+        )
     };
     // no --input, a kdamond running: a live snapshot (the fake kernel's
     // three tried regions)
@@ -907,27 +902,22 @@ fn record_flushes_outputs_into_stamped_directories() {
     let p = Proc::new();
     let dir = t.root.join("flush");
     std::fs::create_dir_all(&dir).expect("dir");
-    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
-        .args([
-            "record",
-            &p.pid(),
-            "--timeout",
-            "2.5",
-            "--output_flush_sec",
-            "1",
-            "--do_record",
-            "access",
-            "-o",
-            "r.data",
-        ])
-        .current_dir(&dir)
-        .env("DAMO_SYSFS_ROOT", &t.root)
-        .output()
-        .expect("damo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let pid = p.pid();
+    let args = [
+        "record",
+        &pid,
+        "--timeout",
+        "2.5",
+        "--output_flush_sec",
+        "1",
+        "--do_record",
+        "access",
+        "-o",
+        "r.data",
+    ];
+    succeeded(
+        &args,
+        t.command(&args).current_dir(&dir).output().expect("damo"),
     );
     let stamped: Vec<_> = std::fs::read_dir(&dir)
         .expect("list")
@@ -1306,16 +1296,12 @@ fn tree_dump(t: &Tree) -> Vec<(String, String)> {
 fn written_files(t: &Tree, args: &[&str]) -> Vec<String> {
     let trace = t.root.join("writes.log");
     let _ = std::fs::remove_file(&trace);
-    let out = Command::new(env!("CARGO_BIN_EXE_damo"))
-        .args(args)
-        .env("DAMO_SYSFS_ROOT", &t.root)
-        .env("DAMO_SYSFS_TRACE", &trace)
-        .output()
-        .expect("run damo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeded(
+        args,
+        t.command(args)
+            .env("DAMO_SYSFS_TRACE", &trace)
+            .output()
+            .expect("run damo"),
     );
     let mut files: Vec<String> = Vec::new();
     for line in std::fs::read_to_string(&trace).expect("trace").lines() {

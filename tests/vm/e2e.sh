@@ -136,32 +136,28 @@ check "report damon --format yaml shows both" sh -c "[ \"\$('$DAMO' report damon
 check "stop both" "$DAMO" stop
 check "both off" [ "$(val $KD/0/state)/$(val $KD/1/state)" = off/off ]
 reset
-"$DAMO" schemes "$PID" --damos_action stat >/tmp/schemes.out 2>&1 &
-SP=$!
 on0() { [ "$(val $KD/0/state)" = on ]; }
-check "schemes turns DAMON on" poll 30 on0
-kill -INT $SP
-wait $SP
-rc=$?
+# signal_when_on SIGNAL PID DESCRIPTION: once kdamond 0 is on (checked as
+# DESCRIPTION), sends SIGNAL to PID and waits for it; its status in $rc
+signal_when_on() {
+    check "$3" poll 30 on0
+    kill -"$1" "$2"
+    wait "$2"
+    rc=$?
+}
+"$DAMO" schemes "$PID" --damos_action stat >/tmp/schemes.out 2>&1 &
+signal_when_on INT $! "schemes turns DAMON on"
 check "schemes exits with the signal's number on SIGINT ($rc)" [ $rc = 2 ]
 check "schemes restored the previous (empty) setup" [ "$(val $KD/nr_kdamonds)" = 0 ]
 # SIGTERM, over a previous (stopped) setup that must come back as it was
 reset
 "$DAMO" start "$PID" --damos_action stat >/dev/null && "$DAMO" stop >/dev/null
 "$DAMO" schemes "$PID" --damos_action pageout --damos_access_rate 0% 0% >/dev/null 2>&1 &
-SP=$!
-check "schemes turns DAMON on over a stopped setup" poll 30 on0
-kill -TERM $SP
-wait $SP
-rc=$?
+signal_when_on TERM $! "schemes turns DAMON on over a stopped setup"
 check "schemes exits with SIGTERM's number ($rc)" [ $rc = 15 ]
 check "the previous (stat) setup is staged back, off" [ "$(val $KD/0/state)/$(val $C0/schemes/0/action)" = off/stat ]
 "$DAMO" record "$PID" -o /tmp/term.data >/dev/null 2>/tmp/term.err &
-RP=$!
-check "record turns DAMON on over a stopped setup" poll 30 on0
-kill -TERM $RP
-wait $RP
-rc=$?
+signal_when_on TERM $! "record turns DAMON on over a stopped setup"
 check "record ends on SIGTERM with its number ($rc)" [ $rc = 15 ]
 # killed before or after the first aggregation: snapshots, or an empty
 # record and the note saying so; either way a file that reads back
