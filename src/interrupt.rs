@@ -1,29 +1,52 @@
-//! SIGINT/SIGTERM as a flag: commands that keep DAMON running (`schemes`,
-//! `start --include_child_tasks`, recorders) poll it to clean up before
-//! they exit, instead of dying half-way.
+//! Signals.  [`init`] (called first thing in `main`) hands SIGINT,
+//! SIGTERM and SIGHUP to a thread of their own (signal-hook's self-pipe),
+//! so that any command they end first removes its temporary files
+//! (`outfile`), then dies of the signal as it would have.  Commands that
+//! keep DAMON running (`schemes`, `start --include_child_tasks`,
+//! recorders) call [`catch`]: from then on SIGINT and SIGTERM become a
+//! flag that they poll, to clean up before they exit instead of dying
+//! half-way.  No signal is blocked, so child processes start as usual.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
+/// `catch` was called: SIGINT and SIGTERM only set `RECEIVED`.
+static CATCHING: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn note(signum: i32) {
-    RECEIVED.store(signum, Ordering::SeqCst);
+/// Starts the signal thread.
+pub fn init() {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                if CATCHING.load(Ordering::SeqCst) && sig != SIGHUP {
+                    RECEIVED.store(sig, Ordering::SeqCst);
+                    continue;
+                }
+                crate::outfile::remove_temporaries();
+                // dies of the signal, as with its default action
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                std::process::exit(128 + sig);
+            }
+        });
 }
 
-/// Catches SIGINT and SIGTERM from now on.
+/// Catches SIGINT and SIGTERM from now on (also without `init`, as when
+/// the library is used on its own).
 pub fn catch() -> anyhow::Result<()> {
-    let action = SigAction::new(
-        SigHandler::Handler(note),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    for sig in [Signal::SIGINT, Signal::SIGTERM] {
-        // SAFETY: the handler only stores into an atomic, which is
+    CATCHING.store(true, Ordering::SeqCst);
+    for sig in [SIGINT, SIGTERM] {
+        // SAFETY: the action only stores into an atomic, which is
         // async-signal-safe.
-        unsafe { sigaction(sig, &action) }
-            .map_err(|e| anyhow::anyhow!("cannot catch {sig}: {e}"))?;
+        unsafe {
+            signal_hook::low_level::register(sig, move || RECEIVED.store(sig, Ordering::SeqCst))
+        }
+        .map_err(|e| anyhow::anyhow!("cannot catch signal {sig}: {e}"))?;
     }
     Ok(())
 }

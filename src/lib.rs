@@ -17,6 +17,7 @@ pub mod control;
 pub mod damon;
 pub mod fmt;
 pub mod interrupt;
+pub mod outfile;
 pub mod output;
 pub mod proc;
 pub mod record;

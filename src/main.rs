@@ -5,7 +5,21 @@ use damo::cli::{self, Outcome};
 use damo::output::{BrokenPipe, Exit};
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
+    damo::interrupt::init();
+    let mut argv: Vec<String> = Vec::new();
+    for (i, a) in std::env::args_os().skip(1).enumerate() {
+        match a.into_string() {
+            Ok(s) => argv.push(s),
+            Err(a) => {
+                eprintln!(
+                    "damo: argument {} ({}) is not valid UTF-8: give names and values in UTF-8",
+                    i + 1,
+                    a.to_string_lossy()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     let result = match cli::parse_args(&argv) {
         Outcome::Run(a) => cli::run(&a),
         Outcome::Module(name, words) => cli::run_module(&name, &words),

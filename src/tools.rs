@@ -168,11 +168,11 @@ impl Sink for Check<'_> {
     }
 }
 
-fn int_pair(args: &Args, dest: &str) -> Option<[i128; 2]> {
-    match args.ints(dest) {
-        Some(v) if v.len() == 2 => Some([v[0] as i128, v[1] as i128]),
+fn int_pair(args: &Args, dest: &str) -> Result<Option<[i128; 2]>> {
+    Ok(match args.ints_wide(dest)?.as_deref() {
+        Some(&[a, b]) => Some([a, b]),
         _ => None,
-    }
+    })
 }
 
 /// `damo validate`: silent with exit 0 when the record looks sane; prints
@@ -204,9 +204,9 @@ pub fn validate(args: &Args) -> Result<bool> {
     let files = RecordFiles::new(&[input]);
     files.check()?;
     let v = Validator {
-        aggr: int_pair(args, "aggr"),
-        nr_regions: int_pair(args, "nr_regions"),
-        nr_accesses: int_pair(args, "nr_accesses"),
+        aggr: int_pair(args, "aggr")?,
+        nr_regions: int_pair(args, "nr_regions")?,
+        nr_accesses: int_pair(args, "nr_accesses")?,
         allow_error,
         boundaries,
     };

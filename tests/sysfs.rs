@@ -59,19 +59,18 @@ impl Tree {
 
     /// Polls until the file holds `want` (30 s deadline).
     fn wait_for(&self, rel: &str, want: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            let now = std::fs::read_to_string(self.kd(rel)).unwrap_or_default();
-            if now.trim() == want {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{rel} is '{}', not '{want}'",
-                now.trim()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        self.wait_until(&format!("{rel} to be '{want}'"), || {
+            std::fs::read_to_string(self.kd(rel))
+                .unwrap_or_default()
+                .trim()
+                == want
+        });
+    }
+
+    /// Polls `done` until it holds, failing after a generous deadline (the
+    /// tool may be slow on a busy machine; never assume its timing).
+    fn wait_until(&self, what: &str, mut done: impl FnMut() -> bool) {
+        poll_until(what, &mut done);
     }
 
     fn kd(&self, rel: &str) -> PathBuf {
@@ -502,6 +501,18 @@ impl Drop for Family {
     }
 }
 
+/// Polls `done` every 20 ms until it holds; fails after 60 s.
+fn poll_until(what: &str, done: &mut dyn FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn interrupt(child: &Child) {
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("SIGINT");
@@ -666,14 +677,21 @@ fn child_tasks_become_targets_and_leave() {
     let d = t.spawn(&["start", "--include_child_tasks", &f.pid()]);
     t.wait_for("0/contexts/0/targets/nr_targets", "3");
     let kids = f.children();
-    let targets: Vec<String> = (0..3)
-        .map(|i| t.get(&format!("0/contexts/0/targets/{i}/pid_target")))
-        .collect();
-    assert_eq!(targets[0], f.pid());
-    assert!(
-        kids.iter().all(|k| targets.contains(k)),
-        "{targets:?} {kids:?}"
-    );
+    // the tool writes nr_targets before each target's pid: poll for them
+    let targets = || -> Vec<String> {
+        (0..3)
+            .map(|i| {
+                std::fs::read_to_string(t.kd(&format!("0/contexts/0/targets/{i}/pid_target")))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    };
+    t.wait_until("the three pids to be targets", || {
+        let now = targets();
+        now[0] == f.pid() && kids.iter().all(|k| now.contains(k))
+    });
     Command::new("kill").arg(&kids[0]).status().expect("kill");
     t.wait_for("0/contexts/0/targets/nr_targets", "2");
     interrupt(&d);

@@ -225,10 +225,20 @@ pub fn setup() -> anyhow::Result<()> {
         "bash".into()
     };
     let text = script(&shell).unwrap_or(BASH);
+    // a new file under a random name (never a planted symlink), kept for
+    // the user to source; readable by all, as the script holds no secret
     let dir = std::env::temp_dir();
-    let path = dir.join(format!("damo-completion.{shell}"));
-    std::fs::write(&path, text)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    let mut f = tempfile::Builder::new()
+        .prefix("damo-completion.")
+        .suffix(&format!(".{shell}"))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(&dir)
+        .map_err(|e| anyhow::anyhow!("cannot create a file in {}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", f.path().display()))?;
+    let (_, path) = f
+        .keep()
+        .map_err(|e| anyhow::anyhow!("cannot keep {}: {e}", e.file.path().display()))?;
     let how = match shell.as_str() {
         "zsh" => format!(
             "Run 'autoload -Uz compinit && compinit; source {p}' in your shell.\n\

@@ -109,27 +109,71 @@ impl Args {
         }
     }
 
-    /// An integer option (already validated as a Python int at parse
-    /// time; Python ints are unbounded, and i128 holds any 64-bit id).
+    /// An integer option (already validated at parse time as a Python
+    /// int within [`INT_RANGE`]).
     pub fn int(&self, dest: &str) -> Option<i128> {
         self.str(dest).and_then(|s| pyparse::py_int(s).ok())
     }
 
-    /// An integer list option.
-    pub fn ints(&self, dest: &str) -> Option<Vec<i64>> {
-        self.list(dest).map(|l| {
-            l.iter()
-                .filter_map(|s| pyparse::py_int(s).ok())
-                .map(|v| v as i64)
-                .collect()
-        })
+    /// An integer option converted to the type its use needs, or an error
+    /// naming the option when its value does not fit (never narrowed).
+    pub fn int_as<T: TryFrom<i128>>(&self, dest: &str) -> anyhow::Result<Option<T>> {
+        self.int(dest).map(|v| fit(dest, v)).transpose()
     }
 
-    /// A float list option.
-    pub fn floats(&self, dest: &str) -> Option<Vec<f64>> {
+    /// An integer list option, every value converted (none dropped).
+    pub fn ints(&self, dest: &str) -> anyhow::Result<Option<Vec<i64>>> {
         self.list(dest)
-            .map(|l| l.iter().filter_map(|s| pyparse::py_float(s).ok()).collect())
+            .map(|l| {
+                l.iter()
+                    .map(|s| {
+                        let v = pyparse::py_int(s).map_err(|e| bad_value(dest, &e.to_string()))?;
+                        fit(dest, v)
+                    })
+                    .collect()
+            })
+            .transpose()
     }
+
+    /// An integer list option at full width (every value of
+    /// [`INT_RANGE`] fits; none dropped).
+    pub fn ints_wide(&self, dest: &str) -> anyhow::Result<Option<Vec<i128>>> {
+        self.list(dest)
+            .map(|l| {
+                l.iter()
+                    .map(|s| pyparse::py_int(s).map_err(|e| bad_value(dest, &e.to_string())))
+                    .collect()
+            })
+            .transpose()
+    }
+
+    /// A float list option, every value converted (none dropped).
+    pub fn floats(&self, dest: &str) -> anyhow::Result<Option<Vec<f64>>> {
+        self.list(dest)
+            .map(|l| {
+                l.iter()
+                    .map(|s| pyparse::py_float(s).map_err(|e| bad_value(dest, &e.to_string())))
+                    .collect()
+            })
+            .transpose()
+    }
+}
+
+/// The integers options take: any 64-bit value, signed or not (ids and
+/// addresses are unsigned longs).
+pub const INT_RANGE: std::ops::RangeInclusive<i128> = (i64::MIN as i128)..=(u64::MAX as i128);
+
+fn bad_value(dest: &str, why: &str) -> anyhow::Error {
+    anyhow::anyhow!("argument --{dest}: {why}")
+}
+
+fn fit<T: TryFrom<i128>>(dest: &str, v: i128) -> anyhow::Result<T> {
+    T::try_from(v).map_err(|_| {
+        bad_value(
+            dest,
+            &format!("{v} is out of range for this option; give a smaller value"),
+        )
+    })
 }
 
 /// Pattern class of one command-line word (argparse's `O`, `A`, `-`).
@@ -326,17 +370,26 @@ fn nargs_error(nargs: Nargs, msg: &'static str) -> String {
 /// Converts and checks one value as argparse's `_get_value` and
 /// `_check_value` do.
 fn check_value(spec: &CmdSpec, opt: &OptSpec, v: &str) -> Result<(), CliExit> {
-    let ok = match opt.ty {
-        Ty::Str => true,
-        Ty::Int => pyparse::py_int(v).is_ok(),
-        Ty::Float => pyparse::py_float(v).is_ok(),
+    // Python's int() is unbounded and takes any Unicode decimal digit;
+    // ours takes ASCII digits within INT_RANGE (docs/compat.md)
+    let (ok, why) = match opt.ty {
+        Ty::Str => (true, ""),
+        Ty::Int => match pyparse::py_int(v) {
+            Ok(n) if INT_RANGE.contains(&n) => (true, ""),
+            Ok(_) => (false, " (out of the 64-bit range)"),
+            Err(_) if v.chars().any(|c| c.is_numeric() && !c.is_ascii_digit()) => {
+                (false, " (use ASCII digits)")
+            }
+            Err(_) => (false, ""),
+        },
+        Ty::Float => (pyparse::py_float(v).is_ok(), ""),
     };
     if !ok {
         let tyname = if opt.ty == Ty::Int { "int" } else { "float" };
         return Err(usage_error(
             spec,
             format!(
-                "argument {}: invalid {} value: '{}'",
+                "argument {}: invalid {} value: '{}'{why}",
                 opt.display_name(),
                 tyname,
                 v
@@ -750,7 +803,7 @@ mod tests {
         assert_eq!(a.cmd.path, "report heatmap");
         assert_eq!(a.str("output"), Some("raw"));
         assert!(a.flag("abs_time"));
-        assert_eq!(a.ints("resol"), Some(vec![10, 20]));
+        assert_eq!(a.ints("resol").unwrap(), Some(vec![10, 20]));
     }
 
     #[test]
@@ -824,7 +877,7 @@ mod tests {
     fn short_option_attached_value() {
         let a = p("report wss -ifoo -r 1 2 3").unwrap();
         assert_eq!(a.str("input"), Some("foo"));
-        assert_eq!(a.ints("range"), Some(vec![1, 2, 3]));
+        assert_eq!(a.ints("range").unwrap(), Some(vec![1, 2, 3]));
     }
 
     #[test]

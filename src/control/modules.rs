@@ -20,26 +20,27 @@ fn open(args: &Args) -> Result<Sysfs> {
 
 /// An integer option's values, `None` where it was not given (damo's
 /// `[None] * n` defaults).
-fn ints(args: &Args, dest: &str, n: usize) -> Vec<Option<String>> {
+fn ints(args: &Args, dest: &str, n: usize) -> Result<Vec<Option<String>>> {
     if !args.given(dest) {
-        return vec![None; n];
+        return Ok(vec![None; n]);
     }
-    match args.ints(dest) {
+    Ok(match args.ints_wide(dest)? {
         Some(v) => v.into_iter().map(|x| Some(x.to_string())).collect(),
         None => vec![None; n],
-    }
+    })
 }
 
 /// The option values in the order of the module's input parameters
 /// ([`Module::inputs`]).
-fn values(args: &Args, options: &[(&str, usize)]) -> Vec<Option<String>> {
-    options
-        .iter()
-        .flat_map(|(dest, n)| match n {
-            1 => vec![args.int(dest).map(|v| v.to_string())],
-            n => ints(args, dest, *n),
-        })
-        .collect()
+fn values(args: &Args, options: &[(&str, usize)]) -> Result<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    for (dest, n) in options {
+        match n {
+            1 => out.push(args.int(dest).map(|v| v.to_string())),
+            n => out.extend(ints(args, dest, *n)?),
+        }
+    }
+    Ok(out)
 }
 
 /// `damo reclaim` / `damo module reclaim`.
@@ -54,7 +55,7 @@ pub fn reclaim(args: &Args) -> Result<()> {
             ("nr_regions", 2),
             ("monitor_region", 2),
         ],
-    );
+    )?;
     let mut inputs: Vec<(&str, Option<String>)> = RECLAIM.inputs().into_iter().zip(vals).collect();
     // damo writes it always, N without the flag
     let skip = if args.flag("skip_anon") { "Y" } else { "N" };
@@ -75,7 +76,7 @@ pub fn lru_sort(args: &Args) -> Result<()> {
             ("nr_regions", 2),
             ("monitor_region", 2),
         ],
-    );
+    )?;
     let inputs: Vec<(&str, Option<String>)> = LRU_SORT.inputs().into_iter().zip(vals).collect();
     control(args, &LRU_SORT, &inputs)
 }
@@ -128,7 +129,7 @@ pub fn stat(args: &Args) -> Result<()> {
     let raw = args.flag("raw_number");
     let lines = args.int("idle_time_mem_sz_lines").unwrap_or(10);
     let range = args
-        .ints("idle_time_percentiles_range")
+        .ints("idle_time_percentiles_range")?
         .unwrap_or(vec![0, 101, 10]);
     let to_read = args.list("to_read").unwrap_or_default();
     let mut out = String::new();

@@ -91,7 +91,7 @@ pub fn main(args: &Args) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find this damo's own path")?;
     let target = args.str("target").unwrap_or("ongoing").to_string();
     let delay = args
-        .floats("delay")
+        .floats("delay")?
         .and_then(|d| d.first().copied())
         .unwrap_or(3.0);
     if !(delay.is_finite() && delay > 0.0) {
@@ -135,8 +135,8 @@ pub fn main(args: &Args) -> Result<()> {
         }
     }
     crate::interrupt::catch()?;
-    let dir = std::env::temp_dir().join(format!("damo-monitor-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp_dir = crate::outfile::TempDir::new("damo-monitor-")?;
+    let dir = tmp_dir.path().to_path_buf();
     let result = run_loop(
         &exe,
         &dir,
@@ -146,7 +146,7 @@ pub fn main(args: &Args) -> Result<()> {
         ongoing,
         &mut command,
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp_dir);
     if let Some(mut c) = command
         && c.try_wait().ok().flatten().is_none()
     {

@@ -451,7 +451,19 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let mut have_target = false;
         let mut streamed = false;
         let mut buffered: Option<Vec<Snapshot>> = None;
+        let mut seen: Vec<&'static str> = Vec::new();
         while let Some(k) = map.next_key::<Key>()? {
+            if !k.as_str().is_empty() {
+                if seen.contains(&k.as_str()) {
+                    // Python's json keeps the last; snapshots are streamed
+                    // as they come, so the first cannot be taken back
+                    return Err(de_err(format!(
+                        "record key '{}' appears twice in one record",
+                        k.as_str()
+                    )));
+                }
+                seen.push(k.as_str());
+            }
             let is_meta = matches!(
                 k.as_str(),
                 "kdamond_idx"

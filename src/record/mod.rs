@@ -303,10 +303,19 @@ impl RecordFiles {
         Ok(())
     }
 
-    /// Reads all files, in order, into `sink`.
+    /// Reads all files, in order, into `sink`.  A file's own fault names
+    /// the file; an error of the sink (a report's, or writing an output)
+    /// passes as it is.
     pub fn read(&self, sink: &mut dyn Sink) -> Result<()> {
         for p in &self.paths {
-            read_file(p, sink).with_context(|| format!("parsing {} failed", p.display()))?;
+            let mut sink_failed = false;
+            let r = std::fs::File::open(p)
+                .with_context(|| format!("cannot open {}", p.display()))
+                .and_then(|f| read_checked(f, sink, &mut sink_failed));
+            match r {
+                Err(e) if sink_failed => return Err(e),
+                r => r.with_context(|| format!("parsing {} failed", p.display()))?,
+            }
         }
         Ok(())
     }
@@ -330,16 +339,40 @@ fn read_json<R: std::io::Read + Send + 'static>(src: R, sink: &mut dyn Sink) -> 
     )
 }
 
-/// Passes snapshots on after checking what every reader relies on:
+/// Passes records on after checking what every reader and writer relies
+/// on, so that every record a reader accepts is one every writer can write
+/// and every reader reads back (tests/bad_input.rs checks the round trip):
 /// regions that are address ranges of a 64-bit space (start <= end <=
-/// 2^64), and times within 2^64 ns of zero.
+/// 2^64), times within 2^64 ns of zero and in order, and every number
+/// finite and within the range its field has in DAMON (no NaN, infinity or
+/// negative count).
 struct Checked<'a> {
     inner: &'a mut dyn Sink,
     /// `inner` returned an error: the reader's error is not the file's.
     inner_failed: bool,
+    /// The end time of the record's previous snapshot.
+    last_end: Option<Num>,
 }
 
 const U64_LIMIT: i128 = 1 << 64;
+/// The largest count (samples, ages) the kernel can report, and the trace
+/// readers read back.
+const COUNT_LIMIT: f64 = i64::MAX as f64;
+
+/// `v` of field `what` is a finite number within `[lo, hi]`.
+fn in_range(v: Num, what: &str, lo: f64, hi: f64) -> Result<()> {
+    let f = v.f();
+    if !f.is_finite() {
+        anyhow::bail!("field '{what}' is {}, not a finite number", v.repr());
+    }
+    if f < lo || f > hi {
+        anyhow::bail!(
+            "field '{what}' is {}, outside its range [{lo}, {hi}]",
+            v.repr()
+        );
+    }
+    Ok(())
+}
 
 impl Checked<'_> {
     /// Passes on `inner`'s result, noting a failure.
@@ -348,12 +381,58 @@ impl Checked<'_> {
         r
     }
 
-    fn check(s: &Snapshot) -> Result<()> {
+    fn check_meta(m: &RecordMeta) -> Result<()> {
+        if let Some(t) = m.target_id {
+            in_range(t, "target_id", i64::MIN as f64, u64::MAX as f64)?;
+            if t.f().fract() != 0.0 {
+                anyhow::bail!("field 'target_id' is {}, not an integer", t.repr());
+            }
+        }
+        if let Some(iv) = &m.intervals {
+            for (v, what) in [
+                (iv.sample, "sample_us"),
+                (iv.aggr, "aggr_us"),
+                (iv.ops_update, "ops_update_us"),
+                (iv.goal.access_bp, "access_bp"),
+                (iv.goal.aggrs, "aggrs"),
+                (iv.goal.min_sample_us, "min_sample_us"),
+                (iv.goal.max_sample_us, "max_sample_us"),
+            ] {
+                in_range(v, what, 0.0, COUNT_LIMIT)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check(&mut self, s: &Snapshot) -> Result<()> {
         for t in [s.start_time, Some(s.end_time)].into_iter().flatten() {
             // (a derived first start may be a little below zero)
-            if t.f().is_nan() || t.f().abs() >= U64_LIMIT as f64 {
+            if !t.f().is_finite() || t.f().abs() >= U64_LIMIT as f64 {
                 anyhow::bail!("snapshot time {} ns is out of the 64-bit range", t.repr());
             }
+        }
+        if let Some(st) = s.start_time
+            && st > s.end_time
+        {
+            anyhow::bail!(
+                "a snapshot ends ({} ns) before it starts ({} ns)",
+                s.end_time.repr(),
+                st.repr()
+            );
+        }
+        if let Some(prev) = self.last_end
+            && s.end_time < prev
+        {
+            anyhow::bail!(
+                "snapshots are not in time order: one ends at {} ns, after one that ends at {} ns",
+                s.end_time.repr(),
+                prev.repr()
+            );
+        }
+        self.last_end = Some(s.end_time);
+        in_range(s.total_bytes, "total_bytes", 0.0, U64_LIMIT as f64)?;
+        if let Some(v) = s.sample_interval_us {
+            in_range(v, "sample_interval_us", 0.0, COUNT_LIMIT)?;
         }
         for r in &s.regions {
             if r.start < 0 || r.end > U64_LIMIT {
@@ -366,6 +445,25 @@ impl Checked<'_> {
             if r.end < r.start {
                 anyhow::bail!("region {}-{} ends before it starts", r.start, r.end);
             }
+            if let Some(n) = &r.nr_accesses {
+                if let Some(v) = n.samples {
+                    in_range(v, "samples", 0.0, COUNT_LIMIT)?;
+                }
+                if let Some(v) = n.percent {
+                    in_range(v, "percent", 0.0, COUNT_LIMIT)?;
+                }
+            }
+            if let Some(v) = r.age.usec {
+                in_range(v, "usec", 0.0, COUNT_LIMIT)?;
+            }
+            if let Some(v) = r.age.aggr_intervals {
+                in_range(v, "aggr_intervals", 0.0, COUNT_LIMIT)?;
+            }
+            if let Some(v) = r.sz_filter_passed
+                && !(0..=U64_LIMIT).contains(&v)
+            {
+                anyhow::bail!("field 'sz_filter_passed' is {v}, outside [0, 2^64]");
+            }
         }
         Ok(())
     }
@@ -373,15 +471,18 @@ impl Checked<'_> {
 
 impl Sink for Checked<'_> {
     fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        Self::check_meta(meta)?;
+        self.last_end = None;
         let r = self.inner.record_start(meta);
         self.pass(r)
     }
     fn snapshot(&mut self, meta: &RecordMeta, snapshot: Snapshot) -> Result<()> {
-        Self::check(&snapshot)?;
+        self.check(&snapshot)?;
         let r = self.inner.snapshot(meta, snapshot);
         self.pass(r)
     }
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        Self::check_meta(meta)?;
         let r = self.inner.record_end(meta);
         self.pass(r)
     }
@@ -396,11 +497,31 @@ pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
 
 /// Reads a record of any supported format from `input` into `sink`.
 pub fn read_from<R: std::io::Read + Send + 'static>(input: R, sink: &mut dyn Sink) -> Result<()> {
+    read_checked(input, sink, &mut false)
+}
+
+/// `read_from`, telling in `sink_failed` whether an error is the sink's.
+fn read_checked<R: std::io::Read + Send + 'static>(
+    input: R,
+    sink: &mut dyn Sink,
+    sink_failed: &mut bool,
+) -> Result<()> {
     let (format, reader) = sniff::sniff(input).context("cannot read it")?;
-    let sink = &mut Checked {
+    let mut checked = Checked {
         inner: sink,
         inner_failed: false,
+        last_end: None,
     };
+    let r = read_format(format, reader, &mut checked);
+    *sink_failed = checked.inner_failed;
+    r
+}
+
+fn read_format<R: std::io::BufRead + Send + 'static>(
+    format: Format,
+    reader: R,
+    sink: &mut Checked<'_>,
+) -> Result<()> {
     let (r, what) = match format {
         Format::JsonCompressed => (
             read_json(flate2::read::ZlibDecoder::new(reader), sink),

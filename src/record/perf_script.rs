@@ -22,23 +22,29 @@ use super::{Age, NrAccesses, Record, RecordMeta, Region, Sink, Snapshot};
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::pyparse::{py_float, py_int};
 
+/// `s` without its last character (Python's `s[:-1]`).
+fn drop_last_char(s: &str) -> &str {
+    let mut c = s.chars();
+    c.next_back();
+    c.as_str()
+}
+
 /// The parts of a trace line damo looks at: `<timestamp>:`, `<event>:`,
 /// then the event's fields.
 fn trace_fields(line: &str) -> Option<Vec<&str>> {
-    // trace text is ASCII; this is the hot loop of reading traces
+    // this is the hot loop of reading traces; fields are split at ASCII
+    // whitespace, and a field may hold any text (a task name, say)
     let f: Vec<&str> = line.split_ascii_whitespace().collect();
     if f.len() < 4 {
         return None;
     }
     // damo parses every format as trace-cmd report: <proc> <cpu>
     // [<latency>] <timestamp>: <event>: <fields...>
-    let ts_idx = if f[2].ends_with(':') { 2 } else { 3 };
-    let ts = f.get(ts_idx)?;
-    let ev = f.get(ts_idx + 1)?;
-    let ts = &ts[..ts.len().saturating_sub(1)];
-    let ev = &ev[..ev.len().saturating_sub(1)];
+    let ts_idx = if f.get(2)?.ends_with(':') { 2 } else { 3 };
+    let ts = drop_last_char(f.get(ts_idx)?);
+    let ev = drop_last_char(f.get(ts_idx + 1)?);
     let mut out = vec![ts, ev];
-    out.extend_from_slice(&f[ts_idx + 2..]);
+    out.extend_from_slice(f.get(ts_idx + 2..)?);
     Some(out)
 }
 
@@ -66,8 +72,7 @@ fn event_time(ts: &str) -> Result<Num> {
 }
 
 fn range(s: &str) -> Result<(i128, i128)> {
-    let body = &s[..s.len().saturating_sub(1)];
-    let (a, b) = body
+    let (a, b) = drop_last_char(s)
         .split_once('-')
         .with_context(|| format!("bad address range '{s}'"))?;
     let (start, end) = (int_field(a, "start address")?, int_field(b, "end address")?);
@@ -115,56 +120,44 @@ fn region(start: i128, end: i128, nr_accesses: i128, age: Option<i128>) -> Regio
     }
 }
 
+const AGGREGATED: [&str; 2] = ["damon_aggregated", "damon:damon_aggregated"];
+const BEFORE_APPLY: [&str; 2] = ["damos_before_apply", "damon:damos_before_apply"];
+const INTERVALS_TUNE: [&str; 2] = [
+    "damon_monitor_intervals_tune",
+    "damon:damon_monitor_intervals_tune",
+];
+
 /// Parses a region event line (fields as from `trace_fields`).
 fn parse_region(f: &[&str]) -> Result<Option<Parsed>> {
-    match f[1] {
-        "damon_aggregated" | "damon:damon_aggregated" => {
-            // ts, event, target_id=, nr_regions=, start-end:, nr_accesses [age]
-            if !(f.len() == 6 || f.len() == 7) {
-                return Ok(None);
-            }
-            let (start, end) = range(f[4])?;
-            let age = if f.len() == 7 {
-                Some(count_field(f[6], "age")?)
-            } else {
-                None
-            };
-            Ok(Some(Parsed {
-                region: region(start, end, count_field(f[5], "nr_accesses")?, age),
-                end_time: event_time(f[0])?,
-                target_id: kv_int(f[2], "target_id")?,
-                nr_regions: kv_int(f[3], "nr_regions")?,
-            }))
+    let parsed = |ts, tid, what, nr, rng, acc, age: Option<&str>| -> Result<Parsed> {
+        let (start, end) = range(rng)?;
+        let age = age.map(|a| count_field(a, "age")).transpose()?;
+        Ok(Parsed {
+            region: region(start, end, count_field(acc, "nr_accesses")?, age),
+            end_time: event_time(ts)?,
+            target_id: kv_int(tid, what)?,
+            nr_regions: kv_int(nr, "nr_regions")?,
+        })
+    };
+    Ok(Some(match *f {
+        // ts, event, target_id=, nr_regions=, start-end:, nr_accesses [age]
+        [ts, ev, tid, nr, rng, acc] if AGGREGATED.contains(&ev) => {
+            parsed(ts, tid, "target_id", nr, rng, acc, None)?
         }
-        "damos_before_apply" | "damon:damos_before_apply" => {
-            // ts, event, ctx_idx=, scheme_idx=, target_idx=, nr_regions=,
-            // start-end:, nr_accesses, age
-            if f.len() != 9 {
-                return Ok(None);
-            }
-            let (start, end) = range(f[6])?;
-            Ok(Some(Parsed {
-                region: region(
-                    start,
-                    end,
-                    count_field(f[7], "nr_accesses")?,
-                    Some(count_field(f[8], "age")?),
-                ),
-                end_time: event_time(f[0])?,
-                target_id: kv_int(f[4], "target_idx")?,
-                nr_regions: kv_int(f[5], "nr_regions")?,
-            }))
+        [ts, ev, tid, nr, rng, acc, age] if AGGREGATED.contains(&ev) => {
+            parsed(ts, tid, "target_id", nr, rng, acc, Some(age))?
         }
-        _ => Ok(None),
-    }
+        // ts, event, ctx_idx=, scheme_idx=, target_idx=, nr_regions=,
+        // start-end:, nr_accesses, age
+        [ts, ev, _, _, tid, nr, rng, acc, age] if BEFORE_APPLY.contains(&ev) => {
+            parsed(ts, tid, "target_idx", nr, rng, acc, Some(age))?
+        }
+        _ => return Ok(None),
+    }))
 }
 
 fn is_intervals_tune(f: &[&str]) -> bool {
-    f.len() == 3
-        && matches!(
-            f[1],
-            "damon_monitor_intervals_tune" | "damon:damon_monitor_intervals_tune"
-        )
+    matches!(f, [_, ev, _] if INTERVALS_TUNE.contains(ev))
 }
 
 /// One snapshot's place in the grouping: its times and region count.
@@ -308,31 +301,20 @@ pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
 
 /// One temporary file of regions per target, 33 bytes a region.
 struct FileStore {
-    dir: PathBuf,
+    dir: crate::outfile::TempDir,
     files: Vec<BufWriter<File>>,
 }
 
 impl FileStore {
     fn new() -> Result<FileStore> {
-        static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("damo-trace-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create the temporary directory {}", dir.display()))?;
         Ok(FileStore {
-            dir,
+            dir: crate::outfile::TempDir::new("damo-trace-")?,
             files: Vec::new(),
         })
     }
 
     fn path(&self, target: usize) -> PathBuf {
-        self.dir.join(target.to_string())
-    }
-}
-
-impl Drop for FileStore {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.dir.path().join(target.to_string())
     }
 }
 

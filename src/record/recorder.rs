@@ -468,19 +468,27 @@ pub fn main(args: &Args) -> Result<()> {
         self_started,
     };
 
-    let spool = o.out.with_file_name(format!(
-        ".{}.trace-{}",
+    // the trace spool (and perf's data) in a private directory beside the
+    // record: nothing in it can be planted by another user
+    let spool_dir = match crate::outfile::TempDir::new_in(
         o.out
-            .file_name()
-            .map_or("damon.data".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        ".damo-record-",
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            session.restore();
+            return Err(e.context("DAMON was restored"));
+        }
+    };
+    let spool = spool_dir.path().join("trace");
     let tracing = match &trace_root {
         Some(root) => match Tracing::start(&o, root, &spool) {
             Ok(t) => Some(t),
             Err(e) => {
                 session.restore();
-                let _ = std::fs::remove_file(&spool);
                 return Err(e.context("could not start tracing; DAMON was restored"));
             }
         },
@@ -547,13 +555,7 @@ pub fn main(args: &Args) -> Result<()> {
         }
     };
     session.restore();
-    let (tracing, signal, sidecars) = match result {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = std::fs::remove_file(&spool);
-            return Err(e);
-        }
-    };
+    let (tracing, signal, sidecars) = result?;
     drop(profiler);
     let last = if flushed {
         flushed_options(&o)?
@@ -562,7 +564,7 @@ pub fn main(args: &Args) -> Result<()> {
     };
     let records = snap.map(|s| s.records);
     let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &spool);
-    let _ = std::fs::remove_file(&spool);
+    drop(spool_dir);
     written?;
     match signal {
         Some(sig) => {
@@ -751,7 +753,7 @@ fn record_loop(
 ) -> Result<LoopResult> {
     let segment = Instant::now();
     let timeout = args
-        .floats("timeout")
+        .floats("timeout")?
         .and_then(|v| v.first().copied())
         .map(Duration::from_secs_f64);
     let follow = (args.flag("include_child_tasks") && !s.started.is_empty())

@@ -262,31 +262,7 @@ impl Sink for Tee<'_> {
 
 /// An unlinked temporary file.
 fn anonymous_file() -> Result<File> {
-    let dir = std::env::temp_dir();
-    for i in 0..100u32 {
-        let path = dir.join(format!(".damo-spool-{}-{}", std::process::id(), i));
-        match File::options()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(f) => {
-                let _ = std::fs::remove_file(&path);
-                return Ok(f);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "cannot create a temporary file in {} (set TMPDIR to a writable directory)",
-                        dir.display()
-                    )
-                });
-            }
-        }
-    }
-    bail!("cannot create a temporary file in {}", dir.display())
+    crate::outfile::anonymous_file()
 }
 
 impl Source {

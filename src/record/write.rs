@@ -6,11 +6,10 @@
 //! a record can be converted while it is read, and they write to a
 //! temporary file that is renamed over the target only when complete.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::{Format, RecordMeta, Region, Sink, Snapshot};
 use crate::damon::damos::{DamosFilter, DamosStats};
@@ -192,7 +191,7 @@ impl JsonListFile {
     /// one it was created for).
     pub fn finish_as(mut self, dst: &Path, mode: Option<u32>) -> Result<()> {
         self.f.write_all(if self.n == 0 { b"[]" } else { b"\n]" })?;
-        self.f.dst = dst.to_path_buf();
+        self.f.set_destination(dst);
         self.f.commit(mode)
     }
 }
@@ -442,64 +441,7 @@ fn write_snapshot<W: Write>(w: &mut W, sn: &Snapshot, raw: bool, level: usize) -
     Ok(())
 }
 
-/// An output file that appears under its name only once complete; if it
-/// is dropped before `commit`, the partial temporary file is removed.
-pub struct AtomicFile {
-    tmp: PathBuf,
-    dst: PathBuf,
-    w: BufWriter<File>,
-    committed: bool,
-}
-
-impl AtomicFile {
-    pub fn create(dst: &Path) -> Result<Self> {
-        let name = dst
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let tmp = dst.with_file_name(format!(".{}.tmp-{}", name, std::process::id()));
-        let f = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        Ok(AtomicFile {
-            tmp,
-            dst: dst.to_path_buf(),
-            w: BufWriter::with_capacity(1 << 16, f),
-            committed: false,
-        })
-    }
-
-    /// Flushes and renames over the destination, with `mode` if given.
-    pub fn commit(mut self, mode: Option<u32>) -> Result<()> {
-        self.w
-            .flush()
-            .with_context(|| format!("cannot write {}", self.dst.display()))?;
-        if let Some(m) = mode {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.tmp, std::fs::Permissions::from_mode(m))
-                .with_context(|| format!("cannot set the mode of {}", self.dst.display()))?;
-        }
-        std::fs::rename(&self.tmp, &self.dst)
-            .with_context(|| format!("cannot write {}", self.dst.display()))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.w.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
-    }
-}
+pub use crate::outfile::AtomicFile;
 
 /// zlib compression on a helper thread: text is handed over in 1 MiB
 /// chunks, so serializing and compressing run on both cores.
@@ -690,6 +632,33 @@ pub struct PerfScriptWriter<W: Write> {
     /// whether the record has more (damo adds a fake snapshot otherwise).
     first: Option<Snapshot>,
     count: usize,
+    /// Target ids written so far: trace text groups regions by target id,
+    /// so a second record of the same id would not read back.
+    targets: std::collections::HashSet<i128>,
+    /// Region lines written.
+    lines: u64,
+}
+
+/// Records that trace text cannot hold, refused before anything is
+/// written (damo writes files that no reader, its own included, reads).
+#[derive(Debug, thiserror::Error)]
+pub enum PerfScriptLimit {
+    #[error(
+        "the perf_script format cannot hold a record without a target id; \
+         write json_compressed or json instead"
+    )]
+    NoTargetId,
+    #[error(
+        "the perf_script format cannot hold two records of target id {0} (trace text \
+         groups regions by target id); write json_compressed or json instead, or select \
+         one record"
+    )]
+    RepeatedTarget(i128),
+    #[error(
+        "the perf_script format cannot hold records without regions (the file would \
+         hold no trace events); write json_compressed or json instead"
+    )]
+    NoRegions,
 }
 
 impl<W: Write> PerfScriptWriter<W> {
@@ -698,18 +667,24 @@ impl<W: Write> PerfScriptWriter<W> {
             out,
             first: None,
             count: 0,
+            targets: Default::default(),
+            lines: 0,
         }
     }
 
     pub fn finish(self) -> Result<W> {
+        if self.lines == 0 {
+            return Err(PerfScriptLimit::NoRegions.into());
+        }
         Ok(self.out)
     }
 
     fn lines(&mut self, meta: &RecordMeta, sn: &Snapshot) -> Result<()> {
+        // record::Checked lets only integral target ids through
         let tid = meta
             .target_id
-            .map(|t| t.repr())
-            .unwrap_or_else(|| "None".into());
+            .map(|t| t.trunc())
+            .ok_or(PerfScriptLimit::NoTargetId)?;
         let secs = sn.end_time.f() / 1e9;
         for r in &sn.regions {
             let samples = r
@@ -729,19 +704,29 @@ impl<W: Write> PerfScriptWriter<W> {
             )?;
             // damo writes "None" for a missing age, which nothing can read
             // back; we leave the field out, as old kernels' traces do.
+            // Counts are written as integers ('%d'): damo's '%s' of a
+            // float age reads back nowhere.
             if let Some(a) = r.age.aggr_intervals {
-                write!(self.out, " {}", a.repr())?;
+                write!(self.out, " {}", a.fmt_d())?;
             }
             self.out.write_all(b"\n")?;
+            self.lines += 1;
         }
         Ok(())
     }
 }
 
 impl<W: Write> Sink for PerfScriptWriter<W> {
-    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
         self.first = None;
         self.count = 0;
+        let tid = meta
+            .target_id
+            .map(|t| t.trunc())
+            .ok_or(PerfScriptLimit::NoTargetId)?;
+        if !self.targets.insert(tid) {
+            return Err(PerfScriptLimit::RepeatedTarget(tid).into());
+        }
         Ok(())
     }
 
@@ -792,7 +777,7 @@ pub enum FileWriter {
     // zlib encoder runs the compressor, and the JSON writer writes small
     // pieces).
     Compressed(JsonWriter<ThreadedZlib>),
-    PerfScript(PerfScriptWriter<AtomicFile>),
+    PerfScript(Box<PerfScriptWriter<AtomicFile>>),
 }
 
 impl FileWriter {
@@ -820,7 +805,7 @@ impl FileWriter {
         Ok(match format {
             Format::Json => FileWriter::Json(JsonWriter::new(f)),
             Format::JsonCompressed => FileWriter::Compressed(JsonWriter::new(ThreadedZlib::new(f))),
-            Format::PerfScript => FileWriter::PerfScript(PerfScriptWriter::new(f)),
+            Format::PerfScript => FileWriter::PerfScript(Box::new(PerfScriptWriter::new(f))),
             Format::PerfData => {
                 anyhow::bail!("damo cannot write perf_data files itself; choose another format")
             }
@@ -841,7 +826,7 @@ impl FileWriter {
         match self {
             FileWriter::Json(w) => w,
             FileWriter::Compressed(w) => w,
-            FileWriter::PerfScript(w) => w,
+            FileWriter::PerfScript(w) => &mut **w,
         }
     }
 }

@@ -91,7 +91,7 @@ pub fn main(args: &Args) -> Result<()> {
         m => vec![m],
     };
     let sort = args.str("sortby").unwrap_or("size") == "size";
-    let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
+    let percentiles = dist::percentiles(&args.ints("range")?.unwrap_or_else(|| vec![0, 101, 25]))?;
     let all = args.flag("all_footprint");
     if let Some(path) = args.str("plot") {
         let mut data = Vec::new();
@@ -111,7 +111,7 @@ pub fn main(args: &Args) -> Result<()> {
             "memory footprint (bytes)",
         );
     }
-    let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
+    let nr_cols = args.int_as::<i64>("nr_cols_bar")?.unwrap_or(59);
     let mut out = String::new();
     for m in metrics {
         let d = dists(&samples, m, sort)?;

@@ -42,7 +42,7 @@ pub fn main(args: &Args) -> Result<()> {
     let input = args.str("input").unwrap_or("damon.data");
     let files = RecordFiles::new(&[input]);
     files.check()?;
-    let percentiles = match args.ints("range") {
+    let percentiles = match args.ints("range")? {
         Some(r) => dist::percentiles(&r)?,
         None => vec![0, 25, 50, 75, 100],
     };

@@ -2,9 +2,9 @@
 //!
 //! PNG and JPEG are drawn as bitmaps, SVG as vectors.  Text uses the
 //! bundled DejaVu Sans, so images look the same on machines without fonts.
-//! Files are written under a temporary name and renamed when complete.
+//! Images are drawn in memory and written through `crate::outfile`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -66,44 +66,59 @@ pub fn numbered_path(path: &str, idx: usize) -> String {
     tokens.join(".")
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    // Keep the extension last: the bitmap backend picks the encoder by it.
-    path.with_file_name(format!(".tmp-{}-{}", std::process::id(), name))
-}
-
 /// Something that can draw itself on any plotters backend.
 trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Draws `fig` on a backend of `kind` at `path`, atomically.
+/// Draws `fig` in memory as `kind`, then writes it to `path` atomically
+/// (crate::outfile: never through a planted symlink, never half-written).
 fn render<F: Figure>(kind: ImageKind, path: &str, size: (u32, u32), fig: F) -> Result<()> {
     register_font()?;
-    let dst = Path::new(path);
-    let tmp = tmp_path(dst);
-    let result = (|| -> Result<()> {
+    let bytes = (|| -> Result<Vec<u8>> {
         match kind {
             ImageKind::Svg => {
-                let root = SVGBackend::new(&tmp, size).into_drawing_area();
-                fig.draw(&root)?;
-                root.present().map_err(|e| anyhow!("{e}"))?;
+                let mut text = String::new();
+                {
+                    let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+                    fig.draw(&root)?;
+                    root.present().map_err(|e| anyhow!("{e}"))?;
+                }
+                Ok(text.into_bytes())
             }
             ImageKind::Png | ImageKind::Jpeg => {
-                let root = BitMapBackend::new(&tmp, size).into_drawing_area();
-                fig.draw(&root)?;
-                root.present().map_err(|e| anyhow!("{e}"))?;
+                let (w, h) = size;
+                let mut rgb = vec![0u8; w as usize * h as usize * 3];
+                {
+                    let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+                    fig.draw(&root)?;
+                    root.present().map_err(|e| anyhow!("{e}"))?;
+                }
+                let mut out = Vec::new();
+                let enc = image::ColorType::Rgb8;
+                if kind == ImageKind::Png {
+                    image::ImageEncoder::write_image(
+                        image::codecs::png::PngEncoder::new(&mut out),
+                        &rgb,
+                        w,
+                        h,
+                        enc,
+                    )?;
+                } else {
+                    image::ImageEncoder::write_image(
+                        image::codecs::jpeg::JpegEncoder::new(&mut out),
+                        &rgb,
+                        w,
+                        h,
+                        enc,
+                    )?;
+                }
+                Ok(out)
             }
         }
-        std::fs::rename(&tmp, dst).with_context(|| format!("cannot write {path}"))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("drawing {path} failed"))
+    })()
+    .with_context(|| format!("drawing {path} failed"))?;
+    crate::outfile::write_atomic(Path::new(path), &bytes, None)
 }
 
 /// Heat level (0..1) to color: black, purple, red, orange, yellow, white.

@@ -356,8 +356,8 @@ fn report_live(args: &Args) -> Result<()> {
     }
     names.dedup();
     crate::interrupt::catch()?;
-    let spool_dir = tempfile_dir()?;
-    let spool = spool_dir.join("trace");
+    let spool_dir = crate::outfile::TempDir::new("damo-trace-")?;
+    let spool = spool_dir.path().join("trace");
     let mut tracer = crate::record::tracefs::Tracer::start(&root, &names, &spool)?;
     let mut reader =
         std::fs::File::open(&spool).with_context(|| format!("cannot read {}", spool.display()))?;
@@ -430,17 +430,11 @@ fn report_live(args: &Args) -> Result<()> {
         }
     };
     let finished = tracer.finish();
-    let _ = std::fs::remove_dir_all(&spool_dir);
+    drop(spool_dir);
     if let Some((f, _)) = output {
         f.commit(None)?;
     }
     result.and(finished)
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let d = std::env::temp_dir().join(format!("damo-trace-{}", std::process::id()));
-    std::fs::create_dir_all(&d).with_context(|| format!("cannot create {}", d.display()))?;
-    Ok(d)
 }
 
 /// `damo report trace`.

@@ -102,7 +102,7 @@ pub fn main(args: &Args) -> Result<()> {
     let input = args.str("input").unwrap_or("damon.data");
     let files = RecordFiles::new(&[input]);
     files.check()?;
-    let percentiles = dist::percentiles(&args.ints("range").unwrap_or_else(|| vec![0, 101, 25]))?;
+    let percentiles = dist::percentiles(&args.ints("range")?.unwrap_or_else(|| vec![0, 101, 25]))?;
     let sort = args.str("sortby") != Some("time");
     let raw = args.flag("raw_number");
     let work_time = I(args.int("work_time").unwrap_or(1));
@@ -127,7 +127,7 @@ pub fn main(args: &Args) -> Result<()> {
             "working set size (bytes)",
         );
     }
-    let nr_cols = args.int("nr_cols_bar").unwrap_or(59) as i64;
+    let nr_cols = args.int_as::<i64>("nr_cols_bar")?.unwrap_or(59);
     let mut out = String::new();
     for (t, d) in &dists {
         out.push_str(&format!("# target_id\t{}\n", tid(t)));

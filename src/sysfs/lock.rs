@@ -4,13 +4,16 @@
 //! do, so two of them started together do not interleave their writes.
 //! The lock is held for the change only, not while a recording runs.
 //!
-//! The lock file is `/run/lock/damo.lock` (the temporary directory
-//! where there is no /run/lock), or `.damo.lock` in a `DAMO_SYSFS_ROOT`
-//! tree.  It holds the holder's pid and command, for the message a
-//! waiting command gives up with.
+//! The lock file is `/run/damo.lock` for root (a directory only root
+//! writes), else `/run/lock/damo.lock` (the temporary directory where
+//! there is no /run/lock), or `.damo.lock` in a `DAMO_SYSFS_ROOT` tree.
+//! It holds the holder's pid and command, for the message a waiting
+//! command gives up with.  It is opened without following a symlink and
+//! used only if this user owns it, so that nobody else can plant it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -30,7 +33,9 @@ fn lock_path(fake_root: Option<&std::path::Path>) -> PathBuf {
         Some(r) => r.join(".damo.lock"),
         None => {
             let run = PathBuf::from("/run/lock");
-            if run.is_dir() {
+            if nix::unistd::geteuid().is_root() && std::path::Path::new("/run").is_dir() {
+                PathBuf::from("/run/damo.lock")
+            } else if run.is_dir() {
                 run.join("damo.lock")
             } else {
                 std::env::temp_dir().join("damo.lock")
@@ -48,8 +53,27 @@ pub fn acquire(fake_root: Option<&std::path::Path>, what: &str) -> Result<SetupL
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o644)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
         .open(&path)
-        .map_err(|e| anyhow::anyhow!("cannot open the lock file {} ({e})", path.display()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the lock file {} ({e}); if it is a symlink, remove it",
+                path.display()
+            )
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| anyhow::anyhow!("cannot read the lock file {} ({e})", path.display()))?;
+    let me = nix::unistd::geteuid().as_raw();
+    if !meta.is_file() || meta.uid() != me {
+        bail!(
+            "the lock file {} is not a file of this user (uid {me}) but of uid {}: someone \
+             else may have planted it; remove it and try again",
+            path.display(),
+            meta.uid()
+        );
+    }
     loop {
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(mut lock) => {

@@ -187,7 +187,7 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
 
     // targets
     let nr_targets = ns.nr_targets_total();
-    if let Some(o) = args.ints("obsolete_targets")
+    if let Some(o) = args.ints("obsolete_targets")?
         && o.iter().any(|i| *i >= nr_targets as i64)
     {
         bail!("Invalid --obsolete_targets");

@@ -518,7 +518,7 @@ impl<'a> Ns<'a> {
             ops_attrs: self.ops_attrs(idx)?,
             pause: self
                 .args
-                .ints("pause_ctx")
+                .ints("pause_ctx")?
                 .is_some_and(|p| p.contains(&(idx as i64))),
             schemes: Vec::new(),
         })
@@ -553,7 +553,7 @@ impl<'a> Ns<'a> {
             },
             obsolete: self
                 .args
-                .ints("obsolete_targets")
+                .ints("obsolete_targets")?
                 .is_some_and(|o| o.contains(&(idx as i64))),
             regions,
         })

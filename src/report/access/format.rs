@@ -112,7 +112,7 @@ fn check<F>(text: &str, area: &str, table: &[Keyword<F>]) -> Result<()> {
 impl ReportFormat {
     /// The options as given, before `--format`, styles and defaults.
     pub fn from_args(args: &Args) -> Result<Self> {
-        let weights = args.ints("temperature_weights").unwrap_or_default();
+        let weights = args.ints("temperature_weights")?.unwrap_or_default();
         let temperature_weights = match weights.as_slice() {
             [a, b, c] => [I(*a as i128), I(*b as i128), I(*c as i128)],
             _ => [I(0), I(100), I(100)],
@@ -143,9 +143,10 @@ impl ReportFormat {
                 templates[i] = Some(t.to_string());
             }
         }
-        let percentiles_range = args
-            .given("percentiles_range")
-            .then(|| args.ints("percentiles_range").unwrap_or_default());
+        let percentiles_range = match args.given("percentiles_range") {
+            true => Some(args.ints("percentiles_range")?.unwrap_or_default()),
+            false => None,
+        };
         Ok(ReportFormat {
             sort_regions_by: strings(args, "sort_regions_by")
                 .unwrap_or_else(|| vec!["address".into()]),

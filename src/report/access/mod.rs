@@ -507,7 +507,8 @@ pub fn main(args: &Args) -> Result<()> {
     let repeat = repeat_spec(args)?;
     let source = input_source(args)?;
     let filter = RecordFilter::from_args(args)?;
-    let tmp = std::env::temp_dir().join(format!("damo-snapshot-{}.json", std::process::id()));
+    let tmp_dir = crate::outfile::TempDir::new("damo-snapshot-")?;
+    let tmp = tmp_dir.path().join("snapshot.json");
     let (records, shown) = match &source {
         Input::Files(files, defaulted) => (
             RecordFiles::new(files),

@@ -546,18 +546,9 @@ pub fn main(args: &Args) -> Result<()> {
     let guides = guides.guides;
     let first = guides.first().context(crate::record::NO_SNAPSHOTS)?;
     let key = GuideKey {
-        kdamond_idx: args
-            .int("kdamond_idx")
-            .map(|v| v as i64)
-            .or(first.key.kdamond_idx),
-        context_idx: args
-            .int("context_idx")
-            .map(|v| v as i64)
-            .or(first.key.context_idx),
-        scheme_idx: args
-            .int("scheme_idx")
-            .map(|v| v as i64)
-            .or(first.key.scheme_idx),
+        kdamond_idx: args.int_as::<i64>("kdamond_idx")?.or(first.key.kdamond_idx),
+        context_idx: args.int_as::<i64>("context_idx")?.or(first.key.context_idx),
+        scheme_idx: args.int_as::<i64>("scheme_idx")?.or(first.key.scheme_idx),
         tid: args.int("tid").map(I).or(first.key.tid),
     };
     let guide = guides.iter().find(|g| g.key == key).context(
@@ -566,7 +557,7 @@ pub fn main(args: &Args) -> Result<()> {
     let trange = time_range(args.list("time_range"), guide).context("bad --time_range")?;
     let aranges = address_ranges(args.lists("address_range"), draw_range, guide)
         .context("bad --address_range")?;
-    let resol = match args.ints("resol") {
+    let resol = match args.ints("resol")? {
         Some(r) if r.len() == 2 => [r[0], r[1]],
         _ if output == "stdout" => [40, 80],
         _ => [500, 500],
@@ -574,7 +565,7 @@ pub fn main(args: &Args) -> Result<()> {
     let sort = match args.flag("sort_temperature") {
         false => None,
         true => {
-            let w = args.floats("temperature_weights").unwrap_or_default();
+            let w = args.floats("temperature_weights")?.unwrap_or_default();
             let (freq, age) = match w.as_slice() {
                 [f, a] => (*f, *a),
                 _ => (1.0, 1.0),
