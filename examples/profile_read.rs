@@ -1,5 +1,7 @@
 //! Dev tool: time the stages of reading a record file (inflate, JSON
 //! tokenizing, full parse).  `profile_read FILE`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 use std::io::Read;
 use std::time::Instant;
 

@@ -1,5 +1,7 @@
 //! Writes a synthetic record file (for tests and benchmarks):
 //! `synth_record OUT FORMAT TARGETS SNAPSHOTS REGIONS [intervals|nointervals|damos] [SEED]`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 use anyhow::{Context, Result};
 use damo::record::synth::{Params, generate};
 use damo::record::{Format, write::FileWriter};

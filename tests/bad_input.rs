@@ -9,6 +9,8 @@
 //! are odd but readable (unknown keys, overlapping regions), in success.
 //! The counts are printed and kept in docs/reliability.md.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

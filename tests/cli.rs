@@ -2,6 +2,8 @@
 //! with outputs of damo 3.4.3 committed in tests/expected (produced and
 //! re-checked by tests/differential.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

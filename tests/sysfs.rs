@@ -4,6 +4,8 @@
 //! the output and the errors.  Nothing here touches the machine's DAMON:
 //! every run sets DAMO_SYSFS_ROOT.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Output};
 

@@ -736,7 +736,16 @@ fn consume_optional(
     };
     let spec = level.spec;
     let opt = match target {
-        Resolved::Help => return Err(CliExit::Help(help::help(spec))),
+        Resolved::Help => {
+            return Err(match &ow.explicit {
+                // `--help=1`: argparse's usage error, as for any flag
+                Some(explicit) => usage_error(
+                    spec,
+                    format!("argument -h/--help: ignored explicit argument '{explicit}'"),
+                ),
+                None => CliExit::Help(help::help(spec)),
+            });
+        }
         Resolved::Opt(o) => o,
     };
     if let Some(explicit) = &ow.explicit {

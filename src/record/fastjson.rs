@@ -7,6 +7,8 @@
 //! go through the same unit parsers as the general reader, so both paths
 //! give identical snapshots.
 
+#![deny(clippy::string_slice)] // text is never sliced by byte position here
+
 use super::{Age, NrAccesses, Region, Snapshot};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};

@@ -7,6 +7,8 @@
 //! Numbers are accepted as JSON numbers or as damo's text forms
 //! (`"94,827,419,009,024"`, `"31.340 MiB"`, `"1,234"`, `"5 ms"`).
 
+#![deny(clippy::string_slice)] // text is never sliced by byte position here
+
 use std::fmt;
 use std::io::Read;
 

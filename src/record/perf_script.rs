@@ -12,6 +12,8 @@
 //! regions into one temporary file per target, then hands the records to
 //! the sink a snapshot at a time: memory does not grow with the trace.
 
+#![deny(clippy::string_slice, clippy::indexing_slicing)] // trace text from anywhere: no byte slicing, no unchecked index
+
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::PathBuf;
@@ -204,7 +206,9 @@ fn group<R: BufRead>(reader: R, store: &mut dyn RegionStore) -> Result<Vec<(i128
             targets.push((p.target_id, Vec::new()));
             targets.len() - 1
         });
-        let snaps = &mut targets[idx].1;
+        let Some((_, snaps)) = targets.get_mut(idx) else {
+            bail!("line {}: region of an unknown target", lineno + 1);
+        };
         let start_time = snaps.last().map(|s| s.end_time);
         if let Some(st) = start_time
             && st > p.end_time
@@ -237,14 +241,15 @@ fn group<R: BufRead>(reader: R, store: &mut dyn RegionStore) -> Result<Vec<(i128
     // the first record with fewer than two snapshots.
     for (_, snaps) in targets.iter_mut() {
         let n = snaps.len();
-        if n < 2 {
+        let (Some(last), true) = (snaps.last(), n >= 2) else {
             break;
+        };
+        let (end, fake_last) = (last.end_time, last.nr == 1 && last.fake_first);
+        if let Some(first) = snaps.first_mut() {
+            let snapshot_time = end.sub(first.end_time).div(I((n - 1) as i128));
+            first.start_time = Some(first.end_time.sub(snapshot_time));
         }
-        let end = snaps[n - 1].end_time;
-        let first_end = snaps[0].end_time;
-        let snapshot_time = end.sub(first_end).div(I((n - 1) as i128));
-        snaps[0].start_time = Some(first_end.sub(snapshot_time));
-        if snaps[n - 1].nr == 1 && snaps[n - 1].fake_first {
+        if fake_last {
             // its one region stays in the store, after all others
             snaps.pop();
         }
@@ -266,7 +271,9 @@ impl RegionStore for MemStore {
         if self.0.len() <= target {
             self.0.resize_with(target + 1, Vec::new);
         }
-        self.0[target].push(r.clone());
+        if let Some(v) = self.0.get_mut(target) {
+            v.push(r.clone());
+        }
         Ok(())
     }
 }
@@ -277,7 +284,12 @@ pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
     let targets = group(reader, &mut store)?;
     let mut records = Vec::with_capacity(targets.len());
     for (i, (id, snaps)) in targets.into_iter().enumerate() {
-        let mut regions = std::mem::take(&mut store.0[i]).into_iter();
+        let mut regions = store
+            .0
+            .get_mut(i)
+            .map(std::mem::take)
+            .unwrap_or_default()
+            .into_iter();
         let snapshots = snaps
             .into_iter()
             .map(|m| {
@@ -333,7 +345,9 @@ impl RegionStore for FileStore {
             .copy_from_slice(&num(r.nr_accesses.as_ref().and_then(|n| n.samples)).to_le_bytes());
         b[24..32].copy_from_slice(&num(r.age.aggr_intervals).to_le_bytes());
         b[32] = 1;
-        self.files[target]
+        self.files
+            .get_mut(target)
+            .context("no temporary region file for a target")?
             .write_all(&b)
             .context("cannot write the temporary region file")
     }
@@ -417,6 +431,7 @@ pub fn read_with<R: BufRead>(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

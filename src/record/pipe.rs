@@ -13,6 +13,8 @@
 //! does several times faster than from a stream.  Text of any other layout
 //! takes the generic path.  Memory stays bounded by the channel depth.
 
+#![deny(clippy::string_slice)] // text is never sliced by byte position here
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{self, Read};

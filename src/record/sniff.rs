@@ -9,6 +9,8 @@
 //! - `PERFILE2`: perf.data;
 //! - anything else: perf script text.
 
+#![deny(clippy::string_slice, clippy::indexing_slicing)] // trace text from anywhere: no byte slicing, no unchecked index
+
 use std::io::{BufRead, BufReader, Read};
 
 use super::Format;

@@ -8,6 +8,8 @@
 //! memory as flat as streaming does.  The file is unlinked as soon as it is
 //! created, so nothing is left behind even if damo is killed.
 
+#![deny(clippy::string_slice)] // text is never sliced by byte position here
+
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
