@@ -69,9 +69,14 @@ fn write_error(dst: &Path, e: std::io::Error) -> std::io::Error {
     } else {
         ""
     };
+    // the system's error alone (not the temporary file's name)
+    let why = match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => e.to_string(),
+    };
     std::io::Error::new(
         e.kind(),
-        format!("cannot write {}: {e}{hint}", dst.display()),
+        format!("cannot write {}: {why}{hint}", dst.display()),
     )
 }
 

@@ -25,7 +25,7 @@ use crate::cli::parse::Args;
 use crate::fmt::pynum::{F, Num};
 use crate::fmt::{format_sz, text_to_bytes, text_to_sec};
 use crate::record::filter::add_unset_units;
-use crate::record::{RecordMeta, Sink, Snapshot};
+use crate::record::{RecordMeta, Region, Sink, Snapshot};
 
 const PAGE: usize = 4096;
 
@@ -101,6 +101,8 @@ struct Survey {
     records: usize,
     snapshots: usize,
     ranges: Vec<(i128, i128)>,
+    /// The most bytes one snapshot makes resident (its accessed regions).
+    max_touched: i128,
 }
 
 impl Sink for Survey {
@@ -114,6 +116,13 @@ impl Sink for Survey {
             return Ok(());
         }
         self.snapshots += 1;
+        let touched: i128 = s
+            .regions
+            .iter()
+            .filter(|r| r.samples().is_ok_and(|n| n.f() > 0.0))
+            .map(Region::size)
+            .sum();
+        self.max_touched = self.max_touched.max(touched);
         for r in &s.regions {
             if r.end <= r.start {
                 bail!("region {}-{} ends before it starts", r.start, r.end);
@@ -126,6 +135,20 @@ impl Sink for Survey {
         }
         Ok(())
     }
+}
+
+/// MemAvailable of /proc/meminfo, in bytes.
+fn available_memory() -> Option<i128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: i128 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
 /// Sorted, page-aligned, overlapping or touching ranges merged.
@@ -310,6 +333,19 @@ pub fn main(args: &Args) -> Result<()> {
     }
     if survey.records != 1 {
         crate::output::print("supporting only single record for now\n")?;
+    }
+    // pages once touched stay resident: a record (or a hostile file)
+    // whose accessed regions exceed the memory at hand would only end in
+    // the OOM killer
+    if let Some(avail) = available_memory()
+        && survey.max_touched > avail
+    {
+        bail!(
+            "replaying {input} would make {} resident in one snapshot, more than the {} of \
+             memory available; replay a part of it ('damo adjust --address ...')",
+            crate::fmt::format_sz(crate::fmt::pynum::I(survey.max_touched), false),
+            crate::fmt::format_sz(crate::fmt::pynum::I(avail), false)
+        );
     }
     let space = Space::map(&merged(survey.ranges))?;
     let now = Instant::now();

@@ -25,8 +25,12 @@ fn tmpdir(tag: &str) -> PathBuf {
     d
 }
 
+/// How long one case may run before it counts as a hang.
+const HANG: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn damo(dir: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_damo"))
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_damo"))
         .args(args)
         .current_dir(dir)
         // a tree without DAMON, never the machine's
@@ -34,8 +38,48 @@ fn damo(dir: &Path, args: &[String]) -> Output {
             "DAMO_SYSFS_ROOT",
             std::env::temp_dir().join("damo-bad-input-no-sysfs"),
         )
-        .output()
-        .expect("run damo")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run damo");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    // poll with a deadline: a busy machine is slow, a hang never ends
+    let deadline = std::time::Instant::now() + HANG;
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut stderr = t_err.join().unwrap_or_default();
+            stderr.extend_from_slice(b"\nHUNG: killed after the deadline\n");
+            return Output {
+                // a signal status: counted as a crash below
+                status: std::os::unix::process::ExitStatusExt::from_raw(9),
+                stdout: t_out.join().unwrap_or_default(),
+                stderr,
+            };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: t_out.join().unwrap_or_default(),
+        stderr: t_err.join().unwrap_or_default(),
+    }
 }
 
 /// What a case may end in.
@@ -162,6 +206,24 @@ fn record_readers() -> Vec<Vec<String>> {
         "convert_record_format --record_file F --format json --output_file out.data",
         "validate --input F",
         "replay F",
+    ]
+    .iter()
+    .map(|c| c.split(' ').map(String::from).collect())
+    .collect()
+}
+
+/// The readers run on the many generated cases of `hostile_records`: one
+/// command per reading path (heatmap image and text, access, wss, the
+/// writers) keeps the corpus fast; replay, which replays in real time, is
+/// left out.
+fn record_readers_short() -> Vec<Vec<String>> {
+    [
+        "report heatmap -i F --output out.png",
+        "report heatmap -i F --output raw",
+        "report access -i F --raw_form",
+        "report wss -i F",
+        "adjust -i F -o out.data --aggregate_interval 1000000",
+        "convert_record_format --record_file F --format perf_script --output_file out.data",
     ]
     .iter()
     .map(|c| c.split(' ').map(String::from).collect())
@@ -375,16 +437,295 @@ fn bad_records() -> Vec<(String, Vec<u8>, Expect)> {
     for (name, text, expect) in perf {
         v.push((name.to_string(), text.clone().into_bytes(), *expect));
     }
+    hostile_records(&text, line, &mut v);
     v
+}
+
+/// `text` with the value after the first `"field": ` replaced by `to`
+/// (a quoted value may hold commas).
+fn set_field(text: &str, field: &str, to: &str) -> Option<String> {
+    let key = format!("\"{field}\": ");
+    let at = text.find(&key)? + key.len();
+    let rest = &text[at..];
+    let len = if let Some(q) = rest.strip_prefix('"') {
+        q.find('"')? + 2
+    } else {
+        rest.find([',', '\n', '}'])?
+    };
+    Some(format!("{}{to}{}", &text[..at], &rest[len..]))
+}
+
+/// Every numeric field of a record, as damo writes them.
+const NUMERIC_FIELDS: &[&str] = &[
+    "kdamond_idx",
+    "context_idx",
+    "sample_us",
+    "aggr_us",
+    "ops_update_us",
+    "access_bp",
+    "aggrs",
+    "min_sample_us",
+    "max_sample_us",
+    "target_id",
+    "start_time",
+    "end_time",
+    "start",
+    "end",
+    "samples",
+    "percent",
+    "usec",
+    "aggr_intervals",
+    "sz_filter_passed",
+    "total_bytes",
+    "sample_interval_us",
+];
+
+/// The classes of issue 14: non-finite, huge and negative numbers in every
+/// numeric field, non-ASCII and invalid UTF-8 in every text format,
+/// duplicate keys, deep nesting and inflate bombs.
+fn hostile_records(text: &str, line: &str, v: &mut Vec<(String, Vec<u8>, Expect)>) {
+    // non-finite numbers are refused wherever they stand; huge, negative
+    // and fractional ones may be read where the field allows them, and
+    // must then write and read back (accepted_records_round_trip)
+    let values: &[(&str, &str, Expect)] = &[
+        ("nan-text", "\"NaN\"", Expect::Fail),
+        ("inf-text", "\"Infinity\"", Expect::Fail),
+        ("neg-inf-text", "\"-Infinity\"", Expect::Fail),
+        ("overflow-text", "\"1e400\"", Expect::Fail),
+        ("nan-token", "NaN", Expect::Fail),
+        ("inf-token", "Infinity", Expect::Fail),
+        ("huge", "1e300", Expect::Either),
+        ("minus-one", "-1", Expect::Either),
+        ("fraction", "2.5", Expect::Either),
+        ("u64-max", "18446744073709551615", Expect::Either),
+        ("two-pow-64", "\"18446744073709551616\"", Expect::Either),
+    ];
+    for field in NUMERIC_FIELDS {
+        for (vname, val, expect) in values {
+            let edited = set_field(text, field, val)
+                .unwrap_or_else(|| panic!("the fixture has no field {field}"));
+            v.push((format!("num-{field}-{vname}"), edited.into_bytes(), *expect));
+        }
+    }
+    // compressed too, for a few
+    for field in ["samples", "end_time", "aggr_us"] {
+        if let Some(e) = set_field(text, field, "\"Infinity\"") {
+            v.push((format!("zlib-num-{field}-inf"), deflate(&e), Expect::Fail));
+        }
+    }
+    // non-ASCII and invalid UTF-8 in JSON
+    let json_text: &[(&str, String, Expect)] = &[
+        (
+            "json-utf8-source",
+            text.replacen(
+                "\"snapshots\": [",
+                "\"data_source\": \"d\u{e4}mon \u{1F600}\", \"snapshots\": [",
+                1,
+            ),
+            Expect::Either,
+        ),
+        (
+            "json-utf8-key",
+            text.replacen(
+                "\"snapshots\": [",
+                "\"sn\u{e4}pshots\": 1, \"snapshots\": [",
+                1,
+            ),
+            Expect::Either,
+        ),
+        (
+            "json-utf8-number",
+            set_field(text, "start", "\"4,096\u{e9}\"").expect("start"),
+            Expect::Fail,
+        ),
+        (
+            "json-fullwidth-digits",
+            set_field(text, "end", "\"\u{ff11}\u{ff10}\"").expect("end"),
+            Expect::Fail,
+        ),
+        (
+            "json-utf8-time",
+            set_field(text, "end_time", "\"1 \u{b5}s\"").expect("end_time"),
+            Expect::Fail,
+        ),
+    ];
+    for (name, t, expect) in json_text {
+        v.push((name.to_string(), t.clone().into_bytes(), *expect));
+        v.push((name.replace("json-", "zlib-"), deflate(t), *expect));
+    }
+    let mut bad_utf8 = text
+        .replacen(
+            "\"snapshots\": [",
+            "\"data_source\": \"x\u{1}\", \"snapshots\": [",
+            1,
+        )
+        .into_bytes();
+    if let Some(at) = bad_utf8.iter().position(|b| *b == 1) {
+        bad_utf8[at] = 0xff;
+    }
+    v.push(("json-invalid-utf8".into(), bad_utf8.clone(), Expect::Fail));
+    // duplicate keys at every level
+    let dups: &[(&str, &str, &str, Expect)] = &[
+        (
+            "record-snapshots",
+            "\"snapshots\": [",
+            "\"snapshots\": [], \"snapshots\": [",
+            Expect::Fail,
+        ),
+        (
+            "record-target",
+            "\"target_id\": ",
+            "\"target_id\": 5, \"target_id\": ",
+            Expect::Fail,
+        ),
+        (
+            "snapshot-regions",
+            "\"regions\": [",
+            "\"regions\": [], \"regions\": [",
+            Expect::Either,
+        ),
+        (
+            "region-start",
+            "\"start\": ",
+            "\"start\": \"0\", \"start\": ",
+            Expect::Either,
+        ),
+    ];
+    for (name, from, to, expect) in dups {
+        let t = text.replacen(from, to, 1);
+        v.push((format!("json-dup-{name}"), t.clone().into_bytes(), *expect));
+        v.push((format!("zlib-dup-{name}"), deflate(&t), *expect));
+    }
+    // deep nesting inside a record, a snapshot and a region
+    let deep = format!("{}1{}", "[".repeat(50_000), "]".repeat(50_000));
+    for (name, from) in [
+        ("record", "\"snapshots\": ["),
+        ("snapshot", "\"regions\": ["),
+        ("region", "\"start\": "),
+    ] {
+        let t = text.replacen(from, &format!("\"deep\": {deep}, {from}"), 1);
+        v.push((format!("json-deep-{name}"), t.into_bytes(), Expect::Either));
+    }
+    let objs = format!("{}1{}", "{\"a\": ".repeat(50_000), "}".repeat(50_000));
+    v.push((
+        "json-deep-objects".into(),
+        text.replacen(
+            "\"snapshots\": [",
+            &format!("\"deep\": {objs}, \"snapshots\": ["),
+            1,
+        )
+        .into_bytes(),
+        Expect::Either,
+    ));
+    // inflate bombs: 64 MiB of white space, a million empty snapshots
+    v.push((
+        "zlib-bomb-spaces".into(),
+        deflate(&" ".repeat(64 << 20)),
+        Expect::Fail,
+    ));
+    let empty = "{\"start_time\": 1, \"end_time\": 1, \"regions\": []}, ".repeat(1 << 20);
+    v.push((
+        "zlib-bomb-empty-snapshots".into(),
+        deflate(&format!(
+            "[{{\"kdamond_idx\": 0, \"context_idx\": 0, \"target_id\": 0, \"snapshots\": [{empty}\
+             {{\"start_time\": 1, \"end_time\": 1, \"regions\": []}}]}}]"
+        )),
+        Expect::Either,
+    ));
+    // non-ASCII and invalid UTF-8 in trace text, in every field
+    let fields: Vec<&str> = line.split(' ').filter(|f| !f.is_empty()).collect();
+    for (i, f) in fields.iter().enumerate() {
+        for (cname, c) in [
+            ("2byte", "\u{e4}"),
+            ("3byte", "\u{20ac}"),
+            ("4byte", "\u{1F600}"),
+        ] {
+            // at the end of the field (where damo cuts a ':'), and before it
+            let at_end = line.replacen(f, &format!("{f}{c}"), 1);
+            let inside = line.replacen(f, &format!("{c}{f}"), 1);
+            v.push((
+                format!("perf-utf8-{i}-{cname}-end"),
+                at_end.into_bytes(),
+                Expect::Either,
+            ));
+            v.push((
+                format!("perf-utf8-{i}-{cname}-start"),
+                inside.into_bytes(),
+                Expect::Either,
+            ));
+        }
+    }
+    let mut bad = line.as_bytes().to_vec();
+    bad.insert(3, 0xff);
+    v.push(("perf-invalid-utf8".into(), bad, Expect::Fail));
+    let mut two = format!("{line}{line}").into_bytes();
+    two.insert(line.len() + 2, 0xc3);
+    v.push(("perf-invalid-utf8-second-line".into(), two, Expect::Fail));
+    // perf_script numbers at their edges
+    for (name, from, to, expect) in [
+        (
+            "perf-samples-max",
+            ": 3 7",
+            ": 9223372036854775807 7",
+            Expect::Either,
+        ),
+        (
+            "perf-samples-over",
+            ": 3 7",
+            ": 9223372036854775808 7",
+            Expect::Fail,
+        ),
+        ("perf-samples-neg", ": 3 7", ": -2 7", Expect::Fail),
+        ("perf-age-neg", ": 3 7", ": 3 -5", Expect::Fail),
+        (
+            "perf-addr-max",
+            "4096-8192",
+            "4096-18446744073709551615",
+            Expect::Either,
+        ),
+        ("perf-time-nan", "100.000000:", "nan:", Expect::Fail),
+        ("perf-time-inf", "100.000000:", "inf:", Expect::Fail),
+        ("perf-time-huge", "100.000000:", "1e300:", Expect::Fail),
+        (
+            "perf-time-neg",
+            "100.000000:",
+            "-100.000000:",
+            Expect::Either,
+        ),
+        (
+            "perf-tid-huge",
+            "target_id=0",
+            "target_id=99999999999999999999999",
+            Expect::Fail,
+        ),
+    ] {
+        v.push((
+            name.to_string(),
+            line.replace(from, to).into_bytes(),
+            expect,
+        ));
+    }
 }
 
 #[test]
 fn bad_records_fail_cleanly_everywhere() {
     let dir = tmpdir("records");
     let mut t = Tally::default();
+    let (full, short) = (record_readers(), record_readers_short());
     for (name, bytes, expect) in bad_records() {
         std::fs::write(dir.join(&name), &bytes).expect("write");
-        for cmd in record_readers() {
+        let hostile = [
+            "num-",
+            "perf-utf8-",
+            "zlib-num-",
+            "json-dup-",
+            "zlib-dup-",
+            "json-deep-",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+            || name.contains("bomb");
+        for cmd in if hostile { &short } else { &full } {
             let args: Vec<String> = cmd
                 .iter()
                 .map(|a| if a == "F" { name.clone() } else { a.clone() })
@@ -573,4 +914,121 @@ fn report(what: &str, t: &Tally) {
         t.cases,
         t.problems.join("\n")
     );
+}
+
+/// The (start, end) of every region of a JSON record file, sorted.
+fn region_spans(path: &Path) -> Vec<(String, String)> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("read")).expect("JSON output");
+    let mut spans = Vec::new();
+    for r in v.as_array().expect("a list of records") {
+        for s in r["snapshots"].as_array().expect("snapshots") {
+            for g in s["regions"].as_array().expect("regions") {
+                spans.push((g["start"].to_string(), g["end"].to_string()));
+            }
+        }
+    }
+    spans.sort();
+    spans
+}
+
+/// The rule of record::Checked: every record a reader accepts is one every
+/// writer can write and every reader reads back.  For each accepted case
+/// of the corpus and each fixture: to JSON (A); A to json_compressed and
+/// back, and A to JSON again, give A byte for byte; to perf_script either
+/// writes a file that reads back with the same regions, or is refused
+/// with the one error that names what trace text cannot hold.
+#[test]
+fn accepted_records_round_trip() {
+    let dir = tmpdir("round-trip");
+    let mut cases: Vec<(String, Vec<u8>)> = bad_records()
+        .into_iter()
+        .filter(|(_, _, e)| *e == Expect::Either)
+        .map(|(n, b, _)| (n, b))
+        .collect();
+    for f in std::fs::read_dir(root().join("tests/fixtures")).expect("fixtures") {
+        let p = f.expect("entry").path();
+        if p.extension().is_some_and(|e| e == "data") {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            cases.push((name, std::fs::read(&p).expect("fixture")));
+        }
+    }
+    let convert = |from: &str, format: &str, to: &str| {
+        damo(
+            &dir,
+            &s(&[
+                "convert_record_format",
+                "--record_file",
+                from,
+                "--format",
+                format,
+                "--output_file",
+                to,
+            ]),
+        )
+    };
+    let (mut read, mut refused_by_reader, mut perf_refused) = (0, 0, 0);
+    let mut problems = Vec::new();
+    for (name, bytes) in &cases {
+        std::fs::write(dir.join("in.data"), bytes).expect("write");
+        for f in ["a.json", "b.data", "c.json", "d.json", "p.txt", "q.json"] {
+            let _ = std::fs::remove_file(dir.join(f));
+        }
+        let out = convert("in.data", "json", "a.json");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            // the reader's refusal names the input; anything else is a
+            // writer that could not write what was read
+            if err.starts_with("damo: parsing in.data failed") {
+                refused_by_reader += 1;
+            } else {
+                problems.push(format!("{name}: read, but not written as JSON: {err}"));
+            }
+            continue;
+        }
+        read += 1;
+        let a = std::fs::read(dir.join("a.json")).expect("a.json");
+        for (fmt, mid) in [("json_compressed", "b.data"), ("json", "d.json")] {
+            let o = convert("a.json", fmt, mid);
+            let back = if fmt == "json" {
+                o
+            } else {
+                convert(mid, "json", "c.json")
+            };
+            let got = std::fs::read(dir.join(if fmt == "json" { mid } else { "c.json" }));
+            if !back.status.success() || got.as_deref().ok() != Some(&a[..]) {
+                problems.push(format!(
+                    "{name}: {fmt} does not read back as the same record: {}",
+                    String::from_utf8_lossy(&back.stderr)
+                ));
+            }
+        }
+        let p = convert("in.data", "perf_script", "p.txt");
+        if !p.status.success() {
+            let e = String::from_utf8_lossy(&p.stderr);
+            if e.contains("the perf_script format cannot hold") && e.lines().count() == 1 {
+                perf_refused += 1;
+            } else {
+                problems.push(format!("{name}: perf_script writer failed: {e}"));
+            }
+            continue;
+        }
+        let q = convert("p.txt", "json", "q.json");
+        if !q.status.success() {
+            problems.push(format!(
+                "{name}: the perf_script output does not read back: {}",
+                String::from_utf8_lossy(&q.stderr)
+            ));
+        } else if region_spans(&dir.join("q.json")) != region_spans(&dir.join("a.json")) {
+            problems.push(format!("{name}: perf_script changed the regions"));
+        }
+    }
+    println!(
+        "round trip: {} cases, {read} read and written back in every format \
+         ({perf_refused} refused by the perf_script writer), {refused_by_reader} refused \
+         by the reader",
+        cases.len()
+    );
+    assert!(read > 20, "too few accepted records to test the rule");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

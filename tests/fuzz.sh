@@ -22,6 +22,9 @@ rm -f "$build_log"
 targets=(record_reader kdamonds_reader option_values)
 for t in "${targets[@]}"; do mkdir -p "corpus/$t"; done
 cp "$ROOT"/tests/fixtures/*.data corpus/record_reader/
+# non-ASCII trace text, for the perf_script reader
+printf 'k\xc3\xa4damond.0 1 [000] 1.0: damon:damon_aggregated: target_id=0 nr_regions=1 4096-8192\xe2\x82\xac 1 2\n' \
+    > corpus/record_reader/non-ascii.txt
 cp "$ROOT"/tests/fixtures/kdamonds.json "$ROOT"/tests/fixtures/kdamonds.yaml \
     "$ROOT"/tests/fixtures/schemes.json corpus/kdamonds_reader/
 printf '4 KiB' > corpus/option_values/size
@@ -31,8 +34,10 @@ printf 'report\0heatmap\0--resol\00010\0--time_range\0-3 s\0' > corpus/option_va
 fail=0
 for t in "${targets[@]}"; do
     log=$(mktemp)
+    dict=()
+    [ "$t" = record_reader ] && dict=(-dict="$ROOT/fuzz/record.dict")
     if cargo fuzz run -O -s none "$t" "corpus/$t" -- -max_total_time="$SECS" \
-            -rss_limit_mb=2048 -max_len=65536 -timeout=20 >"$log" 2>&1; then
+            -rss_limit_mb=2048 -max_len=65536 -timeout=20 "${dict[@]}" >"$log" 2>&1; then
         echo "fuzz $t: $(grep -E '^Done [0-9]+ runs' "$log" | tail -n 1), no crash"
     else
         fail=1

@@ -82,9 +82,9 @@ impl<'a> Cur<'a> {
 
     fn region(&mut self) -> Option<Region> {
         self.lit(b"{\"start\": ")?;
-        let start = self.num(units::text_to_bytes)??.trunc();
+        let start = finite(self.num(units::text_to_bytes)??)?.trunc();
         self.lit(b",\"end\": ")?;
-        let end = self.num(units::text_to_bytes)??.trunc();
+        let end = finite(self.num(units::text_to_bytes)??)?.trunc();
         self.lit(b",\"nr_accesses\": {\"samples\": ")?;
         let samples = self.num(units::text_to_nr)?;
         self.lit(b",\"percent\": ")?;
@@ -106,7 +106,10 @@ impl<'a> Cur<'a> {
             }
         }
         self.lit(b"],\"sz_filter_passed\": ")?;
-        let sz_filter_passed = Some(self.num(units::text_to_bytes)?.map(Num::trunc).unwrap_or(0));
+        let sz_filter_passed = Some(match self.num(units::text_to_bytes)? {
+            Some(v) => finite(v)?.trunc(),
+            None => 0,
+        });
         self.lit(b"}")?;
         Some(Region {
             start,
@@ -120,6 +123,12 @@ impl<'a> Cur<'a> {
             sz_filter_passed,
         })
     }
+}
+
+/// `v` if finite (anything else goes to the general parser, which says
+/// what is wrong).
+fn finite(v: Num) -> Option<Num> {
+    v.f().is_finite().then_some(v)
 }
 
 /// Parses a damo-shaped snapshot object, or returns `None`.

@@ -121,6 +121,18 @@ fn required<E: de::Error>(v: Option<Num>, field: &str) -> Result<Num, E> {
     v.ok_or_else(|| E::custom(format!("field '{field}' must not be null")))
 }
 
+/// An integer field (an address, a size): a float is truncated as damo's
+/// `int()` does, but NaN or infinity is an error, never 0.
+fn integral<E: de::Error>(v: Num, field: &str) -> Result<i128, E> {
+    if !v.f().is_finite() {
+        return Err(E::custom(format!(
+            "field '{field}' is {}, not a finite number",
+            v.repr()
+        )));
+    }
+    Ok(v.trunc())
+}
+
 fn de_err<E: de::Error>(msg: String) -> E {
     E::custom(msg)
 }
@@ -200,22 +212,22 @@ impl<'de> Visitor<'de> for RegionV {
         while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
                 "start" => {
-                    start = Some(
-                        required::<A::Error>(
+                    start = Some(integral::<A::Error>(
+                        required(
                             map.next_value_seed(NumField("start", units::text_to_bytes))?,
                             "start",
-                        )?
-                        .trunc(),
-                    )
+                        )?,
+                        "start",
+                    )?)
                 }
                 "end" => {
-                    end = Some(
-                        required::<A::Error>(
+                    end = Some(integral::<A::Error>(
+                        required(
                             map.next_value_seed(NumField("end", units::text_to_bytes))?,
                             "end",
-                        )?
-                        .trunc(),
-                    )
+                        )?,
+                        "end",
+                    )?)
                 }
                 "nr_accesses" => r.nr_accesses = Some(map.next_value_seed(NrAccessesSeed)?),
                 "age" => age = Some(map.next_value_seed(AgeSeed)?),
@@ -226,7 +238,8 @@ impl<'de> Visitor<'de> for RegionV {
                 "sz_filter_passed" => {
                     r.sz_filter_passed = map
                         .next_value_seed(NumField("sz_filter_passed", units::text_to_bytes))?
-                        .map(Num::trunc)
+                        .map(|v| integral::<A::Error>(v, "sz_filter_passed"))
+                        .transpose()?
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -322,11 +335,10 @@ impl<'de> Visitor<'de> for SnapshotV<'_> {
         let (mut stats, mut sample_us) = (None, None);
         while let Some(k) = map.next_key::<Key>()? {
             match k.as_str() {
+                // null: a start that is not known (a trace's lone
+                // snapshot, written back as it was read)
                 "start_time" => {
-                    start = Some(required(
-                        map.next_value_seed(NumField("start_time", units::text_to_ns))?,
-                        "start_time",
-                    )?)
+                    start = Some(map.next_value_seed(NumField("start_time", units::text_to_ns))?)
                 }
                 "end_time" => {
                     end = Some(required(
@@ -351,7 +363,7 @@ impl<'de> Visitor<'de> for SnapshotV<'_> {
         let start = start.ok_or_else(|| de_err("a snapshot has no 'start_time'".into()))?;
         let end = end.ok_or_else(|| de_err("a snapshot has no 'end_time'".into()))?;
         let regions = regions.ok_or_else(|| de_err("a snapshot has no 'regions'".into()))?;
-        let mut s = Snapshot::new(Some(start), end, regions);
+        let mut s = Snapshot::new(start, end, regions);
         if let Some(t) = total {
             s.total_bytes = t;
         }

@@ -342,7 +342,7 @@ fn read_json<R: std::io::Read + Send + 'static>(src: R, sink: &mut dyn Sink) -> 
 /// Passes records on after checking what every reader and writer relies
 /// on, so that every record a reader accepts is one every writer can write
 /// and every reader reads back (tests/bad_input.rs checks the round trip):
-/// regions that are address ranges of a 64-bit space (start <= end <=
+/// regions that are address ranges of a 64-bit space (start <= end <
 /// 2^64), times within 2^64 ns of zero and in order, and every number
 /// finite and within the range its field has in DAMON (no NaN, infinity or
 /// negative count).
@@ -357,15 +357,19 @@ struct Checked<'a> {
 const U64_LIMIT: i128 = 1 << 64;
 /// The largest count (samples, ages) the kernel can report, and the trace
 /// readers read back.
-const COUNT_LIMIT: f64 = i64::MAX as f64;
+const COUNT_MAX: i128 = i64::MAX as i128;
 
-/// `v` of field `what` is a finite number within `[lo, hi]`.
-fn in_range(v: Num, what: &str, lo: f64, hi: f64) -> Result<()> {
-    let f = v.f();
-    if !f.is_finite() {
-        anyhow::bail!("field '{what}' is {}, not a finite number", v.repr());
-    }
-    if f < lo || f > hi {
+/// `v` of field `what` is a finite number within `[lo, hi]` (a float
+/// within what its integer form, as written in trace text, can hold).
+fn in_range(v: Num, what: &str, lo: i128, hi: i128) -> Result<()> {
+    let ok = match v {
+        Num::I(i) => (lo..=hi).contains(&i),
+        Num::F(f) if !f.is_finite() => {
+            anyhow::bail!("field '{what}' is {}, not a finite number", v.repr())
+        }
+        Num::F(f) => f >= lo as f64 && f < hi as f64,
+    };
+    if !ok {
         anyhow::bail!(
             "field '{what}' is {}, outside its range [{lo}, {hi}]",
             v.repr()
@@ -383,7 +387,7 @@ impl Checked<'_> {
 
     fn check_meta(m: &RecordMeta) -> Result<()> {
         if let Some(t) = m.target_id {
-            in_range(t, "target_id", i64::MIN as f64, u64::MAX as f64)?;
+            in_range(t, "target_id", i64::MIN as i128, u64::MAX as i128)?;
             if t.f().fract() != 0.0 {
                 anyhow::bail!("field 'target_id' is {}, not an integer", t.repr());
             }
@@ -398,7 +402,7 @@ impl Checked<'_> {
                 (iv.goal.min_sample_us, "min_sample_us"),
                 (iv.goal.max_sample_us, "max_sample_us"),
             ] {
-                in_range(v, what, 0.0, COUNT_LIMIT)?;
+                in_range(v, what, 0, COUNT_MAX)?;
             }
         }
         Ok(())
@@ -430,12 +434,12 @@ impl Checked<'_> {
             );
         }
         self.last_end = Some(s.end_time);
-        in_range(s.total_bytes, "total_bytes", 0.0, U64_LIMIT as f64)?;
+        in_range(s.total_bytes, "total_bytes", 0, U64_LIMIT)?;
         if let Some(v) = s.sample_interval_us {
-            in_range(v, "sample_interval_us", 0.0, COUNT_LIMIT)?;
+            in_range(v, "sample_interval_us", 0, COUNT_MAX)?;
         }
         for r in &s.regions {
-            if r.start < 0 || r.end > U64_LIMIT {
+            if r.start < 0 || r.end > u64::MAX as i128 {
                 anyhow::bail!(
                     "region {}-{} is outside the 64-bit address space",
                     r.start,
@@ -447,17 +451,17 @@ impl Checked<'_> {
             }
             if let Some(n) = &r.nr_accesses {
                 if let Some(v) = n.samples {
-                    in_range(v, "samples", 0.0, COUNT_LIMIT)?;
+                    in_range(v, "samples", 0, COUNT_MAX)?;
                 }
                 if let Some(v) = n.percent {
-                    in_range(v, "percent", 0.0, COUNT_LIMIT)?;
+                    in_range(v, "percent", 0, COUNT_MAX)?;
                 }
             }
             if let Some(v) = r.age.usec {
-                in_range(v, "usec", 0.0, COUNT_LIMIT)?;
+                in_range(v, "usec", 0, COUNT_MAX)?;
             }
             if let Some(v) = r.age.aggr_intervals {
-                in_range(v, "aggr_intervals", 0.0, COUNT_LIMIT)?;
+                in_range(v, "aggr_intervals", 0, COUNT_MAX)?;
             }
             if let Some(v) = r.sz_filter_passed
                 && !(0..=U64_LIMIT).contains(&v)

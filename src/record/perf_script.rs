@@ -69,6 +69,7 @@ fn kv_int(s: &str, what: &str) -> Result<i128> {
 fn event_time(ts: &str) -> Result<Num> {
     let secs = py_float(ts)
         .ok()
+        .filter(|s| s.is_finite())
         .with_context(|| format!("bad timestamp '{ts}'"))?;
     Ok(I(F(secs * 1e9).trunc()))
 }

@@ -257,13 +257,18 @@ pub fn region_js(r: &Region) -> Js {
 }
 
 #[cfg(test)]
-fn snapshot_js(sn: &Snapshot, raw: bool) -> Result<Js> {
+fn snapshot_js(sn: &Snapshot, raw: bool, record_file: bool) -> Result<Js> {
     let regions = Js::List(sn.regions.iter().map(region_js).collect());
-    Ok(Js::Obj(snapshot_kv(sn, raw, regions)?))
+    Ok(Js::Obj(snapshot_kv(sn, raw, record_file, regions)?))
 }
 
 /// The snapshot's keys in damo's order, with `regions` as given.
-fn snapshot_kv(sn: &Snapshot, raw: bool, regions: Js) -> Result<Vec<(String, Js)>> {
+fn snapshot_kv(
+    sn: &Snapshot,
+    raw: bool,
+    record_file: bool,
+    regions: Js,
+) -> Result<Vec<(String, Js)>> {
     Ok(vec![
         (
             "start_time".into(),
@@ -289,8 +294,12 @@ fn snapshot_kv(sn: &Snapshot, raw: bool, regions: Js) -> Result<Vec<(String, Js)
         ),
         (
             "sample_interval_us".into(),
+            // in record files with its unit: damo's machine-friendly form
+            // is the interval in nanoseconds, which its reader (and ours)
+            // takes as microseconds, a thousandfold error per round trip
+            // (docs/compat.md); reports print damo's form
             sn.sample_interval_us
-                .map(|u| s(units::format_time_us_exact(u, raw)))
+                .map(|u| s(units::format_time_us_exact(u, raw && !record_file)))
                 .unwrap_or(Js::Null),
         ),
     ])
@@ -410,8 +419,14 @@ fn write_region<W: Write>(w: &mut W, r: &Region, level: usize) -> std::io::Resul
 }
 
 /// Writes `snapshot_js(sn)` at `level`, its regions through `write_region`.
-fn write_snapshot<W: Write>(w: &mut W, sn: &Snapshot, raw: bool, level: usize) -> Result<()> {
-    let kv = snapshot_kv(sn, raw, Js::List(Vec::new()))?;
+fn write_snapshot<W: Write>(
+    w: &mut W,
+    sn: &Snapshot,
+    raw: bool,
+    record_file: bool,
+    level: usize,
+) -> Result<()> {
+    let kv = snapshot_kv(sn, raw, record_file, Js::List(Vec::new()))?;
     w.write_all(b"{")?;
     for (i, (k, v)) in kv.into_iter().enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
@@ -524,12 +539,17 @@ pub struct JsonWriter<W: Write> {
     snapshots: usize,
     /// Numbers in raw form (record files) or human form (`--json`).
     raw: bool,
+    /// A record file (not a report's output).
+    record_file: bool,
 }
 
 impl<W: Write> JsonWriter<W> {
     /// A writer of record files (raw numbers, as damo writes them).
     pub fn new(out: W) -> Self {
-        Self::with_raw(out, true)
+        JsonWriter {
+            record_file: true,
+            ..Self::with_raw(out, true)
+        }
     }
 
     /// `raw` false gives damo's human-readable form (`report access --json`).
@@ -539,6 +559,7 @@ impl<W: Write> JsonWriter<W> {
             records: 0,
             snapshots: 0,
             raw,
+            record_file: false,
         }
     }
 
@@ -604,7 +625,7 @@ impl<W: Write> Sink for JsonWriter<W> {
         w.write_all(if self.snapshots == 0 { b"\n" } else { b",\n" })?;
         self.snapshots += 1;
         indent(w, 3)?;
-        write_snapshot(w, &snapshot, self.raw, 3)?;
+        write_snapshot(w, &snapshot, self.raw, self.record_file, 3)?;
         Ok(())
     }
 
@@ -745,6 +766,10 @@ impl<W: Write> Sink for PerfScriptWriter<W> {
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
         if let Some(first) = self.first.take() {
             self.lines(meta, &first)?;
+            if first.regions.is_empty() {
+                // nothing was written for this record: no follower either
+                return Ok(());
+            }
             // A lone snapshot gets a fake follower so readers can infer its
             // start time.
             let start = first.start_time.unwrap_or(first.end_time);
@@ -896,12 +921,12 @@ mod tests {
         let sn = Snapshot::new(Some(I(1_000)), I(2_000), regions);
         for raw in [false, true] {
             let mut general = Vec::new();
-            snapshot_js(&sn, raw)
+            snapshot_js(&sn, raw, true)
                 .unwrap()
                 .write(&mut general, 3)
                 .unwrap();
             let mut fast = Vec::new();
-            write_snapshot(&mut fast, &sn, raw, 3).unwrap();
+            write_snapshot(&mut fast, &sn, raw, true, 3).unwrap();
             assert_eq!(
                 String::from_utf8(fast).unwrap(),
                 String::from_utf8(general).unwrap()
