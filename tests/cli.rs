@@ -93,6 +93,17 @@ fn outputs_match_damo_343() {
         };
         let (exp_out, exp_rc) = expected(name);
         let rc = out.status.code().unwrap_or(-1);
+        // a deliberate difference shows its error text too
+        let stderr = root().join(format!("tests/expected/{name}.ours.stderr"));
+        if let Ok(want) = std::fs::read(&stderr)
+            && out.stderr != want
+        {
+            failures.push(format!(
+                "{name}: stderr differs:\n  want: {}  got:  {}",
+                String::from_utf8_lossy(&want),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
         if out.stdout != exp_out || rc != exp_rc {
             failures.push(format!(
                 "{name}: rc {rc} (want {exp_rc}), stdout {} bytes (want {}){}",
