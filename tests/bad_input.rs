@@ -632,6 +632,25 @@ fn hostile_records(text: &str, line: &str, v: &mut Vec<(String, Vec<u8>, Expect)
         )),
         Expect::Either,
     ));
+    // many records of one snapshot each (guide and per-target lookups
+    // must not be quadratic: 100,000 records took minutes before)
+    let mut many = String::from("[");
+    for i in 0..100_000 {
+        if i > 0 {
+            many.push(',');
+        }
+        many.push_str(&format!(
+            "{{\"target_id\": {i}, \"snapshots\": [{{\"start_time\": 1, \"end_time\": 2, \
+             \"regions\": [{{\"start\": 0, \"end\": 4096, \"nr_accesses\": {{\"samples\": 1}}, \
+             \"age\": {{\"aggr_intervals\": 1}}}}]}}]}}"
+        ));
+    }
+    many.push(']');
+    v.push((
+        "zlib-bomb-many-records".into(),
+        deflate(&many),
+        Expect::Either,
+    ));
     // non-ASCII and invalid UTF-8 in trace text, in every field
     let fields: Vec<&str> = line.split(' ').filter(|f| !f.is_empty()).collect();
     for (i, f) in fields.iter().enumerate() {

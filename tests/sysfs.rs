@@ -779,7 +779,12 @@ fn record_writes_a_record_and_restores_damon() {
     // SIGINT: a complete record, DAMON restored, damo's exit status
     let d = t.spawn(&["record", &p.pid(), "-o", o, "--do_record", "access"]);
     t.wait_for("0/state", "on");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // tracing has started once the recorder's trace instance exists (its
+    // canned events are then drained however late the signal comes)
+    let instances = t.root.join("kernel/tracing/instances");
+    t.wait_until("the trace instance", || {
+        std::fs::read_dir(&instances).is_ok_and(|d| d.count() > 0)
+    });
     interrupt(&d);
     let res = d.wait_with_output().expect("wait");
     assert_eq!(res.status.code(), Some(2));

@@ -39,10 +39,19 @@ fn dists(samples: &[Sample], metric: &str, sort: bool) -> Result<Vec<Num>> {
         // damo keys footprints by pid in a dict: a repeated pid replaces
         // the earlier entry.
         let mut by_pid: Vec<(&Option<serde_json::Value>, &Entry)> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for e in &s.footprints {
-            match by_pid.iter_mut().find(|(p, _)| *p == &e.pid) {
+            // (a map lookup per entry: many pids in a sample stay linear)
+            let key = e
+                .pid
+                .as_ref()
+                .map_or_else(|| "None".into(), |p| p.to_string());
+            match index.get(&key).and_then(|&i| by_pid.get_mut(i)) {
                 Some(slot) => slot.1 = e,
-                None => by_pid.push((&e.pid, e)),
+                None => {
+                    index.insert(key, by_pid.len());
+                    by_pid.push((&e.pid, e));
+                }
             }
         }
         let mut bytes: i128 = 0;

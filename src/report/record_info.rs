@@ -191,6 +191,11 @@ struct GuideBuilder {
     guides: Vec<Guide>,
     with_intervals: usize,
     without_intervals: usize,
+    /// Guide index by id: one lookup per snapshot, so that a file of many
+    /// records stays linear.
+    index: std::collections::HashMap<String, usize>,
+    /// The id of the record being read (computed once per record).
+    current: String,
 }
 
 impl Sink for GuideBuilder {
@@ -200,17 +205,18 @@ impl Sink for GuideBuilder {
         } else {
             self.without_intervals += 1;
         }
+        self.current = GuideKey::of(meta).id();
         Ok(())
     }
 
     fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
-        let key = GuideKey::of(meta);
-        let id = key.id();
-        let idx = match self.guides.iter().position(|g| g.id == id) {
-            Some(i) => i,
+        let idx = match self.index.get(&self.current) {
+            Some(i) => *i,
             None => {
+                let id = self.current.clone();
+                self.index.insert(id.clone(), self.guides.len());
                 self.guides.push(Guide {
-                    key,
+                    key: GuideKey::of(meta),
                     id,
                     start_time: oldest_monitor_time(meta, &s)?,
                     end_time: s.end_time,
@@ -222,7 +228,9 @@ impl Sink for GuideBuilder {
                 self.guides.len() - 1
             }
         };
-        let g = &mut self.guides[idx];
+        let Some(g) = self.guides.get_mut(idx) else {
+            return Ok(());
+        };
         g.end_time = s.end_time;
         let mut last: i128 = 0;
         let mut gaps = Vec::new();
@@ -254,21 +262,42 @@ impl Sink for GuideBuilder {
 
 struct HeatCounter<'a> {
     guides: &'a mut [Guide],
+    index: std::collections::HashMap<String, usize>,
+    /// The guide of the record being read.
+    current: Option<usize>,
 }
 
 impl Sink for HeatCounter<'_> {
-    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
-        let id = GuideKey::of(meta).id();
-        let Some(g) = self.guides.iter_mut().find(|g| g.id == id) else {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.current = self.index.get(&GuideKey::of(meta).id()).copied();
+        Ok(())
+    }
+
+    fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        let Some(g) = self.current.and_then(|i| self.guides.get_mut(i)) else {
             return Ok(());
         };
+        // sorted, disjoint ranges (the usual case): only those that can
+        // overlap a region are visited, so many regions stay linear
+        let sorted = g
+            .contig_regions
+            .windows(2)
+            .all(|w| matches!(w, [a, b] if a.end <= b.start));
         for r in &s.regions {
             let samples = r.samples()?;
             if samples.is_zero() {
                 continue;
             }
             let add = I(r.size()).mul(samples).trunc();
-            for gr in &mut g.contig_regions {
+            let from = if sorted {
+                g.contig_regions.partition_point(|gr| gr.end < r.start)
+            } else {
+                0
+            };
+            for gr in g.contig_regions.iter_mut().skip(from) {
+                if sorted && gr.start > r.end {
+                    break;
+                }
                 if r.end < gr.start || gr.end < r.start {
                     continue;
                 }
@@ -287,6 +316,8 @@ pub fn guides(files: &mut Source, heats: bool) -> Result<Guides> {
         guides: Vec::new(),
         with_intervals: 0,
         without_intervals: 0,
+        index: Default::default(),
+        current: String::new(),
     };
     files.read(&mut b)?;
     let mut guides = b.guides;
@@ -302,8 +333,15 @@ pub fn guides(files: &mut Source, heats: bool) -> Result<Guides> {
             .collect();
     }
     if heats {
+        let index = guides
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.clone(), i))
+            .collect();
         files.read(&mut HeatCounter {
             guides: &mut guides,
+            index,
+            current: None,
         })?;
     }
     // Stable sort, largest first, as Python's sorted(reverse=True).

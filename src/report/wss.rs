@@ -15,6 +15,8 @@ struct WssCollector {
     acc_thres: Num,
     sz_thres: i128,
     dists: Vec<(Option<Num>, Vec<Num>)>,
+    /// Index into `dists` by target id (see `record_end`).
+    index: std::collections::HashMap<Option<Result<i128, u64>>, usize>,
     current: Vec<Num>,
 }
 
@@ -41,9 +43,22 @@ impl Sink for WssCollector {
 
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
         let d = std::mem::take(&mut self.current);
-        match self.dists.iter_mut().find(|(t, _)| *t == meta.target_id) {
-            Some(slot) => slot.1 = d,
-            None => self.dists.push((meta.target_id, d)),
+        // a dict keyed by target id, as damo's (5 and 5.0 are one key):
+        // one lookup per record, so that many records stay linear
+        let key = meta.target_id.map(|t| match t {
+            Num::F(f) if f.fract() != 0.0 || !f.is_finite() => Err(f.to_bits()),
+            t => Ok(t.trunc()),
+        });
+        match self.index.get(&key) {
+            Some(&i) => {
+                if let Some(slot) = self.dists.get_mut(i) {
+                    slot.1 = d;
+                }
+            }
+            None => {
+                self.index.insert(key, self.dists.len());
+                self.dists.push((meta.target_id, d));
+            }
         }
         Ok(())
     }
@@ -64,6 +79,7 @@ pub fn wss_dists(
         acc_thres,
         sz_thres,
         dists: Vec::new(),
+        index: Default::default(),
         current: Vec::new(),
     };
     {
