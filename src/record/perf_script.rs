@@ -315,29 +315,73 @@ pub fn parse<R: BufRead>(reader: R) -> Result<Vec<Record>> {
 /// One temporary file of regions per target, 33 bytes a region.
 struct FileStore {
     dir: crate::outfile::TempDir,
-    files: Vec<BufWriter<File>>,
+    /// The open writer of each target's file (`None`: closed, or not yet
+    /// created); at most `MAX_OPEN` are open at once, so a trace of many
+    /// targets does not run out of file descriptors.
+    files: Vec<Option<BufWriter<File>>>,
+    /// Open files, oldest first.
+    open: std::collections::VecDeque<usize>,
 }
+
+const MAX_OPEN: usize = 512;
 
 impl FileStore {
     fn new() -> Result<FileStore> {
         Ok(FileStore {
             dir: crate::outfile::TempDir::new("damo-trace-")?,
             files: Vec::new(),
+            open: Default::default(),
         })
     }
 
     fn path(&self, target: usize) -> PathBuf {
         self.dir.path().join(target.to_string())
     }
+
+    /// The writer of `target`'s file, opened (or created) if needed.
+    fn writer(&mut self, target: usize) -> Result<&mut BufWriter<File>> {
+        if self.files.len() <= target {
+            self.files.resize_with(target + 1, || None);
+        }
+        if self.files.get(target).is_some_and(Option::is_none) {
+            if self.open.len() >= MAX_OPEN
+                && let Some(old) = self.open.pop_front()
+                && let Some(mut w) = self.files.get_mut(old).and_then(Option::take)
+            {
+                w.flush()
+                    .context("cannot write the temporary region file")?;
+            }
+            let p = self.path(target);
+            let f = File::options()
+                .create(true)
+                .append(true)
+                .open(&p)
+                .with_context(|| format!("cannot create {}", p.display()))?;
+            if let Some(slot) = self.files.get_mut(target) {
+                *slot = Some(BufWriter::with_capacity(1 << 14, f));
+            }
+            self.open.push_back(target);
+        }
+        self.files
+            .get_mut(target)
+            .and_then(Option::as_mut)
+            .context("no temporary region file for a target")
+    }
+
+    /// Flushes and closes every open file.
+    fn close_all(&mut self) -> Result<()> {
+        for w in self.files.iter_mut().filter_map(Option::take) {
+            let mut w = w;
+            w.flush()
+                .context("cannot write the temporary region file")?;
+        }
+        self.open.clear();
+        Ok(())
+    }
 }
 
 impl RegionStore for FileStore {
     fn push(&mut self, target: usize, r: &Region) -> Result<()> {
-        while self.files.len() <= target {
-            let p = self.path(self.files.len());
-            let f = File::create(&p).with_context(|| format!("cannot create {}", p.display()))?;
-            self.files.push(BufWriter::with_capacity(1 << 16, f));
-        }
         let num = |n: Option<Num>| n.map_or(i64::MIN, |v| v.trunc() as i64);
         let mut b = [0u8; 33];
         b[..8].copy_from_slice(&(r.start as u64).to_le_bytes());
@@ -346,9 +390,7 @@ impl RegionStore for FileStore {
             .copy_from_slice(&num(r.nr_accesses.as_ref().and_then(|n| n.samples)).to_le_bytes());
         b[24..32].copy_from_slice(&num(r.age.aggr_intervals).to_le_bytes());
         b[32] = 1;
-        self.files
-            .get_mut(target)
-            .context("no temporary region file for a target")?
+        self.writer(target)?
             .write_all(&b)
             .context("cannot write the temporary region file")
     }
@@ -391,10 +433,7 @@ pub fn read_with<R: BufRead>(
     if targets.is_empty() {
         return Err(NoEvents.into());
     }
-    for f in &mut store.files {
-        f.flush()
-            .context("cannot write the temporary region file")?;
-    }
+    store.close_all()?;
     for (i, (id, snaps)) in targets.into_iter().enumerate() {
         let mut m = RecordMeta {
             target_id: Some(I(id)),
