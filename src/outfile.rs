@@ -22,41 +22,52 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-/// Temporary paths to remove if a signal ends the process.
+/// Temporary paths to remove if a signal ends the process.  A path is
+/// created and registered under this lock, so that a signal can never
+/// come between the two and leave it behind.
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-fn register(p: &Path) {
-    if let Ok(mut v) = TEMPORARIES.lock() {
-        v.push(p.to_path_buf());
-    }
+fn registry() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Creates a temporary path with `create` and registers it, atomically
+/// with respect to [`remove_temporaries`].
+fn created<T>(
+    path_of: impl Fn(&T) -> PathBuf,
+    create: impl FnOnce() -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut reg = registry();
+    let t = create()?;
+    reg.push(path_of(&t));
+    Ok(t)
 }
 
 fn unregister(p: &Path) {
-    if let Ok(mut v) = TEMPORARIES.lock()
-        && let Some(i) = v.iter().rposition(|x| x == p)
-    {
+    let mut v = registry();
+    if let Some(i) = v.iter().rposition(|x| x == p) {
         v.swap_remove(i);
     }
 }
 
-/// Removes every registered temporary file and directory (the signal
-/// thread calls this before the process dies of a signal).
+/// Removes every registered temporary file and directory; the signal
+/// thread calls this just before the process dies of a signal, and keeps
+/// the registry locked from then on, so that no new temporary file can
+/// appear before the end.
 pub fn remove_temporaries() {
-    let paths = match TEMPORARIES.lock() {
-        Ok(mut v) => std::mem::take(&mut *v),
-        Err(_) => return,
-    };
-    for p in paths {
-        match std::fs::symlink_metadata(&p) {
+    let guard = registry();
+    for p in guard.iter() {
+        match std::fs::symlink_metadata(p) {
             Ok(m) if m.is_dir() => {
-                let _ = std::fs::remove_dir_all(&p);
+                let _ = std::fs::remove_dir_all(p);
             }
             Ok(_) => {
-                let _ = std::fs::remove_file(&p);
+                let _ = std::fs::remove_file(p);
             }
             Err(_) => {}
         }
     }
+    std::mem::forget(guard);
 }
 
 /// An output write error, naming the output (not the input being read).
@@ -153,13 +164,17 @@ impl AtomicFile {
             );
         }
         let (dir, name) = split(dst)?;
-        let f = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| create_error(dst, &dir, e))?;
+        let f = created(
+            |f: &tempfile::NamedTempFile| f.path().to_path_buf(),
+            || {
+                tempfile::Builder::new()
+                    .prefix(&format!(".{name}."))
+                    .suffix(".tmp")
+                    .tempfile_in(&dir)
+            },
+        )
+        .map_err(|e| create_error(dst, &dir, e))?;
         let tmp = Registered(f.path().to_path_buf());
-        register(&tmp.0);
         Ok(AtomicFile {
             w: BufWriter::with_capacity(1 << 16, f),
             tmp,
@@ -246,18 +261,18 @@ impl TempDir {
 
     /// A new directory in `parent`.
     pub fn new_in(parent: &Path, prefix: &str) -> Result<TempDir> {
-        let d = tempfile::Builder::new()
-            .prefix(prefix)
-            .tempdir_in(parent)
-            .with_context(|| {
-                format!(
-                    "cannot create a temporary directory in {} (set TMPDIR to a writable \
+        let d = created(
+            |d: &tempfile::TempDir| d.path().to_path_buf(),
+            || tempfile::Builder::new().prefix(prefix).tempdir_in(parent),
+        )
+        .with_context(|| {
+            format!(
+                "cannot create a temporary directory in {} (set TMPDIR to a writable \
                      directory)",
-                    parent.display()
-                )
-            })?;
+                parent.display()
+            )
+        })?;
         let path = d.path().to_path_buf();
-        register(&path);
         Ok(TempDir { dir: Some(d), path })
     }
 
