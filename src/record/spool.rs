@@ -262,11 +262,6 @@ impl Sink for Tee<'_> {
     }
 }
 
-/// An unlinked temporary file.
-fn anonymous_file() -> Result<File> {
-    crate::outfile::anonymous_file()
-}
-
 impl Source {
     /// A source that spools its first read for the later ones.
     pub fn new(files: RecordFiles) -> Self {
@@ -339,7 +334,7 @@ impl Source {
         if !self.use_spool {
             return self.files.read(sink);
         }
-        let file = anonymous_file()?;
+        let file = crate::outfile::anonymous_file()?;
         let metas = {
             let mut tee = Tee {
                 inner: sink,
