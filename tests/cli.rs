@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -192,11 +194,8 @@ fn written_records_match_damo_343() {
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
 }
 
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("damo-cli-{}-{}", tag, std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmpdir");
-    d
+fn tmpdir(tag: &str) -> common::Scratch {
+    common::Scratch::new(&format!("cli-{tag}"))
 }
 
 /// damo 3.4.3 cannot read JSON records on hosts where file(1) says "JSON
