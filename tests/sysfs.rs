@@ -1499,3 +1499,141 @@ fn concurrent_commands_do_not_interleave() {
     assert!(err.contains("another damo (pid 999, 'damo tune')"), "{err}");
     assert_eq!(tree_dump(&t), before, "nothing written without the lock");
 }
+
+#[test]
+fn schemes_is_refused_like_start() {
+    let t = Tree::new("schemes-refused", "6.18");
+    let p = Proc::new();
+    let pid = p.pid();
+    t.ok(&["start", &pid]);
+    let before = tree_dump(&t);
+    let refused = |t: &Tree| {
+        let out = t.run(&["schemes", &pid, "--damos_action", "stat"]);
+        assert_eq!(
+            out.status.code(),
+            Some(253),
+            "damo's status for a failed start"
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = refused(&t);
+    assert!(err.contains("kdamond 0 is already running"), "{err}");
+    assert_eq!(tree_dump(&t), before, "nothing staged");
+    t.ok(&["stop"]);
+    let params = t.root.join("module/damon_lru_sort/parameters");
+    std::fs::create_dir_all(&params).expect("mkdir");
+    std::fs::write(params.join("enabled"), "Y\n").expect("write");
+    let err = refused(&t);
+    assert!(err.contains("damon_lru_sort is running"), "{err}");
+    assert_eq!(
+        t.get("nr_kdamonds"),
+        "1",
+        "the stopped setup is left as it was"
+    );
+    assert_eq!(t.get("0/state"), "off");
+}
+
+#[test]
+fn missing_modules_and_parameters_are_one_line_errors() {
+    let t = Tree::new("modules-missing", "6.12");
+    for (args, want) in [
+        (&["module", "stat", "read"][..], "CONFIG_DAMON_STAT"),
+        (&["lru_sort", "status"][..], "CONFIG_DAMON_LRU_SORT"),
+    ] {
+        let out = t.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.trim_end().lines().count() == 1 && err.contains(want),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+    damo::sysfs::emul::create_module(&t.root, "lru_sort").expect("module");
+    std::fs::remove_file(t.root.join("module/damon_lru_sort/parameters/quota_ms")).expect("rm");
+    let out = t.run(&["lru_sort", "status"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("quota_ms not found"), "{err}");
+}
+
+/// A module whose kdamond never starts, or never takes committed inputs,
+/// fails after the deadline naming the file, instead of polling forever.
+#[test]
+fn a_module_that_never_starts_fails_after_a_deadline() {
+    let never_starts = Tree::new("module-never-starts", "6.12");
+    let never_commits = Tree::new("module-never-commits", "6.12");
+    for t in [&never_starts, &never_commits] {
+        damo::sysfs::emul::create_module(&t.root, "reclaim").expect("module");
+    }
+    never_commits.ok(&["reclaim", "enable"]);
+    for (t, file) in [
+        (&never_starts, "kdamond_pid"),
+        (&never_commits, "commit_inputs"),
+    ] {
+        let marker = t.root.join(".damo-fake-kernel");
+        let mut m = std::fs::read_to_string(&marker).expect("marker");
+        m.push_str(&format!("stuck module/damon_reclaim/parameters/{file}\n"));
+        std::fs::write(marker, m).expect("marker");
+    }
+    let started = std::time::Instant::now();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| never_starts.fails(&["reclaim", "enable"]));
+        let b = s.spawn(|| never_commits.fails(&["reclaim", "commit", "--min_age", "5"]));
+        (a.join().expect("a"), b.join().expect("b"))
+    });
+    assert!(
+        a.contains("did not start its kdamond within 30 s") && a.contains("kdamond_pid"),
+        "{a}"
+    );
+    assert!(
+        b.contains("did not take the committed inputs within 30 s") && b.contains("commit_inputs"),
+        "{b}"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(29));
+}
+
+#[test]
+fn sysinfo_without_tracefs_reports_the_rest() {
+    let t = Tree::new("sysinfo-no-tracefs", "6.12");
+    assert!(!t.root.join("kernel/tracing").exists());
+    let out = t.ok(&["report", "sysinfo", "--print", "unavailable_features"]);
+    assert!(
+        out.contains("damon_aggregated"),
+        "tracepoints unavailable: {out}"
+    );
+}
+
+#[test]
+fn record_refuses_trace_cmd_and_times_a_lone_snapshot() {
+    let t = Tree::new("record-lone", "6.18");
+    fake_tracefs(&t);
+    let p = Proc::new();
+    let out = t.root.join("lone.data");
+    let o = out.to_str().expect("utf-8");
+    let err = t.fails(&["record", &p.pid(), "--damon_tracer", "trace-cmd", "-o", o]);
+    assert!(err.contains("trace-cmd"), "{err}");
+    assert_eq!(t.get("nr_kdamonds"), "0");
+    // one aggregation of one target: the trace gives no start time
+    let pipe = t.root.join("kernel/tracing/.instance-template/trace_pipe");
+    std::fs::write(
+        &pipe,
+        "  kdamond.0-4242  [001] d..1.  100.100000: damon_aggregated: \
+         target_id=0 nr_regions=1 4096-8192: 3 5\n",
+    )
+    .expect("trace_pipe");
+    t.ok(&["record", &p.pid(), "--timeout", "1", "-o", o]);
+    let json = t.ok(&["report", "access", "-i", o, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let snap = &v[0]["snapshots"][0];
+    assert_eq!(
+        v[0]["snapshots"].as_array().map(Vec::len),
+        Some(1),
+        "{json}"
+    );
+    assert_eq!(snap["end_time"], "1 m 40 s 100 ms", "{json}");
+    assert_eq!(
+        snap["start_time"], "1 m 40 s",
+        "one aggregation interval: {json}"
+    );
+}

@@ -5,6 +5,7 @@
 //! ```text
 //! version 6.18                 # which files and keywords exist
 //! fail <path> <ERRNO>          # writes to <path> (relative to the root) fail
+//! stuck <path>                 # the kernel never changes <path> by itself
 //! ```
 //!
 //! Kernel behaviour modelled: writing `nr_*` recreates the numbered
@@ -38,6 +39,9 @@ pub const FAKE_PID: &str = "4242";
 pub struct Emulator {
     pub version: Version,
     fails: Vec<(PathBuf, i32)>,
+    /// Files the kernel never updates by itself (a module's kdamond that
+    /// never starts, inputs never taken).
+    stuck: Vec<PathBuf>,
 }
 
 fn errno_of(name: &str) -> Option<i32> {
@@ -86,6 +90,7 @@ impl Emulator {
         };
         let mut version = (6, 18);
         let mut fails = Vec::new();
+        let mut stuck = Vec::new();
         for line in text.lines() {
             let w: Vec<&str> = line.split_whitespace().collect();
             match w.as_slice() {
@@ -100,10 +105,15 @@ impl Emulator {
                     })?;
                     fails.push((root.join(p), errno));
                 }
+                ["stuck", p] => stuck.push(root.join(p)),
                 _ => {}
             }
         }
-        Ok(Some(Emulator { version, fails }))
+        Ok(Some(Emulator {
+            version,
+            fails,
+            stuck,
+        }))
     }
 
     fn has(&self, feature: &str) -> bool {
@@ -364,7 +374,7 @@ impl Emulator {
             .parent()
             .is_some_and(|m| m.parent() == Some(&root.join("module")))
         {
-            return Self::module_param(dir, name, v);
+            return self.module_param(dir, name, v);
         }
         const READ_ONLY: [&str; 13] = [
             "pid",
@@ -444,7 +454,8 @@ impl Emulator {
     /// kdamond (`kdamond_pid`), `commit_inputs` is taken at once by a
     /// running module; statistics are read-only; booleans read back as
     /// `Y`/`N`.
-    fn module_param(dir: &Path, name: &str, v: &str) -> io::Result<()> {
+    fn module_param(&self, dir: &Path, name: &str, v: &str) -> io::Result<()> {
+        let stuck = |f: &str| self.stuck.contains(&dir.join(f));
         let read = |f: &str| {
             std::fs::read_to_string(dir.join(f))
                 .unwrap_or_default()
@@ -480,13 +491,13 @@ impl Emulator {
                     return Err(err(EINVAL));
                 }
             }
-            let to_write = if name == "commit_inputs" && b == "Y" && running {
+            let to_write = if name == "commit_inputs" && b == "Y" && running && !stuck(name) {
                 "N"
             } else {
                 b
             };
             std::fs::write(dir.join(name), format!("{to_write}\n"))?;
-            if name == "enabled" && dir.join("kdamond_pid").is_file() {
+            if name == "enabled" && dir.join("kdamond_pid").is_file() && !stuck("kdamond_pid") {
                 let pid = if b == "Y" { FAKE_PID } else { "-1" };
                 std::fs::write(dir.join("kdamond_pid"), format!("{pid}\n"))?;
             }
