@@ -59,6 +59,19 @@ pub fn received() -> Option<i32> {
     }
 }
 
+/// A wait that a caught signal ended: the command exits with status 128 +
+/// the signal number, having said all it had to.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted by signal {0}")]
+pub struct Interrupted(pub i32);
+
+impl Interrupted {
+    /// The exit status: 128 + the signal number.
+    pub fn status(&self) -> u8 {
+        u8::try_from(128 + self.0.clamp(0, 127)).unwrap_or(255)
+    }
+}
+
 /// Sleeps up to `dur`, waking early when a signal arrives; returns the
 /// signal if one did.
 pub fn sleep(dur: std::time::Duration) -> Option<i32> {

@@ -13,12 +13,15 @@
 //! - [`proc`]: processes from /proc (alive, children, CPU usage).
 
 pub mod cli;
+pub mod commands;
 pub mod control;
 pub mod damon;
+pub mod env;
 pub mod fmt;
 pub mod interrupt;
 pub mod outfile;
 pub mod output;
+pub mod pa_layout;
 pub mod proc;
 pub mod record;
 pub mod replay;

@@ -2,10 +2,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use damo::cli::{self, Outcome};
+use damo::interrupt::Interrupted;
 use damo::output::{BrokenPipe, Exit};
 
 fn main() -> ExitCode {
     damo::interrupt::init();
+    // the environment (roots, test trees, root or not), resolved once
+    damo::env::get();
     let mut argv: Vec<String> = Vec::new();
     for (i, a) in std::env::args_os().skip(1).enumerate() {
         match a.into_string() {
@@ -21,8 +24,8 @@ fn main() -> ExitCode {
         }
     }
     let result = match cli::parse_args(&argv) {
-        Outcome::Run(a) => cli::run(&a),
-        Outcome::Module(name, words) => cli::run_module(&name, &words),
+        Outcome::Run(a) => damo::commands::run(&a),
+        Outcome::Module(name, words) => damo::commands::run_module(&name, &words),
         Outcome::Exit(text, to_stderr, code) => {
             let _ = if to_stderr {
                 std::io::stderr().write_all(text.as_bytes())
@@ -36,6 +39,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<BrokenPipe>() => ExitCode::SUCCESS,
         Err(e) if e.is::<Exit>() => ExitCode::from(e.downcast_ref::<Exit>().map_or(1, |x| x.0)),
+        Err(e) if e.is::<Interrupted>() => ExitCode::from(
+            e.downcast_ref::<Interrupted>()
+                .map_or(130, Interrupted::status),
+        ),
         Err(e) => {
             eprintln!("damo: {e:#}");
             ExitCode::FAILURE

@@ -225,7 +225,7 @@ impl Player<'_> {
             let left = slice_dur.saturating_sub(slice_start.elapsed());
             if let Some(sig) = crate::interrupt::sleep(left) {
                 crate::output::print(&std::mem::take(&mut self.out))?;
-                bail!(crate::output::Exit(128 + sig as u8));
+                bail!(crate::interrupt::Interrupted(sig));
             }
         }
         Ok(())
@@ -296,7 +296,7 @@ fn test_perf(args: &Args) -> Result<()> {
             window = Instant::now();
         }
         if let Some(sig) = crate::interrupt::received() {
-            bail!(crate::output::Exit(128 + sig as u8));
+            bail!(crate::interrupt::Interrupted(sig));
         }
         if begin.elapsed().as_secs_f64() >= runtime {
             return Ok(());

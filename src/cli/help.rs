@@ -295,14 +295,6 @@ fn is_damos_option(o: &OptSpec) -> bool {
 /// commands hides), or the format keywords of `report access`.
 pub fn topic(args: &super::parse::Args) -> String {
     use super::spec::{CMD_ARGS_ACCESSES_FILTER, CMD_ARGS_ACCESSES_FORMAT, CMD_ARGS_DAMON};
-    use crate::report::access::keywords;
-    let keyword_list = |kws: Vec<(&str, &str)>| -> String {
-        kws.iter()
-            .map(|(n, h)| format!("{n}\n{h}"))
-            .collect::<Vec<_>>()
-            .join("\n\n")
-            + "\n"
-    };
     match args.cmd.path {
         "help damon_param_options" => {
             let category = args.str("category").unwrap_or("all");
@@ -338,25 +330,12 @@ pub fn topic(args: &super::parse::Args) -> String {
                 !["format", "raw"].contains(&o.dest)
             })
         ),
-        _ => match args.str("subtopic").unwrap_or("options") {
-            "record_format_keywords" => {
-                keyword_list(keywords::RECORD.iter().map(|k| (k.name, k.help)).collect())
-            }
-            "snapshot_format_keywords" => keyword_list(
-                keywords::SNAPSHOT
-                    .iter()
-                    .map(|k| (k.name, k.help))
-                    .collect(),
-            ),
-            "region_format_keywords" => {
-                keyword_list(keywords::REGION.iter().map(|k| (k.name, k.help)).collect())
-            }
-            _ => format!(
-                "Command line options that shape how access reports look.\n\n{}",
-                option_list(&CMD_ARGS_ACCESSES_FORMAT, |o| {
-                    !["output_format", "raw"].contains(&o.dest)
-                })
-            ),
-        },
+        // the keyword subtopics are the report's (report::access::keywords_help)
+        _ => format!(
+            "Command line options that shape how access reports look.\n\n{}",
+            option_list(&CMD_ARGS_ACCESSES_FORMAT, |o| {
+                !["output_format", "raw"].contains(&o.dest)
+            })
+        ),
     }
 }

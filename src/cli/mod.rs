@@ -1,6 +1,6 @@
 //! The command line: the command table (`spec.rs`, generated from damo
-//! 3.4.3's argparse tree), the argparse-compatible parser, help texts, and
-//! dispatch to the command implementations.
+//! 3.4.3's argparse tree), the argparse-compatible parser and help texts
+//! (the commands themselves are in `commands`).
 //!
 //! Why not clap: damo's users rely on argparse behaviour clap does not
 //! have: multi-value options that stop at the next option but accept
@@ -17,8 +17,6 @@ pub mod parse;
 #[rustfmt::skip]
 pub mod spec;
 pub mod spec_types;
-
-use anyhow::{Result, bail};
 
 use parse::{Args, CliExit};
 
@@ -45,7 +43,8 @@ fn generic_module(argv: &[String]) -> Option<Outcome> {
     if argv.first().map(String::as_str) != Some("module")
         || name.starts_with('-')
         || KNOWN_MODULES.contains(&name.as_str())
-        || !crate::sysfs::sys_root()
+        || !crate::env::get()
+            .sys_root
             .join("module")
             .join(format!("damon_{name}"))
             .is_dir()
@@ -74,11 +73,6 @@ fn generic_module(argv: &[String]) -> Option<Outcome> {
     }
 }
 
-/// Runs `module <name> read|write ...` (see [`Outcome::Module`]).
-pub fn run_module(name: &str, words: &[String]) -> Result<()> {
-    crate::control::modules::generic(name, words)
-}
-
 /// Parses `argv` (without the program name).
 pub fn parse_args(argv: &[String]) -> Outcome {
     // Hidden entry points: damo's completion protocol, and the man page.
@@ -104,60 +98,5 @@ pub fn parse_args(argv: &[String]) -> Outcome {
         Ok(a) => Outcome::Run(a),
         Err(e @ CliExit::Help(_)) => Outcome::Exit(e.render(), false, 0),
         Err(e @ CliExit::Usage { .. }) => Outcome::Exit(e.render(), true, 2),
-    }
-}
-
-/// Runs the parsed command.
-pub fn run(args: &Args) -> Result<()> {
-    use crate::report;
-    match args.cmd.path {
-        "version" => crate::output::print(&format!("{DAMO_VERSION}\n")),
-        "args damon" => crate::damon::args::main(args),
-        "start" => crate::control::start(args),
-        "stop" => crate::control::stop(args),
-        "tune" => crate::control::tune(args),
-        "schemes" => crate::control::schemes(args),
-        "record" => crate::record::recorder::main(args),
-        "monitor" => crate::control::monitor::main(args),
-        "reclaim" | "module reclaim" => crate::control::modules::reclaim(args),
-        "lru_sort" | "module lru_sort" => crate::control::modules::lru_sort(args),
-        "module stat read" | "module stat write" => crate::control::modules::stat(args),
-        "help damon_param_options"
-        | "help access_filter_options"
-        | "help access_format_options" => crate::output::print(&help::topic(args)),
-        "setup_cli_completion" => complete::setup(),
-        "diagnose" => report::diagnose::main(args),
-        "replay" => crate::replay::main(args),
-        "features" => crate::control::features(args),
-        "report damon" => report::damon::main(args),
-        "report access" => report::access::main(args),
-        "report heatmap" => report::heatmap::main(args),
-        "report wss" => report::wss::main(args),
-        "report nr_regions" => report::nr_regions::main(args),
-        "report pa_layout" => report::pa_layout::main(args),
-        "report holistic" => report::holistic::main(args),
-        "report profile" => report::profile::main(args),
-        "report trace" => report::trace::main(args),
-        "report sysinfo" => report::sysinfo::main(args),
-        "report record_info" => report::record_info::main(args),
-        "report footprints" => report::footprints::main(args),
-        "report times" => report::times::main(args),
-        "args accesses_filter" => crate::tools::accesses_filter(args),
-        "args accesses_format" => report::access::args_format(args),
-        "adjust" => crate::tools::adjust(args),
-        "convert_record_format" => crate::tools::convert_record_format(args),
-        "validate" => {
-            if crate::tools::validate(args)? {
-                Ok(())
-            } else {
-                Err(crate::output::Exit(1).into())
-            }
-        }
-        // only `report attrs` (experimental in damo 3.4.3) comes here
-        path => bail!(
-            "'damo {path}' is not implemented: it reports DAMON's data attribute \
-             probes, an experimental damo interface for kernels not released yet; \
-             'damo report access' shows a record's access pattern"
-        ),
     }
 }

@@ -15,20 +15,18 @@ use crate::sysfs::{Sysfs, stage};
 pub(crate) mod children;
 pub mod modules;
 pub mod monitor;
+pub mod record;
+pub mod snapshot;
 
 /// The effective uid, from /proc (no libc call needed).
-fn euid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
-
 /// The DAMON sysfs interface, after the checks every DAMON command does:
 /// root (unless the tree is a `DAMO_SYSFS_ROOT` one) and the interface's
 /// presence.
 pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     let mut fs = Sysfs::open()?;
-    fs.set_debug(args.flag("debug_damon"));
+    if args.flag("debug_damon") {
+        fs.set_debug(Some(Box::new(|line| println!("{line}"))));
+    }
     require_root(args)?;
     if args.str("damon_interface_DEPRECATED") == Some("debugfs") {
         bail!(
@@ -53,8 +51,8 @@ pub fn require_root(args: &Args) -> Result<()> {
 
 /// The root check for `damo <command> ...`.
 pub fn require_root_for(command: &str) -> Result<()> {
-    let fake = std::env::var_os("DAMO_SYSFS_ROOT").is_some_and(|r| !r.is_empty());
-    if !fake && euid() != Some(0) {
+    let env = crate::env::get();
+    if !env.is_fake() && !env.is_root {
         bail!(
             "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {command}')"
         );
@@ -68,7 +66,7 @@ fn memcg_diagnosis(fs: &Sysfs, kdamonds: &[Kdamond]) -> Option<String> {
         fs.root().join("fs/cgroup")
     } else {
         // memcg paths are relative to the cgroup2 mount (v1: a cgroup one)
-        crate::sysfs::mount_point("cgroup2").or_else(|| crate::sysfs::mount_point("cgroup"))?
+        crate::env::mount_point("cgroup2").or_else(|| crate::env::mount_point("cgroup"))?
     };
     for (ki, k) in kdamonds.iter().enumerate() {
         for (ci, c) in k.contexts.iter().enumerate() {

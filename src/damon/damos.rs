@@ -3,9 +3,9 @@
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use crate::damon::js::Js;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
-use crate::record::write::Js;
 
 fn s(v: String) -> Js {
     Js::Str(v)

@@ -8,6 +8,7 @@
 pub mod args;
 pub mod damos;
 pub mod input;
+pub mod js;
 pub mod model;
 pub mod show;
 pub mod yaml;

@@ -2,9 +2,9 @@
 //! `to_kvpairs`: key order, human or raw numbers, `--omit_defaults`).
 
 use crate::damon::damos::{DamosFilter, DamosStats};
+use crate::damon::js::Js;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ULONG_MAX};
-use crate::record::write::Js;
 
 fn s(v: String) -> Js {
     Js::Str(v)
@@ -14,7 +14,53 @@ fn obj(items: Vec<(&str, Js)>) -> Js {
     Js::Obj(items.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
-pub use crate::record::{Intervals, IntervalsGoal};
+/// Monitoring intervals, in microseconds (of a DAMON context, or of a
+/// record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervals {
+    pub sample: Num,
+    pub aggr: Num,
+    pub ops_update: Num,
+    pub goal: IntervalsGoal,
+}
+
+/// The intervals auto-tuning goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntervalsGoal {
+    pub access_bp: Num,
+    pub aggrs: Num,
+    pub min_sample_us: Num,
+    pub max_sample_us: Num,
+}
+
+impl Default for IntervalsGoal {
+    fn default() -> Self {
+        IntervalsGoal {
+            access_bp: I(0),
+            aggrs: I(0),
+            min_sample_us: I(0),
+            max_sample_us: I(0),
+        }
+    }
+}
+
+/// damo's defaults: 5 ms sampling, 100 ms aggregation, 1 s ops update.
+impl Default for Intervals {
+    fn default() -> Self {
+        Intervals {
+            sample: I(5000),
+            aggr: I(100_000),
+            ops_update: I(1_000_000),
+            goal: IntervalsGoal::default(),
+        }
+    }
+}
+
+impl IntervalsGoal {
+    pub fn enabled(&self) -> bool {
+        !self.aggrs.is_zero()
+    }
+}
 
 impl Intervals {
     /// damo's `DamonIntervals.to_kvpairs` (records and kdamonds JSON).
@@ -646,4 +692,17 @@ impl Kdamond {
         ]);
         obj(kv)
     }
+}
+
+/// Quota goal metrics that take a node id.
+pub fn needs_nid(metric: &str) -> bool {
+    matches!(
+        metric,
+        "node_mem_used_bp" | "node_mem_free_bp" | "node_memcg_used_bp" | "node_memcg_free_bp"
+    )
+}
+
+/// Quota goal metrics that take a memory cgroup path.
+pub fn needs_memcg(metric: &str) -> bool {
+    matches!(metric, "node_memcg_used_bp" | "node_memcg_free_bp")
 }

@@ -5,9 +5,9 @@ use super::model::{
     AccessPattern, Context, Intervals, Kdamond, Probe, ProbeFilter, QuotaGoal, Quotas, Scheme,
     Target, TriedRegion, Watermarks,
 };
+use crate::damon::model::{needs_memcg, needs_nid};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
-use crate::sysfs::stage::{needs_memcg, needs_nid};
 
 /// What to show.
 #[derive(Debug, Clone, Copy, Default)]

@@ -10,8 +10,8 @@
 
 use anyhow::{Context as _, Result, bail};
 
+use crate::damon::js::Js;
 use crate::fmt::pynum::Num;
-use crate::record::write::Js;
 
 /// `yaml.dump(value)`: the document text, ending with a newline.
 pub fn dump(value: &Js) -> String {

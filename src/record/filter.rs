@@ -11,9 +11,9 @@ use anyhow::{Context, Result, bail};
 
 use super::{Intervals, RecordMeta, Region, Sink, Snapshot};
 use crate::cli::parse::Args;
+use crate::damon::js::Js;
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units};
-use crate::record::write::Js;
 
 /// Which regions and snapshots to keep.
 #[derive(Debug, Clone)]

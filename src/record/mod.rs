@@ -12,7 +12,6 @@ pub mod filter;
 pub mod json;
 pub mod perf_script;
 pub mod pipe;
-pub mod recorder;
 pub mod sniff;
 pub mod spool;
 pub mod synth;
@@ -25,53 +24,7 @@ use anyhow::{Context, Result};
 
 use crate::fmt::pynum::{I, Num};
 
-/// Monitoring intervals, in microseconds (of a record, or of a DAMON
-/// context in `damon::model`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Intervals {
-    pub sample: Num,
-    pub aggr: Num,
-    pub ops_update: Num,
-    pub goal: IntervalsGoal,
-}
-
-/// The intervals auto-tuning goal.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IntervalsGoal {
-    pub access_bp: Num,
-    pub aggrs: Num,
-    pub min_sample_us: Num,
-    pub max_sample_us: Num,
-}
-
-impl Default for IntervalsGoal {
-    fn default() -> Self {
-        IntervalsGoal {
-            access_bp: I(0),
-            aggrs: I(0),
-            min_sample_us: I(0),
-            max_sample_us: I(0),
-        }
-    }
-}
-
-/// damo's defaults: 5 ms sampling, 100 ms aggregation, 1 s ops update.
-impl Default for Intervals {
-    fn default() -> Self {
-        Intervals {
-            sample: I(5000),
-            aggr: I(100_000),
-            ops_update: I(1_000_000),
-            goal: IntervalsGoal::default(),
-        }
-    }
-}
-
-impl IntervalsGoal {
-    pub fn enabled(&self) -> bool {
-        !self.aggrs.is_zero()
-    }
-}
+pub use crate::damon::model::{Intervals, IntervalsGoal};
 
 /// Everything about a record except its snapshots.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,28 +15,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-/// Where tracefs is: `DAMO_SYSFS_ROOT/kernel/tracing` for fake trees, else
-/// the tracefs mount in /proc/mounts, else the usual places.
-pub fn root() -> Option<PathBuf> {
-    if let Some(r) = std::env::var_os("DAMO_SYSFS_ROOT").filter(|r| !r.is_empty()) {
-        let p = PathBuf::from(r).join("kernel/tracing");
-        return p.join("events").is_dir().then_some(p);
-    }
-    crate::sysfs::mount_point("tracefs")
-        .into_iter()
-        .chain([
-            PathBuf::from("/sys/kernel/tracing"),
-            PathBuf::from("/sys/kernel/debug/tracing"),
-        ])
-        .find(|p| p.join("events").is_dir())
-}
-
 /// A fake tracefs (tests, under `DAMO_SYSFS_ROOT`) has no kernel to fill
 /// a new instance: it is copied from `<root>/.instance-template`, which
 /// holds the event `enable` files and a `trace_pipe` of canned events.
 fn populate_fake_instance(root: &Path, instance: &Path) -> Result<()> {
     let template = root.join(".instance-template");
-    if std::env::var_os("DAMO_SYSFS_ROOT").is_none() || !template.is_dir() {
+    if !crate::env::get().is_fake() || !template.is_dir() {
         return Ok(());
     }
     fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -184,9 +168,7 @@ impl Tracer {
                 }
             }
         }
-        if std::fs::remove_dir(&self.instance).is_err()
-            && std::env::var_os("DAMO_SYSFS_ROOT").is_some()
-        {
+        if std::fs::remove_dir(&self.instance).is_err() && crate::env::get().is_fake() {
             // a fake instance is a plain directory tree
             let _ = std::fs::remove_dir_all(&self.instance);
         }

@@ -5,9 +5,9 @@
 use anyhow::{Result, anyhow, bail};
 
 use crate::cli::parse::Args;
+use crate::damon::js::Js;
 use crate::damon::model::Kdamond;
 use crate::damon::show::{Show, indent};
-use crate::record::write::Js;
 use crate::sysfs::Sysfs;
 
 /// `js` as `--format json` (Python's `indent=4`) or `yaml` prints it.

@@ -11,10 +11,10 @@
 use anyhow::Result;
 
 use crate::cli::parse::Args;
+use crate::damon::js::Js;
 use crate::damon::model::{Context, Kdamond, Scheme};
 use crate::fmt::pynum::Num;
 use crate::fmt::{format_sz, format_time_us};
-use crate::record::write::Js;
 use crate::sysfs::Sysfs;
 use crate::sysfs::modules::{LRU_SORT, Module, RECLAIM};
 

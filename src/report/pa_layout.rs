@@ -6,7 +6,7 @@ use anyhow::Result;
 use crate::cli::parse::Args;
 use crate::fmt::pynum::I;
 use crate::fmt::{self as units};
-use crate::sysfs::pa_layout;
+use crate::pa_layout;
 
 pub fn main(args: &Args) -> Result<()> {
     let raw = args.flag("raw_number");

@@ -87,7 +87,7 @@ impl SysInfo {
                 avail.extend(UPSTREAM.iter().find(|f| f.name == *name));
             }
         }
-        let fake = fs.is_emulated() || std::env::var_os("DAMO_SYSFS_ROOT").is_some();
+        let fake = fs.is_emulated() || crate::env::get().is_fake();
         let perf_path = crate::damon::args::which("perf");
         SysInfo {
             kernel_version: std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -96,17 +96,17 @@ impl SysInfo {
             sysfs: if fake {
                 Some(fs.root().to_path_buf())
             } else {
-                crate::sysfs::mount_point("sysfs")
+                crate::env::mount_point("sysfs")
             },
             tracefs: if fake {
-                crate::record::tracefs::root()
+                crate::env::get().tracefs_root()
             } else {
-                crate::sysfs::mount_point("tracefs")
+                crate::env::mount_point("tracefs")
             },
             debugfs: if fake {
                 None
             } else {
-                crate::sysfs::mount_point("debugfs")
+                crate::env::mount_point("debugfs")
             },
             trace_cmd_version: crate::damon::args::which("trace-cmd").and_then(|p| {
                 let out = tool_output(&p.to_string_lossy(), &[])?;

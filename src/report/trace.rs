@@ -338,7 +338,7 @@ fn report_file(args: &Args, path: &str) -> Result<()> {
 
 fn report_live(args: &Args) -> Result<()> {
     crate::control::require_root(args)?;
-    let root = crate::record::tracefs::root().context(
+    let root = crate::env::get().tracefs_root().context(
         "tracefs is not mounted (mount it with 'mount -t tracefs nodev /sys/kernel/tracing')",
     )?;
     let wanted = events(args);

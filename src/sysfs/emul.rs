@@ -38,6 +38,8 @@ pub const FAKE_PID: &str = "4242";
 
 pub struct Emulator {
     pub version: Version,
+    /// The tree's root (standing for `/sys`).
+    root: PathBuf,
     fails: Vec<(PathBuf, i32)>,
     /// Files the kernel never updates by itself (a module's kdamond that
     /// never starts, inputs never taken).
@@ -81,6 +83,15 @@ pub fn create_module(root: &Path, name: &str) -> Result<()> {
     Ok(())
 }
 
+impl super::Kernel for Emulator {
+    fn write_file(&self, path: &Path, value: &str) -> io::Result<()> {
+        self.write(&self.root, path, value)
+    }
+    fn emulated_version(&self) -> Option<Version> {
+        Some(self.version)
+    }
+}
+
 impl Emulator {
     /// The emulator for `root`, if it is a fake tree.
     pub fn load(root: &Path) -> Result<Option<Emulator>> {
@@ -111,6 +122,7 @@ impl Emulator {
         }
         Ok(Some(Emulator {
             version,
+            root: root.to_path_buf(),
             fails,
             stuck,
         }))

@@ -754,7 +754,7 @@ pub fn parse_version(text: &str) -> Option<Version> {
 
 /// The running kernel's version (the emulated one for a fake tree).
 pub fn kernel_version(fs: &Sysfs) -> Option<Version> {
-    if let Some(v) = fs.emul.as_ref().map(|e| e.version) {
+    if let Some(v) = fs.kernel.emulated_version() {
         return Some(v);
     }
     std::fs::read_to_string("/proc/sys/kernel/osrelease")

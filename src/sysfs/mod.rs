@@ -19,9 +19,7 @@ pub mod emul;
 pub mod features;
 pub mod lock;
 pub mod modules;
-pub mod pa_layout;
 pub mod read;
-pub mod snapshot;
 pub mod stage;
 pub mod state;
 
@@ -110,108 +108,108 @@ impl std::error::Error for SysfsError {}
 
 pub type SysResult<T> = std::result::Result<T, SysfsError>;
 
+/// What answers the reads and writes of a tree: the machine's kernel, or
+/// the fake kernel of a test tree ([`emul::Emulator`]); DAMON's debugfs
+/// interface would be a third.
+pub trait Kernel {
+    /// Reads a file.
+    fn read_file(&self, path: &Path) -> io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    /// Writes `value` to the file, as one write.
+    fn write_file(&self, path: &Path, value: &str) -> io::Result<()>;
+    /// The kernel version a fake kernel emulates (`None`: the machine's).
+    fn emulated_version(&self) -> Option<features::Version> {
+        None
+    }
+}
+
+/// Where every read and write is shown (damo's `--debug_damon`).
+pub type ShowAccess = Box<dyn Fn(&str)>;
+
+/// The machine's kernel: its files, read and written as they are.
+struct Machine;
+
+impl Kernel for Machine {
+    fn write_file(&self, path: &Path, value: &str) -> io::Result<()> {
+        OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(value.as_bytes()))
+    }
+}
+
 /// The DAMON sysfs interface of one machine (or of a fake tree).
 pub struct Sysfs {
     /// The directory standing for `/sys`.
     root: PathBuf,
-    emul: Option<emul::Emulator>,
+    kernel: Box<dyn Kernel>,
     trace: Option<RefCell<File>>,
-    debug: bool,
+    /// Shown every read and write (damo's `--debug_damon`).
+    debug: Option<ShowAccess>,
 }
 
 /// `kernel/mm/damon/admin/kdamonds`, relative to the sysfs root.
 pub const KDAMONDS_REL: &str = "kernel/mm/damon/admin/kdamonds";
 
-/// Where the first file system of type `fstype` is mounted, from
-/// /proc/mounts.
-pub fn mount_point(fstype: &str) -> Option<PathBuf> {
-    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
-    mounts.lines().find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f.len() >= 3 && f[2] == fstype).then(|| PathBuf::from(f[1]))
-    })
-}
-
-fn sysfs_mount_point() -> PathBuf {
-    mount_point("sysfs").unwrap_or_else(|| PathBuf::from("/sys"))
-}
-
-fn fake_root() -> Option<PathBuf> {
-    match std::env::var_os("DAMO_SYSFS_ROOT") {
-        Some(r) if !r.is_empty() => Some(PathBuf::from(r)),
-        _ => None,
-    }
-}
-
-/// The directory standing for `/sys`: `DAMO_SYSFS_ROOT`, or where sysfs is
-/// mounted.
-pub fn sys_root() -> PathBuf {
-    fake_root().unwrap_or_else(sysfs_mount_point)
-}
-
-/// The directory standing for `/proc` where damo reads the machine's
-/// memory layout (`/proc/iomem`): `DAMO_PROC_ROOT` in tests.
-pub fn proc_root() -> PathBuf {
-    match std::env::var_os("DAMO_PROC_ROOT") {
-        Some(r) if !r.is_empty() => PathBuf::from(r),
-        _ => PathBuf::from("/proc"),
-    }
-}
-
 impl Sysfs {
     /// The machine's sysfs, or `DAMO_SYSFS_ROOT`'s.
     pub fn open() -> anyhow::Result<Sysfs> {
-        Sysfs::at(&sys_root(), fake_root().is_some())
+        Sysfs::at(crate::env::get())
     }
 
-    /// The tree at `root` (standing for `/sys`); `fake` allows the
-    /// emulator.
-    pub fn at(root: &Path, fake: bool) -> anyhow::Result<Sysfs> {
-        let emul = if fake {
+    /// The tree of `env` (standing for `/sys`); a fake tree may carry
+    /// the emulator.
+    pub fn at(env: &crate::env::Env) -> anyhow::Result<Sysfs> {
+        let root = env.sys_root.as_path();
+        let emulator = if env.is_fake() {
             emul::Emulator::load(root)?
         } else {
             None
         };
-        let trace = match std::env::var_os("DAMO_SYSFS_TRACE") {
-            Some(p) if !p.is_empty() => Some(RefCell::new(
+        let kernel: Box<dyn Kernel> = match emulator {
+            Some(e) => Box::new(e),
+            None => Box::new(Machine),
+        };
+        let trace = match &env.sysfs_trace {
+            Some(p) => Some(RefCell::new(
                 OpenOptions::new()
                     .create(true)
                     .append(true)
-                    .open(&p)
+                    .open(p)
                     .map_err(|e| {
-                        anyhow::anyhow!(
-                            "cannot open DAMO_SYSFS_TRACE file {}: {e}",
-                            Path::new(&p).display()
-                        )
+                        anyhow::anyhow!("cannot open DAMO_SYSFS_TRACE file {}: {e}", p.display())
                     })?,
             )),
-            _ => None,
+            None => None,
         };
         Ok(Sysfs {
             root: root.to_path_buf(),
-            emul,
+            kernel,
             trace,
-            debug: false,
+            debug: None,
         })
     }
 
     /// Takes the setup lock (see [`lock`]) for `what` (the command).
     pub fn lock_setup(&self, what: &str) -> anyhow::Result<lock::SetupLock> {
-        lock::acquire(fake_root().as_deref(), what)
+        lock::acquire(crate::env::get().fake_root.as_deref(), what)
     }
 
-    /// Print every read and write on stdout (damo's `--debug_damon`).
-    pub fn set_debug(&mut self, on: bool) {
-        self.debug = on;
+    /// Shows every read and write to `show` (damo's `--debug_damon`).
+    pub fn set_debug(&mut self, show: Option<ShowAccess>) {
+        self.debug = show;
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// Whether this is a fake tree (`DAMO_SYSFS_ROOT`).
+    /// Whether a fake kernel answers (a `DAMO_SYSFS_ROOT` tree with
+    /// `.damo-fake-kernel`).
     pub fn is_emulated(&self) -> bool {
-        self.emul.is_some()
+        self.kernel.emulated_version().is_some()
     }
 
     /// `<root>/kernel/mm/damon/admin/kdamonds`.
@@ -243,7 +241,7 @@ impl Sysfs {
     }
 
     pub fn read(&self, path: &Path) -> SysResult<String> {
-        let r = std::fs::read_to_string(path).map_err(|err| SysfsError {
+        let r = self.kernel.read_file(path).map_err(|err| SysfsError {
             path: path.to_path_buf(),
             value: None,
             err,
@@ -257,8 +255,8 @@ impl Sysfs {
                     crate::fmt::py_repr(&shown)
                 ));
             }
-            if self.debug {
-                println!("read '{}': '{}'", path.display(), c.trim());
+            if let Some(show) = &self.debug {
+                show(&format!("read '{}': '{}'", path.display(), c.trim()));
             }
         }
         r
@@ -282,22 +280,16 @@ impl Sysfs {
             crate::fmt::py_repr(value.trim()),
             self.rel(path)
         ));
-        if self.debug {
-            println!("write '{}' to '{}'", value.trim(), path.display());
+        if let Some(show) = &self.debug {
+            show(&format!("write '{}' to '{}'", value.trim(), path.display()));
         }
-        let res = match &self.emul {
-            Some(e) => e.write(&self.root, path, value),
-            None => OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(value.as_bytes())),
-        };
-        res.map_err(|err| SysfsError {
-            path: path.to_path_buf(),
-            value: Some(value.to_string()),
-            err,
-        })
+        self.kernel
+            .write_file(path, value)
+            .map_err(|err| SysfsError {
+                path: path.to_path_buf(),
+                value: Some(value.to_string()),
+                err,
+            })
     }
 
     /// DAMON modules with an enable parameter (damon_reclaim,

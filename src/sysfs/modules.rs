@@ -250,7 +250,7 @@ impl Module {
                 );
             }
             if let Some(sig) = crate::interrupt::sleep(Duration::from_millis(100)) {
-                bail!(crate::output::Exit(128 + sig as u8));
+                bail!(crate::interrupt::Interrupted(sig));
             }
         }
         Ok(())
@@ -303,7 +303,7 @@ impl Module {
                 );
             }
             if let Some(sig) = crate::interrupt::sleep(Duration::from_millis(100)) {
-                bail!(crate::output::Exit(128 + sig as u8));
+                bail!(crate::interrupt::Interrupted(sig));
             }
         }
         Ok(())

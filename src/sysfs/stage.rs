@@ -14,7 +14,9 @@ use super::Sysfs;
 use super::features::{keyword_feature, since_text};
 use super::libc_errno::EINVAL;
 use crate::damon::damos::DamosFilter;
-use crate::damon::model::{Context, Kdamond, OpsAttrs, Probe, QuotaGoal, Quotas, Scheme, Target};
+use crate::damon::model::{
+    Context, Kdamond, OpsAttrs, Probe, QuotaGoal, Quotas, Scheme, Target, needs_memcg, needs_nid,
+};
 use crate::fmt::ULONG_MAX;
 use crate::fmt::pynum::Num;
 
@@ -414,19 +416,6 @@ impl Sysfs {
         }
         Ok(())
     }
-}
-
-/// Quota goal metrics that take a node id.
-pub fn needs_nid(metric: &str) -> bool {
-    matches!(
-        metric,
-        "node_mem_used_bp" | "node_mem_free_bp" | "node_memcg_used_bp" | "node_memcg_free_bp"
-    )
-}
-
-/// Quota goal metrics that take a memory cgroup path.
-pub fn needs_memcg(metric: &str) -> bool {
-    matches!(metric, "node_memcg_used_bp" | "node_memcg_free_bp")
 }
 
 /// Refuses kdamonds the kernel cannot run, before anything is written.

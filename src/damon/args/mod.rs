@@ -383,9 +383,9 @@ pub fn main(args: &Args) -> Result<()> {
         return crate::output::print(&out);
     }
     let omit = args.flag("omit_defaults");
-    let js = crate::record::write::Js::Obj(vec![(
+    let js = crate::damon::js::Js::Obj(vec![(
         "kdamonds".to_string(),
-        crate::record::write::Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect()),
+        crate::damon::js::Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect()),
     )]);
     let text = if format == "yaml" {
         super::yaml::dump(&js)
@@ -396,7 +396,7 @@ pub fn main(args: &Args) -> Result<()> {
     };
     match args.str("out") {
         Some(path) => {
-            let mut f = crate::record::write::AtomicFile::create(std::path::Path::new(path))?;
+            let mut f = crate::outfile::AtomicFile::create(std::path::Path::new(path))?;
             std::io::Write::write_all(&mut f, text.as_bytes())?;
             f.commit(None)
         }

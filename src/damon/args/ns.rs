@@ -12,7 +12,7 @@ use crate::damon::model::{
 };
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
-use crate::sysfs::pa_layout;
+use crate::pa_layout;
 
 /// `--regions "a-b c-d"`: sorted, non-overlapping, start < end.
 pub(super) fn regions_for(text: &str) -> Result<Vec<[Num; 2]>> {

@@ -2,7 +2,7 @@
 //! `--format set|append`, and the default templates that depend on what
 //! the records hold.
 
-use crate::record::write::Js;
+use crate::damon::js::Js;
 use anyhow::{Context, Result, bail};
 
 use super::keywords::{self, Keyword, Template};

@@ -107,12 +107,12 @@ fn live_records(args: &Args, tried: &Option<Vec<[usize; 3]>>, tmp: &std::path::P
     let fs = crate::control::open_sysfs(args)?;
     let merge = !args.flag("dont_merge_regions");
     let records = match tried {
-        Some(idxs) => fs.tried_regions_of(idxs, merge)?,
+        Some(idxs) => crate::control::snapshot::tried_regions_of(&fs, idxs, merge)?,
         None => {
             let filter = RecordFilter::from_args(args)?;
             let extra = crate::damon::args::snapshot_damos_filters(args)?;
-            let monitor = crate::sysfs::snapshot::monitor_scheme(&fs, &filter, extra);
-            fs.snapshot(monitor, merge)?
+            let monitor = crate::control::snapshot::monitor_scheme(&fs, &filter, extra);
+            crate::control::snapshot::snapshot(&fs, monitor, merge)?
         }
     };
     crate::record::write::FileWriter::write_records(tmp, crate::record::Format::Json, records, None)
@@ -460,6 +460,22 @@ fn repeat_spec(args: &Args) -> Result<Option<(std::time::Duration, i128)>> {
         }
         _ => bail!("--repeat takes zero or two arguments (<delay> <count>)"),
     }
+}
+
+/// `damo help access_format_options <subtopic>` for the keyword
+/// subtopics: each keyword of the area with its description.
+pub fn keywords_help(subtopic: &str) -> Option<String> {
+    let names: Vec<(&str, &str)> = match subtopic {
+        "record_format_keywords" => keywords::RECORD.iter().map(|k| (k.name, k.help)).collect(),
+        "snapshot_format_keywords" => keywords::SNAPSHOT
+            .iter()
+            .map(|k| (k.name, k.help))
+            .collect(),
+        "region_format_keywords" => keywords::REGION.iter().map(|k| (k.name, k.help)).collect(),
+        _ => return None,
+    };
+    let list: Vec<String> = names.iter().map(|(n, h)| format!("{n}\n{h}")).collect();
+    Some(list.join("\n\n") + "\n")
 }
 
 /// `--ls_*_format_keywords`: the keyword list asked for, if any.

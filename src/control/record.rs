@@ -14,14 +14,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
 
-use super::Format;
-use super::tracefs::{self, Tracer};
-use super::write::{AtomicFile, FileWriter, Js, JsonListFile};
+use super::children::{Follower, reaped};
 use crate::cli::parse::Args;
-use crate::control::children::{Follower, reaped};
+use crate::damon::js::Js;
 use crate::damon::model::Kdamond;
 use crate::fmt::pynum::{F, I};
+use crate::outfile::AtomicFile;
 use crate::output::Exit;
+use crate::record::Format;
+use crate::record::tracefs::{self, Tracer};
+use crate::record::write::{FileWriter, JsonListFile};
 use crate::sysfs::Sysfs;
 
 /// How often the trace pipe is read.
@@ -237,7 +239,7 @@ fn write_record(
         .and_then(|k| k.contexts.first())
         .map(|c| c.intervals.clone());
     let mut w = FileWriter::create(out, format)?;
-    let r = super::perf_script::read_with(std::io::BufReader::new(text), &mut w, |m| {
+    let r = crate::record::perf_script::read_with(std::io::BufReader::new(text), &mut w, |m| {
         m.kdamond_idx = Some(0);
         m.context_idx = Some(0);
         m.intervals = intervals.clone();
@@ -245,7 +247,7 @@ fn write_record(
     let any = match r {
         Ok(()) => true,
         // no events: an empty record, as damo writes
-        Err(e) if e.is::<super::perf_script::NoEvents>() => false,
+        Err(e) if e.is::<crate::record::perf_script::NoEvents>() => false,
         Err(e) => return Err(e.context("cannot convert the traced DAMON events")),
     };
     w.commit(Some(mode))?;
@@ -341,7 +343,7 @@ fn trace_root(o: &Options) -> Result<Option<PathBuf>> {
     if o.snapshot.is_some() || !(o.todo.access || o.todo.trace_events) {
         return Ok(None);
     }
-    let root = tracefs::root().context(
+    let root = crate::env::get().tracefs_root().context(
         "tracefs is not mounted: mount it ('mount -t tracefs nodev /sys/kernel/tracing') \
          and retry",
     )?;
@@ -506,9 +508,9 @@ pub fn main(args: &Args) -> Result<()> {
     let mut snap = match (o.snapshot, o.todo.access) {
         (Some(plan), true) => Some(Snapshots {
             plan,
-            monitor: crate::sysfs::snapshot::monitor_scheme(
+            monitor: crate::control::snapshot::monitor_scheme(
                 &fs,
-                &super::filter::RecordFilter::from_args(args)?,
+                &crate::record::filter::RecordFilter::from_args(args)?,
                 crate::damon::args::snapshot_damos_filters(args)?,
             ),
             merge: !args.flag("dont_merge_regions"),
@@ -581,7 +583,7 @@ fn write_outputs(
     kdamonds: &[Kdamond],
     sidecars: Sidecars,
     tracing: Option<Tracing>,
-    snapshot_records: Option<Vec<super::Record>>,
+    snapshot_records: Option<Vec<crate::record::Record>>,
     spool: &Path,
 ) -> Result<()> {
     let kd_js = Js::List(
@@ -728,7 +730,7 @@ struct Snapshots {
     plan: SnapPlan,
     monitor: crate::damon::model::Scheme,
     merge: bool,
-    records: Vec<super::Record>,
+    records: Vec<crate::record::Record>,
 }
 
 /// damo's `text_to_sec`: a plain number is seconds; units are allowed.
@@ -758,7 +760,7 @@ fn record_loop(
         .map(Duration::from_secs_f64);
     let follow = (args.flag("include_child_tasks") && !s.started.is_empty())
         .then(|| Follower::new(kdamonds));
-    let command_pid = crate::control::children::command_pid(kdamonds, s.self_started);
+    let command_pid = super::children::command_pid(kdamonds, s.self_started);
     let mut command_done = false;
     loop {
         // damo's loop body: follow children, sample footprints, check
@@ -808,7 +810,7 @@ fn record_loop(
             if let Some(sig) = crate::interrupt::received() {
                 return Ok((tracer, End::Done(Some(sig))));
             }
-            let records = s.fs.snapshot(sn.monitor.clone(), sn.merge)?;
+            let records = crate::control::snapshot::snapshot(s.fs, sn.monitor.clone(), sn.merge)?;
             sn.records.extend(records);
             sn.plan.count -= 1;
             if sn.plan.count <= 0 {

@@ -21,7 +21,7 @@ pub struct PaddrRange {
 }
 
 fn iomem_text() -> Result<String> {
-    let path = super::proc_root().join("iomem");
+    let path = crate::env::get().proc_root.join("iomem");
     std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
 }
 
@@ -75,7 +75,7 @@ pub fn default_paddr_region() -> Result<[i128; 2]> {
 }
 
 fn memory_dir() -> PathBuf {
-    super::sys_root().join("devices/system/memory")
+    crate::env::get().sys_root.join("devices/system/memory")
 }
 
 fn read_trim(p: &Path) -> Result<String> {
@@ -91,7 +91,7 @@ fn memblock_ranges() -> Result<Vec<PaddrRange>> {
     let block_file = memory_dir().join("block_size_bytes");
     let sz_block = i128::from_str_radix(&read_trim(&block_file)?, 16)
         .with_context(|| format!("{} is not a hex number", block_file.display()))?;
-    let node_root = super::sys_root().join("devices/system/node");
+    let node_root = crate::env::get().sys_root.join("devices/system/node");
     let mut ranges = Vec::new();
     let nodes = std::fs::read_dir(&node_root)
         .with_context(|| format!("cannot list {}", node_root.display()))?;

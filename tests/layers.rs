@@ -1,0 +1,168 @@
+//! The top-level modules of src/ depend one way: no module reaches, by
+//! `crate::` paths, a module that reaches back to it (directly or through
+//! others).  The graph is read from the sources (comments and `#[cfg(test)]`
+//! code left out), so a new `use` that closes a cycle fails here, naming it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("src") {
+        let p = e.expect("entry").path();
+        if p.is_dir() {
+            sources(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The code of a file without comments and without its test module.
+fn code(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    text.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The top-level modules `code` names through `crate::`.
+fn uses(code: &str) -> BTreeSet<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // use crate::{a::b, c, d::{e, f}}: the first name of each item
+            let mut depth = 0;
+            let mut item_start = true;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    c if item_start && (c.is_ascii_alphanumeric() || c == '_') => {
+                        out.insert(ident(&group[j..]));
+                        item_start = false;
+                    }
+                    c if c.is_whitespace() => {}
+                    _ => item_start = false,
+                }
+            }
+        } else {
+            out.insert(ident(rest));
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
+fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = Vec::new();
+    sources(src, &mut files);
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let rel = f.strip_prefix(src).expect("under src");
+        let first = rel
+            .components()
+            .next()
+            .expect("a component")
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if first == "main" || first == "lib" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("read");
+        let deps = g.entry(first.clone()).or_default();
+        deps.extend(uses(&code(&text)).into_iter().filter(|m| *m != first));
+    }
+    g
+}
+
+/// A cycle through `start`, if there is one: the path of modules.
+fn cycle_from(g: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
+    fn walk(
+        g: &BTreeMap<String, BTreeSet<String>>,
+        start: &str,
+        at: &str,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        for next in g.get(at).into_iter().flatten() {
+            if next == start {
+                path.push(next.clone());
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                path.push(next.clone());
+                if walk(g, start, next, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![start.to_string()];
+    let mut seen = BTreeSet::new();
+    walk(g, start, start, &mut path, &mut seen).then_some(path)
+}
+
+fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    g.keys()
+        .filter_map(|m| cycle_from(g, m))
+        .map(|p| p.join(" -> "))
+        .collect()
+}
+
+#[test]
+fn top_level_modules_depend_one_way() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let g = graph(&src);
+    assert!(g.len() >= 10, "modules found: {:?}", g.keys());
+    let found = cycles(&g);
+    let listing: Vec<String> = g
+        .iter()
+        .map(|(m, d)| {
+            format!(
+                "  {m} -> {}",
+                d.iter().cloned().collect::<Vec<_>>().join(" ")
+            )
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "modules that depend on each other:\n  {}\nthe graph:\n{}",
+        found.join("\n  "),
+        listing.join("\n")
+    );
+    // the command layer is on top: nothing below reaches it
+    for (m, deps) in &g {
+        assert!(!deps.contains("commands"), "{m} uses the command layer");
+    }
+}
+
+#[test]
+fn the_checker_sees_uses_and_cycles() {
+    let u = uses("use crate::a::b;\nuse crate::{c::{d, e}, f};\nlet x = crate::g::h();");
+    assert_eq!(
+        u.into_iter().collect::<Vec<_>>(),
+        ["a", "c", "f", "g"].map(String::from)
+    );
+    assert!(!uses(&code("// crate::x\nfn f() {}")).contains("x"));
+    let mut g = BTreeMap::new();
+    g.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
+    g.insert("b".to_string(), BTreeSet::from(["c".to_string()]));
+    assert!(cycles(&g).is_empty());
+    g.insert("c".to_string(), BTreeSet::from(["a".to_string()]));
+    assert_eq!(cycles(&g)[0], "a -> b -> c -> a");
+}
