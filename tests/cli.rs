@@ -95,26 +95,29 @@ fn outputs_match_damo_343() {
         };
         let (exp_out, exp_rc) = expected(name);
         let rc = out.status.code().unwrap_or(-1);
-        // a deliberate difference shows its error text too
+        // a deliberate difference pins its error text too
         let stderr = root().join(format!("tests/expected/{name}.ours.stderr"));
+        if root().join(format!("tests/expected/{name}.ours")).exists() && !stderr.exists() {
+            failures.push(format!("{name}: {name}.ours without {name}.ours.stderr"));
+        }
         if let Ok(want) = std::fs::read(&stderr)
             && out.stderr != want
         {
             failures.push(format!(
-                "{name}: stderr differs:\n  want: {}  got:  {}",
-                String::from_utf8_lossy(&want),
-                String::from_utf8_lossy(&out.stderr)
+                "{name}: stderr differs:\n{}",
+                common::diff(&want, &out.stderr, 20)
             ));
         }
         if out.stdout != exp_out || rc != exp_rc {
             failures.push(format!(
-                "{name}: rc {rc} (want {exp_rc}), stdout {} bytes (want {}){}",
-                out.stdout.len(),
-                exp_out.len(),
+                "{name}: rc {rc} (want {exp_rc}){}",
                 if out.stdout == exp_out {
-                    ""
+                    String::new()
                 } else {
-                    ", differs"
+                    format!(
+                        ", stdout differs:\n{}",
+                        common::diff(&exp_out, &out.stdout, 40)
+                    )
                 }
             ));
         }
@@ -183,8 +186,22 @@ fn written_records_match_damo_343() {
         if out.stdout != exp_out || out.status.code() != Some(exp_rc) || digest != exp_digest.trim()
         {
             failures.push(format!(
-                "{name}: rc {:?}, output file {digest}",
-                out.status.code()
+                "{name}: rc {:?} (want {exp_rc}), output file's text sha256 {digest} (want {}){}{}",
+                out.status.code(),
+                exp_digest.trim(),
+                if out.stdout == exp_out {
+                    String::new()
+                } else {
+                    format!(
+                        ", stdout differs:\n{}",
+                        common::diff(&exp_out, &out.stdout, 40)
+                    )
+                },
+                if out.stderr.is_empty() {
+                    String::new()
+                } else {
+                    format!("\nstderr: {}", String::from_utf8_lossy(&out.stderr))
+                }
             ));
         }
         let _ = std::fs::remove_dir_all(&dir);

@@ -68,7 +68,8 @@ with_rc() { # stdout-file, rc -> run()'s layout
 
 check() { # name, expected, got
     if cmp -s "$2" "$3"; then pass=$((pass+1)); else
-        fail=$((fail+1)); echo "FAIL $1"; diff <(head -c 2000 "$2") <(head -c 2000 "$3") | head -8
+        fail=$((fail+1)); echo "FAIL $1"
+        diff -u --label want --label got <(head -c 100000 "$2") <(head -c 100000 "$3") | head -40
     fi
 }
 

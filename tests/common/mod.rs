@@ -41,3 +41,23 @@ impl Drop for Scratch {
         }
     }
 }
+
+/// A unified diff of `want` and `got` (as text, lossily), at most
+/// `max_lines` lines of it, for failure messages.
+pub fn diff(want: &[u8], got: &[u8], max_lines: usize) -> String {
+    let (want, got) = (
+        String::from_utf8_lossy(want).into_owned(),
+        String::from_utf8_lossy(got).into_owned(),
+    );
+    let text = similar::TextDiff::from_lines(&want, &got)
+        .unified_diff()
+        .context_radius(2)
+        .header("want", "got")
+        .to_string();
+    let mut lines: Vec<&str> = text.lines().take(max_lines + 1).collect();
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        lines.push("... (diff cut)");
+    }
+    lines.join("\n")
+}
