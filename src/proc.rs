@@ -65,7 +65,8 @@ pub fn cpu_usage(state: Option<&str>, pid: Option<&str>) -> String {
             .next()?
             .parse()
             .ok()?;
-        let seconds = (uptime as u64).saturating_sub(field(22)? / ticks);
+        let seconds = crate::fmt::sat_u64(crate::fmt::pynum::F(uptime).trunc())
+            .saturating_sub(field(22)? / ticks);
         let permille = (total * 1000 / ticks).checked_div(seconds).unwrap_or(0);
         Some(if permille > 999 {
             format!("{}", permille / 10)

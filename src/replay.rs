@@ -206,7 +206,7 @@ impl Player<'_> {
                  duration; the record's times or intervals are damaged"
             )
         })?;
-        let nr_slices = (runtime / slice) as u64;
+        let nr_slices = crate::fmt::sat_u64(F(runtime / slice).trunc());
         for r in s.regions.iter_mut() {
             add_unset_units(r, iv)?;
         }

@@ -266,10 +266,11 @@ pub fn input_percentiles(words: &[&str]) -> std::result::Result<Vec<f64>, String
             .map_err(|_| format!("casting fail ('{}' is not an integer)", pair[0]))?;
         let val = crate::fmt::pyparse::py_float(pair[1])
             .map_err(|_| format!("casting fail ('{}' is not a number)", pair[1]))?;
-        if !(0..=100).contains(&pct) {
-            return Err(format!("percentile {pct} is out of 0-100"));
-        }
-        known.push((pct as i64, val));
+        let pct = u8::try_from(pct)
+            .ok()
+            .filter(|p| *p <= 100)
+            .ok_or_else(|| format!("percentile {pct} is out of 0-100"))?;
+        known.push((i64::from(pct), val));
     }
     for w in known.windows(2) {
         if w[1].0 <= w[0].0 {
@@ -309,7 +310,7 @@ pub fn input_percentiles(words: &[&str]) -> std::result::Result<Vec<f64>, String
 /// damo's `format_time_sec`.
 fn format_time_sec(sec: f64, raw: bool) -> String {
     if raw {
-        return format!("{}", sec.trunc() as i64);
+        return crate::fmt::pynum::fmt_d_float(sec);
     }
     format_time_ns(F(sec * 1e9), false)
 }
@@ -375,7 +376,10 @@ fn idle_time_percentiles(pcts: &[f64], range: &[i64], raw: bool) -> Result<Strin
     while p < *end {
         out.push_str(&format!(
             "{p:3} {}\n",
-            format_time_sec(pcts[p as usize], raw)
+            usize::try_from(p)
+                .ok()
+                .and_then(|i| pcts.get(i))
+                .map_or_else(String::new, |v| format_time_sec(*v, raw))
         ));
         p += step;
     }

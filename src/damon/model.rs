@@ -3,7 +3,7 @@
 
 use crate::damon::damos::{DamosFilter, DamosStats};
 use crate::damon::js::Js;
-use crate::fmt::pynum::{I, Num};
+use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, ULONG_MAX};
 
 fn s(v: String) -> Js {
@@ -169,11 +169,7 @@ impl Default for AccessPattern {
 
 /// Python's `int()` of a float, for unit conversions.
 fn py_int_of(v: f64) -> Num {
-    if v.is_finite() {
-        I(v.trunc() as i128)
-    } else {
-        I(0)
-    }
+    if v.is_finite() { I(F(v).trunc()) } else { I(0) }
 }
 
 impl AccessPattern {

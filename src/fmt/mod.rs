@@ -15,6 +15,17 @@ use pyparse::{py_float, py_int};
 /// 2^64 - 1, damo's `ulong_max` ("max").
 pub const ULONG_MAX: i128 = u64::MAX as i128;
 
+/// `v` as an i64, saturated at the ends of its range (for values already
+/// checked to fit, such as a record's counts).
+pub fn sat_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// `v` as a u64, saturated at the ends of its range.
+pub fn sat_u64(v: i128) -> u64 {
+    u64::try_from(v).unwrap_or(if v < 0 { 0 } else { u64::MAX })
+}
+
 const NS: i128 = 1;
 const US: i128 = 1000;
 const MS: i128 = 1000 * US;

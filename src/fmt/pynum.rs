@@ -7,6 +7,11 @@
 //! trace), and those floats show up in report output.  `Num` carries that
 //! distinction so our reports print the same bytes.
 
+// Python's `int()` of a float and `'%d'` are modelled here, and only here:
+// the float-to-integer casts below are that truncation (values beyond the
+// integer range do not reach them: records and options are checked first).
+#![allow(clippy::cast_possible_truncation)]
+
 use std::cmp::Ordering;
 
 /// A Python number: `int` (as i128, ample for damo's values) or `float`.

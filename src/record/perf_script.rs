@@ -382,10 +382,11 @@ impl FileStore {
 
 impl RegionStore for FileStore {
     fn push(&mut self, target: usize, r: &Region) -> Result<()> {
-        let num = |n: Option<Num>| n.map_or(i64::MIN, |v| v.trunc() as i64);
+        // values were checked to fit (record::Checked)
+        let num = |n: Option<Num>| n.map_or(i64::MIN, |v| crate::fmt::sat_i64(v.trunc()));
         let mut b = [0u8; 33];
-        b[..8].copy_from_slice(&(r.start as u64).to_le_bytes());
-        b[8..16].copy_from_slice(&(r.end as u64).to_le_bytes());
+        b[..8].copy_from_slice(&crate::fmt::sat_u64(r.start).to_le_bytes());
+        b[8..16].copy_from_slice(&crate::fmt::sat_u64(r.end).to_le_bytes());
         b[16..24]
             .copy_from_slice(&num(r.nr_accesses.as_ref().and_then(|n| n.samples)).to_le_bytes());
         b[24..32].copy_from_slice(&num(r.age.aggr_intervals).to_le_bytes());

@@ -109,7 +109,9 @@ impl Rd<'_> {
 /// Writes one entry: tag, payload length, payload.
 fn put_entry<W: Write>(w: &mut W, tag: u8, payload: &[u8]) -> std::io::Result<()> {
     w.write_all(&[tag])?;
-    w.write_all(&(payload.len() as u32).to_le_bytes())?;
+    let len = u32::try_from(payload.len())
+        .map_err(|_| std::io::Error::other("a snapshot of over 4 GiB cannot be spooled"))?;
+    w.write_all(&len.to_le_bytes())?;
     w.write_all(payload)
 }
 
@@ -194,7 +196,7 @@ fn read_snapshot(r: &mut Rd) -> Result<Snapshot> {
         let nh = r.uvar()? as usize;
         let mut probe_hits = Vec::with_capacity(nh);
         for _ in 0..nh {
-            probe_hits.push(r.ivar()? as i64);
+            probe_hits.push(crate::fmt::sat_i64(r.ivar()?));
         }
         let sz_filter_passed = match r.byte()? {
             0 => None,

@@ -111,7 +111,7 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                 let end = area_start + pages * (idx as i128 + 1) / (n as i128) * PAGE;
                 let dist = (i as i128 - hot).abs();
                 let samples = if dist < 3 {
-                    20 - dist as u64 * 5
+                    crate::fmt::sat_u64(20 - dist * 5)
                 } else {
                     rng.below(3)
                 };

@@ -121,7 +121,10 @@ pub fn dist_points(d: &[Num], percentiles: &[i64], all: bool) -> Vec<(f64, f64)>
     percentiles
         .iter()
         .filter_map(|p| {
-            let idx = ((*p as f64 / 100.0 * d.len() as f64) as usize).min(d.len() - 1);
+            // int() of the position, the last value at most
+            let idx = usize::try_from(F(*p as f64 / 100.0 * d.len() as f64).trunc())
+                .unwrap_or(0)
+                .min(d.len().saturating_sub(1));
             d.get(idx).map(|v| (*p as f64, v.f()))
         })
         .collect()

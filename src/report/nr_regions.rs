@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 
 use super::dist;
 use crate::cli::parse::Args;
-use crate::fmt::pynum::{I, Num};
+use crate::fmt::pynum::{F, I, Num};
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
 
 /// damo skips the first snapshots, which are still converging.
@@ -90,12 +90,14 @@ pub fn main(args: &Args) -> Result<()> {
             sum.div(I(d.len() as i128)).fmt_d()
         ));
         for p in &percentiles {
-            let mut idx = (*p as f64 / 100.0 * d.len() as f64) as i64;
-            if idx == d.len() as i64 {
+            // Python's int() of the position, and its negative indexing
+            let len = d.len() as i128;
+            let mut idx = F(*p as f64 / 100.0 * d.len() as f64).trunc();
+            if idx == len {
                 idx -= 1;
             }
-            let i = if idx < 0 { idx + d.len() as i64 } else { idx };
-            let Some(v) = d.get(i.max(0) as usize).filter(|_| i >= 0) else {
+            let i = if idx < 0 { idx + len } else { idx };
+            let Some(v) = usize::try_from(i).ok().and_then(|i| d.get(i)) else {
                 bail!("percentile {p} is out of range");
             };
             out.push_str(&format!("{}\t{}\n", p, v.fmt_d()));

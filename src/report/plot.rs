@@ -140,7 +140,10 @@ fn heat_color(v: f64) -> RGBColor {
         let ((a, ca), (b, cb)) = (w[0], w[1]);
         if v <= b {
             let t = if b > a { (v - a) / (b - a) } else { 0.0 };
-            let mix = |i: usize| (ca[i] as f64 + (cb[i] as f64 - ca[i] as f64) * t).round() as u8;
+            let mix = |i: usize| {
+                let v = (f64::from(ca[i]) + (f64::from(cb[i]) - f64::from(ca[i])) * t).round();
+                u8::try_from(crate::fmt::pynum::F(v).trunc()).unwrap_or(u8::MAX)
+            };
             return RGBColor(mix(0), mix(1), mix(2));
         }
     }

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 
 use super::keywords::{RecordCtx, age_us, aggr_us, percent};
-use crate::fmt::pynum::{I, Num};
+use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, ParseError};
 use crate::record::filter::temperature_of;
 use crate::record::{Region, Snapshot};
@@ -62,7 +62,7 @@ fn weight(r: &Region, df_passed: bool) -> Result<i128> {
 /// damo's linear histogram ranges.
 fn linear_ranges(min: Num, max: Num, n: i128, cumulate: bool) -> Vec<[Num; 2]> {
     let total = max.add(I(1)).sub(min);
-    let interval = I(total.div(I(n)).f().ceil() as i128).max(I(1));
+    let interval = I(F(total.div(I(n)).f().ceil()).trunc()).max(I(1));
     (0..n)
         .map(|i| {
             let start = if cumulate {
@@ -107,7 +107,8 @@ fn histogram_text(rows: &[(String, String, Num)]) -> String {
     let per_dot = I(max.sub(min).div(I(DOTS)).trunc()).max(I(1));
     rows.iter()
         .map(|(x, y, v)| {
-            let n = (v.sub(min).div(per_dot).f().ceil() as i128).clamp(0, DOTS) as usize;
+            let n = usize::try_from(F(v.sub(min).div(per_dot).f().ceil()).trunc().clamp(0, DOTS))
+                .unwrap_or(0);
             format!(
                 "{x:<xw$} {y:<yw$} |{}{}|",
                 "*".repeat(n),

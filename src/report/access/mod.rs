@@ -454,7 +454,7 @@ fn repeat_spec(args: &Args) -> Result<Option<(std::time::Duration, i128)>> {
             let count = crate::fmt::text_to_nr(count)
                 .with_context(|| format!("wrong --repeat count '{count}'"))?;
             Ok(Some((
-                std::time::Duration::from_nanos(ns.trunc().max(0) as u64),
+                std::time::Duration::from_nanos(crate::fmt::sat_u64(ns.trunc())),
                 count.trunc(),
             )))
         }

@@ -150,7 +150,9 @@ impl HeatMap {
                 ar
             );
         }
-        let (tr, ar) = (tr as usize, ar as usize);
+        let (Ok(tr), Ok(ar)) = (usize::try_from(tr), usize::try_from(ar)) else {
+            bail!("--resol {tr} {ar} is too large for this machine");
+        };
         let pixel_times = (0..tr)
             .map(|i| ts.add(I(i as i128).mul(time_unit)).trunc())
             .collect();
@@ -335,7 +337,9 @@ impl HeatMap {
                         }
                         Some(h) => {
                             // int() truncation, capped at the top level.
-                            let level = (((h - lowest) / unit) as usize).min(MAX_LEVEL);
+                            let level = usize::try_from(F((h - lowest) / unit).trunc())
+                                .unwrap_or(0)
+                                .min(MAX_LEVEL);
                             line.push_str(&color_start(set, level));
                             line.push_str(&level.to_string());
                         }
