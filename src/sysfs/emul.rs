@@ -36,6 +36,248 @@ pub const MARKER: &str = ".damo-fake-kernel";
 /// The pid a fake kdamond reports.
 pub const FAKE_PID: &str = "4242";
 
+/// Files with their contents.
+type Files = &'static [(&'static str, &'static str)];
+
+/// The files of a numbered directory that writing its `nr_*` file creates:
+/// the `nr_*` file, the feature that brings the files (`None`: every
+/// kernel), and the files with their default values (a name ending in `/`
+/// is an empty directory).  The `nr_filters` of probes are told apart as
+/// `probe_nr_filters`.
+const TEMPLATE: &[(&str, Option<&str>, Files)] = &[
+    (
+        "nr_kdamonds",
+        None,
+        &[
+            ("state", "off"),
+            ("pid", "-1"),
+            ("contexts/nr_contexts", "0"),
+        ],
+    ),
+    (
+        "nr_kdamonds",
+        Some("sysfs/refresh_ms"),
+        &[("refresh_ms", "0")],
+    ),
+    (
+        "nr_contexts",
+        None,
+        &[
+            ("operations", "vaddr"),
+            ("monitoring_attrs/intervals/sample_us", "5000"),
+            ("monitoring_attrs/intervals/aggr_us", "100000"),
+            ("monitoring_attrs/intervals/update_us", "60000000"),
+            ("monitoring_attrs/nr_regions/min", "10"),
+            ("monitoring_attrs/nr_regions/max", "1000"),
+            ("targets/nr_targets", "0"),
+            ("schemes/nr_schemes", "0"),
+        ],
+    ),
+    (
+        "nr_contexts",
+        Some("sysfs/avail_ops"),
+        &[("avail_operations", "vaddr\nfvaddr\npaddr")],
+    ),
+    (
+        "nr_contexts",
+        Some("sysfs/intervals_goal"),
+        &[
+            ("monitoring_attrs/intervals/intervals_goal/access_bp", "0"),
+            ("monitoring_attrs/intervals/intervals_goal/aggrs", "0"),
+            (
+                "monitoring_attrs/intervals/intervals_goal/min_sample_us",
+                "0",
+            ),
+            (
+                "monitoring_attrs/intervals/intervals_goal/max_sample_us",
+                "0",
+            ),
+        ],
+    ),
+    (
+        "nr_contexts",
+        Some("sysfs/addr_unit"),
+        &[("addr_unit", "1")],
+    ),
+    ("nr_contexts", Some("sysfs/ctx_pause"), &[("pause", "N")]),
+    (
+        "nr_contexts",
+        Some("sysfs/attrs_monitoring"),
+        &[("monitoring_attrs/probes/nr_probes", "0")],
+    ),
+    ("nr_probes", None, &[("filters/nr_filters", "0")]),
+    ("nr_probes", Some("sysfs/probe_weights"), &[("weight", "0")]),
+    (
+        "probe_nr_filters",
+        None,
+        &[
+            ("type", "anon"),
+            ("matching", "N"),
+            ("allow", "N"),
+            ("path", ""),
+            ("min", "0"),
+            ("max", "0"),
+        ],
+    ),
+    (
+        "nr_targets",
+        None,
+        &[("pid_target", "0"), ("regions/nr_regions", "0")],
+    ),
+    (
+        "nr_targets",
+        Some("sysfs/obsolete_target"),
+        &[("obsolete_target", "N")],
+    ),
+    ("nr_regions", None, &[("start", "0"), ("end", "0")]),
+    (
+        "nr_schemes",
+        None,
+        &[
+            ("access_pattern/sz/min", "0"),
+            ("access_pattern/sz/max", "0"),
+            ("access_pattern/nr_accesses/min", "0"),
+            ("access_pattern/nr_accesses/max", "0"),
+            ("access_pattern/age/min", "0"),
+            ("access_pattern/age/max", "0"),
+            ("action", "stat"),
+            ("quotas/ms", "0"),
+            ("quotas/bytes", "0"),
+            ("quotas/reset_interval_ms", "0"),
+            ("quotas/weights/sz_permil", "0"),
+            ("quotas/weights/nr_accesses_permil", "0"),
+            ("quotas/weights/age_permil", "0"),
+            ("watermarks/metric", "none"),
+            ("watermarks/interval_us", "0"),
+            ("watermarks/high", "0"),
+            ("watermarks/mid", "0"),
+            ("watermarks/low", "0"),
+            ("stats/nr_tried", "0"),
+            ("stats/sz_tried", "0"),
+            ("stats/nr_applied", "0"),
+            ("stats/sz_applied", "0"),
+            ("stats/qt_exceeds", "0"),
+        ],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_apply_interval"),
+        &[("apply_interval_us", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_migrate"),
+        &[("target_nid", "-1")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_dests"),
+        &[("dests/nr_dests", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_quota_effective_bytes"),
+        &[("quotas/effective_bytes", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_quota_goals"),
+        &[("quotas/goals/nr_goals", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/damos_quota_goal_tuner"),
+        &[("quotas/goal_tuner", "consist")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/damos_quota_fail_charge_ratio"),
+        &[
+            ("quotas/fail_charge_num", "0"),
+            ("quotas/fail_charge_denom", "0"),
+        ],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_filters"),
+        &[("filters/nr_filters", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_filters_core_ops_dirs"),
+        &[
+            ("core_filters/nr_filters", "0"),
+            ("ops_filters/nr_filters", "0"),
+        ],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/sz_ops_filter_passed"),
+        &[("stats/sz_ops_filter_passed", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/damos_stat_nr_snapshots"),
+        &[("stats/nr_snapshots", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/damos_max_nr_snapshots"),
+        &[("stats/max_nr_snapshots", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_tried_regions_sz"),
+        &[("tried_regions/total_bytes", "0")],
+    ),
+    (
+        "nr_schemes",
+        Some("sysfs/schemes_tried_regions"),
+        &[("tried_regions/", "")],
+    ),
+    (
+        "nr_filters",
+        None,
+        &[("type", "anon"), ("matching", "N"), ("memcg_path", "")],
+    ),
+    (
+        "nr_filters",
+        Some("sysfs/schemes_filters_addr"),
+        &[
+            ("addr_start", "0"),
+            ("addr_end", "0"),
+            ("damon_target_idx", "0"),
+        ],
+    ),
+    ("nr_filters", Some("sysfs/allow_filter"), &[("allow", "N")]),
+    (
+        "nr_filters",
+        Some("sysfs/schemes_filters_hugepage_size"),
+        &[("min", "0"), ("max", "0")],
+    ),
+    (
+        "nr_goals",
+        None,
+        &[("target_value", "0"), ("current_value", "0")],
+    ),
+    (
+        "nr_goals",
+        Some("sysfs/schemes_quota_goal_metric"),
+        &[("target_metric", "user_input")],
+    ),
+    (
+        "nr_goals",
+        Some("sysfs/schemes_quota_goal_node_mem_used_free"),
+        &[("nid", "0")],
+    ),
+    (
+        "nr_goals",
+        Some("sysfs/schemes_quota_goal_node_memcg_used_free"),
+        &[("path", "")],
+    ),
+    ("nr_dests", None, &[("id", "0"), ("weight", "0")]),
+];
+
 pub struct Emulator {
     pub version: Version,
     /// The tree's root (standing for `/sys`).
@@ -132,199 +374,13 @@ impl Emulator {
         features::since(feature).is_some_and(|s| self.version >= s)
     }
 
-    /// The default files of a numbered directory made by writing `nr_file`.
+    /// The default files of a numbered directory made by writing `nr_file`
+    /// (those of [`TEMPLATE`] the emulated kernel has).
     fn template(&self, nr_file: &str) -> Vec<(String, String)> {
-        let mut t: Vec<(&str, &str)> = Vec::new();
-        let v = |f: &str| self.has(f);
-        match nr_file {
-            "nr_kdamonds" => {
-                t.extend([
-                    ("state", "off"),
-                    ("pid", "-1"),
-                    ("contexts/nr_contexts", "0"),
-                ]);
-                if v("sysfs/refresh_ms") {
-                    t.push(("refresh_ms", "0"));
-                }
-            }
-            "nr_contexts" => {
-                t.extend([
-                    ("operations", "vaddr"),
-                    ("monitoring_attrs/intervals/sample_us", "5000"),
-                    ("monitoring_attrs/intervals/aggr_us", "100000"),
-                    ("monitoring_attrs/intervals/update_us", "60000000"),
-                    ("monitoring_attrs/nr_regions/min", "10"),
-                    ("monitoring_attrs/nr_regions/max", "1000"),
-                    ("targets/nr_targets", "0"),
-                    ("schemes/nr_schemes", "0"),
-                ]);
-                if v("sysfs/avail_ops") {
-                    t.push(("avail_operations", "vaddr\nfvaddr\npaddr"));
-                }
-                if v("sysfs/intervals_goal") {
-                    t.extend([
-                        ("monitoring_attrs/intervals/intervals_goal/access_bp", "0"),
-                        ("monitoring_attrs/intervals/intervals_goal/aggrs", "0"),
-                        (
-                            "monitoring_attrs/intervals/intervals_goal/min_sample_us",
-                            "0",
-                        ),
-                        (
-                            "monitoring_attrs/intervals/intervals_goal/max_sample_us",
-                            "0",
-                        ),
-                    ]);
-                }
-                if v("sysfs/addr_unit") {
-                    t.push(("addr_unit", "1"));
-                }
-                if v("sysfs/ctx_pause") {
-                    t.push(("pause", "N"));
-                }
-                if v("sysfs/attrs_monitoring") {
-                    t.push(("monitoring_attrs/probes/nr_probes", "0"));
-                }
-            }
-            "nr_probes" => {
-                t.push(("filters/nr_filters", "0"));
-                if v("sysfs/probe_weights") {
-                    t.push(("weight", "0"));
-                }
-            }
-            "probe_nr_filters" => t.extend([
-                ("type", "anon"),
-                ("matching", "N"),
-                ("allow", "N"),
-                ("path", ""),
-                ("min", "0"),
-                ("max", "0"),
-            ]),
-            "nr_targets" => {
-                t.extend([("pid_target", "0"), ("regions/nr_regions", "0")]);
-                if v("sysfs/obsolete_target") {
-                    t.push(("obsolete_target", "N"));
-                }
-            }
-            "nr_regions" => t.extend([("start", "0"), ("end", "0")]),
-            "nr_schemes" => {
-                t.extend([
-                    ("access_pattern/sz/min", "0"),
-                    ("access_pattern/sz/max", "0"),
-                    ("access_pattern/nr_accesses/min", "0"),
-                    ("access_pattern/nr_accesses/max", "0"),
-                    ("access_pattern/age/min", "0"),
-                    ("access_pattern/age/max", "0"),
-                    ("action", "stat"),
-                    ("quotas/ms", "0"),
-                    ("quotas/bytes", "0"),
-                    ("quotas/reset_interval_ms", "0"),
-                    ("quotas/weights/sz_permil", "0"),
-                    ("quotas/weights/nr_accesses_permil", "0"),
-                    ("quotas/weights/age_permil", "0"),
-                    ("watermarks/metric", "none"),
-                    ("watermarks/interval_us", "0"),
-                    ("watermarks/high", "0"),
-                    ("watermarks/mid", "0"),
-                    ("watermarks/low", "0"),
-                    ("stats/nr_tried", "0"),
-                    ("stats/sz_tried", "0"),
-                    ("stats/nr_applied", "0"),
-                    ("stats/sz_applied", "0"),
-                    ("stats/qt_exceeds", "0"),
-                ]);
-                let opt: &[(&str, &[(&str, &str)])] = &[
-                    (
-                        "sysfs/schemes_apply_interval",
-                        &[("apply_interval_us", "0")],
-                    ),
-                    ("sysfs/schemes_migrate", &[("target_nid", "-1")]),
-                    ("sysfs/schemes_dests", &[("dests/nr_dests", "0")]),
-                    (
-                        "sysfs/schemes_quota_effective_bytes",
-                        &[("quotas/effective_bytes", "0")],
-                    ),
-                    (
-                        "sysfs/schemes_quota_goals",
-                        &[("quotas/goals/nr_goals", "0")],
-                    ),
-                    (
-                        "sysfs/damos_quota_goal_tuner",
-                        &[("quotas/goal_tuner", "consist")],
-                    ),
-                    (
-                        "sysfs/damos_quota_fail_charge_ratio",
-                        &[
-                            ("quotas/fail_charge_num", "0"),
-                            ("quotas/fail_charge_denom", "0"),
-                        ],
-                    ),
-                    ("sysfs/schemes_filters", &[("filters/nr_filters", "0")]),
-                    (
-                        "sysfs/schemes_filters_core_ops_dirs",
-                        &[
-                            ("core_filters/nr_filters", "0"),
-                            ("ops_filters/nr_filters", "0"),
-                        ],
-                    ),
-                    (
-                        "sysfs/sz_ops_filter_passed",
-                        &[("stats/sz_ops_filter_passed", "0")],
-                    ),
-                    (
-                        "sysfs/damos_stat_nr_snapshots",
-                        &[("stats/nr_snapshots", "0")],
-                    ),
-                    (
-                        "sysfs/damos_max_nr_snapshots",
-                        &[("stats/max_nr_snapshots", "0")],
-                    ),
-                    (
-                        "sysfs/schemes_tried_regions_sz",
-                        &[("tried_regions/total_bytes", "0")],
-                    ),
-                ];
-                for (feat, files) in opt {
-                    if v(feat) {
-                        t.extend(files.iter().copied());
-                    }
-                }
-                if v("sysfs/schemes_tried_regions") {
-                    // an empty directory
-                    t.push(("tried_regions/", ""));
-                }
-            }
-            "nr_filters" => {
-                t.extend([("type", "anon"), ("matching", "N"), ("memcg_path", "")]);
-                if v("sysfs/schemes_filters_addr") {
-                    t.extend([
-                        ("addr_start", "0"),
-                        ("addr_end", "0"),
-                        ("damon_target_idx", "0"),
-                    ]);
-                }
-                if v("sysfs/allow_filter") {
-                    t.push(("allow", "N"));
-                }
-                if v("sysfs/schemes_filters_hugepage_size") {
-                    t.extend([("min", "0"), ("max", "0")]);
-                }
-            }
-            "nr_goals" => {
-                t.extend([("target_value", "0"), ("current_value", "0")]);
-                if v("sysfs/schemes_quota_goal_metric") {
-                    t.push(("target_metric", "user_input"));
-                }
-                if v("sysfs/schemes_quota_goal_node_mem_used_free") {
-                    t.push(("nid", "0"));
-                }
-                if v("sysfs/schemes_quota_goal_node_memcg_used_free") {
-                    t.push(("path", ""));
-                }
-            }
-            "nr_dests" => t.extend([("id", "0"), ("weight", "0")]),
-            _ => {}
-        }
-        t.into_iter()
+        TEMPLATE
+            .iter()
+            .filter(|(nr, feature, _)| *nr == nr_file && feature.is_none_or(|f| self.has(f)))
+            .flat_map(|(_, _, files)| files.iter())
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
     }
