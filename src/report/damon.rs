@@ -40,8 +40,9 @@ fn update_and_read(fs: &Sysfs) -> Result<Vec<Kdamond>> {
     fs.current_kdamonds()
 }
 
-fn kdamonds_of(args: &Args, fs: &Option<Sysfs>) -> Result<Vec<Kdamond>> {
-    match (args.str("input_file"), fs) {
+/// Where the kdamonds come from: a kdamonds JSON file, or the kernel.
+fn kdamonds_of(input_file: Option<&str>, fs: &Option<Sysfs>) -> Result<Vec<Kdamond>> {
+    match (input_file, fs) {
         (Some(path), _) => crate::damon::input::kdamonds_from_json_file(path)
             .map_err(|e| anyhow!("reading {path} failed ({e:#})")),
         (None, Some(fs)) => fs.current_kdamonds(),
@@ -49,171 +50,248 @@ fn kdamonds_of(args: &Args, fs: &Option<Sysfs>) -> Result<Vec<Kdamond>> {
     }
 }
 
+/// What `report damon` shows.
+enum View {
+    /// `--damon_params` (`--damon_params_omit_defaults`: `omit_defaults`).
+    Params { omit_defaults: bool },
+    /// `--kdamonds_summary`: one line per kdamond.
+    Summary,
+    /// `--damos_stats`, of `fields` (all when empty).
+    DamosStats { fields: Vec<String> },
+    /// The status (the default).
+    Status { omit_tried_regions: bool },
+}
+
+/// How `report damon` shows it.
+struct Settings {
+    /// `report`, `json` or `yaml`.
+    format: String,
+    raw: bool,
+    show_cpu: bool,
+}
+
+impl Settings {
+    fn structured(&self) -> bool {
+        structured(&self.format)
+    }
+}
+
+/// The options, read once.
+fn options(args: &Args) -> (View, Settings) {
+    let format = args
+        .str("format")
+        .map(str::to_string)
+        .or_else(|| args.flag("json").then(|| "json".to_string()))
+        .unwrap_or_else(|| "report".into());
+    let settings = Settings {
+        format,
+        raw: args.flag("raw"),
+        show_cpu: args.flag("show_cpu_usage"),
+    };
+    let view = if args.flag("damon_params") || args.flag("damon_params_omit_defaults") {
+        View::Params {
+            omit_defaults: args.flag("damon_params_omit_defaults"),
+        }
+    } else if args.flag("kdamonds_summary") {
+        View::Summary
+    } else if args.flag("damos_stats") {
+        View::DamosStats {
+            fields: args
+                .list("damos_stat_fields")
+                .unwrap_or_default()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        }
+    } else {
+        View::Status {
+            omit_tried_regions: args.flag("omit_damos_tried_regions"),
+        }
+    };
+    (view, settings)
+}
+
 pub fn main(args: &Args) -> Result<()> {
-    let fs = match args.str("input_file") {
+    let input_file = args.str("input_file");
+    let fs = match input_file {
         Some(_) => None,
         None => Some(crate::control::open_sysfs(args)?),
     };
-    let mut format = args.str("format").map(str::to_string);
-    if args.flag("json") && format.is_none() {
-        format = Some("json".into());
-    }
-    let format = format.unwrap_or_else(|| "report".into());
-    let raw = args.flag("raw");
-    let show_cpu = args.flag("show_cpu_usage");
-    let mut out = String::new();
-
-    if args.flag("damon_params") || args.flag("damon_params_omit_defaults") {
-        let mut kdamonds = kdamonds_of(args, &fs)?;
-        let omit = args.flag("damon_params_omit_defaults");
-        for k in &mut kdamonds {
-            for c in &mut k.contexts {
-                for s in &mut c.schemes {
-                    s.stats = None;
-                    s.tried_regions = None;
-                }
-            }
+    let (view, settings) = options(args);
+    let out = match &view {
+        View::Params { omit_defaults } => {
+            params(kdamonds_of(input_file, &fs)?, *omit_defaults, &settings)?
         }
-        if structured(&format) {
-            // damo shows the state and pid here too (statistics are gone).
-            let js = Js::List(
-                kdamonds
-                    .iter()
-                    .map(|k| k.to_js_full(raw, omit, false))
-                    .collect(),
-            );
-            out = dump(&js, &format)?;
-        } else {
-            let show = Show {
-                raw,
-                params_only: true,
-                omit_tried_regions: false,
-                omit_defaults: omit,
-                show_cpu: false,
+        View::Summary => summary(&kdamonds_of(input_file, &fs)?, &settings)?,
+        View::DamosStats { fields } => {
+            if let Some(fs) = &fs {
+                let idxs = fs.running_idxs()?;
+                fs.update_schemes_stats(&idxs)?;
+            }
+            damos_stats(&kdamonds_of(input_file, &fs)?, fields, &settings)?
+        }
+        View::Status { omit_tried_regions } => {
+            let kdamonds = match &fs {
+                Some(fs) => update_and_read(fs)
+                    .map_err(|e| anyhow!("cannot update and read kdamonds: {e:#}"))?,
+                None => kdamonds_of(input_file, &fs)?,
             };
-            for (i, k) in kdamonds.iter().enumerate() {
-                out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
-            }
+            // the modules' state ends the text form only
+            let modules = match &fs {
+                Some(fs) if !settings.structured() => fs.damon_modules(),
+                _ => Vec::new(),
+            };
+            status(&kdamonds, &modules, *omit_tried_regions, &settings)?
         }
-        return crate::output::print(&out);
-    }
-
-    if args.flag("kdamonds_summary") {
-        let kdamonds = kdamonds_of(args, &fs)?;
-        let summary: Vec<String> = kdamonds
-            .iter()
-            .map(|k| k.summary_str(false, raw, show_cpu))
-            .collect();
-        if structured(&format) {
-            out = dump(
-                &Js::List(summary.into_iter().map(Js::Str).collect()),
-                &format,
-            )?;
-        } else {
-            for (i, l) in summary.iter().enumerate() {
-                out.push_str(&format!("{i}\t{l}\n"));
-            }
-        }
-        return crate::output::print(&out);
-    }
-
-    if args.flag("damos_stats") {
-        if let Some(fs) = &fs {
-            let idxs = fs.running_idxs()?;
-            fs.update_schemes_stats(&idxs)?;
-        }
-        let kdamonds = kdamonds_of(args, &fs)?;
-        let fields = args.list("damos_stat_fields").unwrap_or_default();
-        let mut stats = Vec::new();
-        for (ki, k) in kdamonds.iter().enumerate() {
-            for (ci, c) in k.contexts.iter().enumerate() {
-                for (si, s) in c.schemes.iter().enumerate() {
-                    let Js::Obj(all) = s.stats.clone().unwrap_or_default().to_js(raw) else {
-                        continue;
-                    };
-                    let kv: Vec<(String, Js)> = if fields.is_empty() {
-                        all
-                    } else {
-                        fields
-                            .iter()
-                            .filter_map(|f| all.iter().find(|(k, _)| k == f).cloned())
-                            .collect()
-                    };
-                    stats.push(((ki, ci, si), kv));
-                }
-            }
-        }
-        if structured(&format) {
-            let js = Js::List(
-                stats
-                    .iter()
-                    .map(|((k, c, s), kv)| {
-                        Js::List(vec![
-                            Js::Obj(vec![
-                                ("kdamond".into(), Js::Num((*k as i128).into())),
-                                ("context".into(), Js::Num((*c as i128).into())),
-                                ("scheme".into(), Js::Num((*s as i128).into())),
-                            ]),
-                            Js::Obj(kv.clone()),
-                        ])
-                    })
-                    .collect(),
-            );
-            out = dump(&js, &format)?;
-        } else {
-            let many = stats.len() > 1;
-            for ((k, c, s), kv) in &stats {
-                if many {
-                    out.push_str(&format!("kdamond {k} / context {c} / scheme {s}\n"));
-                }
-                for (key, v) in kv {
-                    let Js::Str(v) = v else { continue };
-                    if kv.len() > 1 {
-                        out.push_str(&format!("{key}: {v}\n"));
-                    } else {
-                        out.push_str(&format!("{v}\n"));
-                    }
-                }
-                if many {
-                    out.push('\n');
-                }
-            }
-        }
-        return crate::output::print(&out);
-    }
-
-    let kdamonds = match &fs {
-        Some(fs) => {
-            update_and_read(fs).map_err(|e| anyhow!("cannot update and read kdamonds: {e:#}"))?
-        }
-        None => kdamonds_of(args, &fs)?,
     };
-    if structured(&format) {
+    crate::output::print(&out)
+}
+
+/// `--damon_params`: the parameters, without statistics and tried regions.
+fn params(mut kdamonds: Vec<Kdamond>, omit: bool, st: &Settings) -> Result<String> {
+    for k in &mut kdamonds {
+        for c in &mut k.contexts {
+            for s in &mut c.schemes {
+                s.stats = None;
+                s.tried_regions = None;
+            }
+        }
+    }
+    if st.structured() {
+        // damo shows the state and pid here too (statistics are gone).
         let js = Js::List(
             kdamonds
                 .iter()
-                .map(|k| k.to_js_full(raw, false, false))
+                .map(|k| k.to_js_full(st.raw, omit, false))
                 .collect(),
         );
-        out = dump(&js, &format)?;
-    } else {
-        // damo 3.4.3 passes --omit_damos_tried_regions where it takes
-        // "parameters only"; kept, as scripts see that output.
-        let show = Show {
-            raw,
-            params_only: args.flag("omit_damos_tried_regions"),
-            omit_tried_regions: false,
-            omit_defaults: false,
-            show_cpu,
-        };
-        for (i, k) in kdamonds.iter().enumerate() {
-            out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
-        }
-        if let Some(fs) = &fs {
-            for (module, _, on) in fs.damon_modules() {
-                out.push_str(&format!("{module}: {}\n", if on { "on" } else { "off" }));
+        return dump(&js, &st.format);
+    }
+    let show = Show {
+        raw: st.raw,
+        params_only: true,
+        omit_tried_regions: false,
+        omit_defaults: omit,
+        show_cpu: false,
+    };
+    let mut out = String::new();
+    for (i, k) in kdamonds.iter().enumerate() {
+        out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
+    }
+    Ok(out)
+}
+
+/// `--kdamonds_summary`.
+fn summary(kdamonds: &[Kdamond], st: &Settings) -> Result<String> {
+    let summary: Vec<String> = kdamonds
+        .iter()
+        .map(|k| k.summary_str(false, st.raw, st.show_cpu))
+        .collect();
+    if st.structured() {
+        return dump(
+            &Js::List(summary.into_iter().map(Js::Str).collect()),
+            &st.format,
+        );
+    }
+    let mut out = String::new();
+    for (i, l) in summary.iter().enumerate() {
+        out.push_str(&format!("{i}\t{l}\n"));
+    }
+    Ok(out)
+}
+
+/// `--damos_stats`: the statistics of every scheme, or of `fields`.
+fn damos_stats(kdamonds: &[Kdamond], fields: &[String], st: &Settings) -> Result<String> {
+    let mut stats = Vec::new();
+    for (ki, k) in kdamonds.iter().enumerate() {
+        for (ci, c) in k.contexts.iter().enumerate() {
+            for (si, s) in c.schemes.iter().enumerate() {
+                let Js::Obj(all) = s.stats.clone().unwrap_or_default().to_js(st.raw) else {
+                    continue;
+                };
+                let kv: Vec<(String, Js)> = if fields.is_empty() {
+                    all
+                } else {
+                    fields
+                        .iter()
+                        .filter_map(|f| all.iter().find(|(k, _)| k == f).cloned())
+                        .collect()
+                };
+                stats.push(((ki, ci, si), kv));
             }
         }
     }
-    crate::output::print(&out)
+    if st.structured() {
+        let js = Js::List(
+            stats
+                .iter()
+                .map(|((k, c, s), kv)| {
+                    Js::List(vec![
+                        Js::Obj(vec![
+                            ("kdamond".into(), Js::Num((*k as i128).into())),
+                            ("context".into(), Js::Num((*c as i128).into())),
+                            ("scheme".into(), Js::Num((*s as i128).into())),
+                        ]),
+                        Js::Obj(kv.clone()),
+                    ])
+                })
+                .collect(),
+        );
+        return dump(&js, &st.format);
+    }
+    let mut out = String::new();
+    let many = stats.len() > 1;
+    for ((k, c, s), kv) in &stats {
+        if many {
+            out.push_str(&format!("kdamond {k} / context {c} / scheme {s}\n"));
+        }
+        for (key, v) in kv {
+            let Js::Str(v) = v else { continue };
+            if kv.len() > 1 {
+                out.push_str(&format!("{key}: {v}\n"));
+            } else {
+                out.push_str(&format!("{v}\n"));
+            }
+        }
+        if many {
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+/// The status: every kdamond, then the DAMON modules' state (`modules`:
+/// name, parameter file, enabled).
+fn status(
+    kdamonds: &[Kdamond],
+    modules: &[(String, std::path::PathBuf, bool)],
+    omit_tried_regions: bool,
+    st: &Settings,
+) -> Result<String> {
+    if st.structured() {
+        let js = Js::List(
+            kdamonds
+                .iter()
+                .map(|k| k.to_js_full(st.raw, false, false))
+                .collect(),
+        );
+        return dump(&js, &st.format);
+    }
+    // damo 3.4.3 passes --omit_damos_tried_regions where it takes
+    // "parameters only"; kept, as scripts see that output.
+    let show = Show {
+        raw: st.raw,
+        params_only: omit_tried_regions,
+        omit_tried_regions: false,
+        omit_defaults: false,
+        show_cpu: st.show_cpu,
+    };
+    let mut out = String::new();
+    for (i, k) in kdamonds.iter().enumerate() {
+        out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
+    }
+    for (module, _, on) in modules {
+        out.push_str(&format!("{module}: {}\n", if *on { "on" } else { "off" }));
+    }
+    Ok(out)
 }
