@@ -95,19 +95,36 @@ fn wss_of(files: &RecordFiles, nr_snapshots: usize, sort: bool) -> Result<Vec<Nu
 const METRICS: [&str; 3] = ["rss", "vsz", "sys_used"];
 
 /// `damo report holistic`.
+/// A record and its sidecar files, as the holistic report reads them.
+struct Inputs<'a> {
+    files: RecordFiles,
+    src: Source,
+    guides: Vec<Guide>,
+    nr_snapshots: usize,
+    footprints_path: String,
+    profile: String,
+    perf: &'a str,
+}
+
+impl Inputs<'_> {
+    fn has_footprints(&self) -> bool {
+        std::path::Path::new(&self.footprints_path).is_file()
+    }
+
+    /// The distribution of a footprint metric, if the record has them.
+    fn footprints_of(&self, metric: &str, sort: bool) -> Result<Option<Vec<Num>>> {
+        if !self.has_footprints() {
+            return Ok(None);
+        }
+        footprints::file_dists(&self.footprints_path, metric, sort).map(Some)
+    }
+}
+
 pub fn main(args: &Args) -> Result<()> {
     let pattern = args.str("access_pattern").unwrap_or("damon.data");
+    let long = args.flag("long");
     let files = RecordFiles::new(&[pattern]);
     files.check()?;
-    let footprints_path = args
-        .str("footprints")
-        .map(String::from)
-        .unwrap_or_else(|| format!("{pattern}.mem_footprint"));
-    let profile = args
-        .str("profile")
-        .map(String::from)
-        .unwrap_or_else(|| format!("{pattern}.profile"));
-    let perf = args.str("perf_path").unwrap_or("perf");
     let mut src = Source::new(files.clone());
     let guides = record_info::guides(&mut src, false)?.guides;
     if guides.is_empty() {
@@ -115,158 +132,187 @@ pub fn main(args: &Args) -> Result<()> {
     }
     let mut count = Count(0);
     files.read(&mut count)?;
-    let footprints_of = |metric: &str, sort: bool| -> Result<Option<Vec<Num>>> {
-        if !std::path::Path::new(&footprints_path).is_file() {
-            return Ok(None);
-        }
-        footprints::file_dists(&footprints_path, metric, sort).map(Some)
+    // read where damo reads it: after the record, and only for the short form
+    let last_n_sec = match args.str("heatmap_time_last_n_sec").filter(|_| !long) {
+        Some(t) => Some(crate::fmt::pyparse::py_float(t).map_err(|_| {
+            anyhow::anyhow!("--heatmap_time_last_n_sec '{t}' is not a number of seconds")
+        })?),
+        None => None,
     };
-    let mut lines: Vec<String> = Vec::new();
+    let mut inputs = Inputs {
+        files,
+        src,
+        guides,
+        nr_snapshots: count.0,
+        footprints_path: args
+            .str("footprints")
+            .map(String::from)
+            .unwrap_or_else(|| format!("{pattern}.mem_footprint")),
+        profile: args
+            .str("profile")
+            .map(String::from)
+            .unwrap_or_else(|| format!("{pattern}.profile")),
+        perf: args.str("perf_path").unwrap_or("perf"),
+    };
     let mut notes: Vec<String> = Vec::new();
-    if !std::path::Path::new(&footprints_path).is_file() {
+    if !inputs.has_footprints() {
         notes.push(format!(
-            "note: no memory footprints ({footprints_path} not found; 'damo record' \
-             writes it): rss, vsz and sys_used are left out"
+            "note: no memory footprints ({} not found; 'damo record' \
+             writes it): rss, vsz and sys_used are left out",
+            inputs.footprints_path
         ));
     }
-    if args.flag("long") {
-        lines.push("Overall recorded access pattern".into());
-        lines.push("===============================".into());
-        lines.push(String::new());
-        for g in &guides {
-            lines.push(g.to_text(true));
-        }
-        lines.push(String::new());
-        lines.push("# regions above are regions that access pattern recorded".into());
-        lines.push("# you can get this via 'damo record_info', too".into());
-        lines.push(String::new());
-        lines.push("Heatmap".into());
-        lines.push("=======".into());
-        lines.push(String::new());
-        for g in &guides {
-            lines.push(format!("# target {}", tid(g)));
-            for r in g.regions() {
-                lines.push(format!("# address range {}-{}", r[0], r[1]));
-                lines.push(heatmap_text(
-                    &mut src,
-                    g,
-                    r,
-                    [g.start_time, g.end_time],
-                    10,
-                )?);
-            }
-        }
-        lines.push("# you can get above via 'damo report heatmap'".into());
-        lines.push(String::new());
-        lines.push("Working Set Size and Memory Footprints Distribution".into());
-        lines.push("===================================================".into());
-        lines.push(String::new());
-        let percentiles: Vec<i64> = (0..101).step_by(25).collect();
-        for sort_key in ["size", "time"] {
-            let sort = sort_key == "size";
-            lines.push(format!("Sorted by {sort_key}"));
-            lines.push("--------------".into());
-            lines.push(String::new());
-            let d = wss_of(&files, count.0, sort)?;
-            lines.push(dist::fmt_dists(
-                "wss",
-                &d,
-                &percentiles,
-                false,
-                format_sz,
-                false,
-                59,
-            )?);
-            for metric in METRICS {
-                if let Some(d) = footprints_of(metric, sort)? {
-                    lines.push(dist::fmt_dists(
-                        metric,
-                        &d,
-                        &percentiles,
-                        false,
-                        format_sz,
-                        false,
-                        59,
-                    )?);
-                }
-            }
-            lines.push(String::new());
-        }
-        lines.push("# you can get above via 'damo report wss' and 'damo report footprints'".into());
-        lines.push(String::new());
-        lines.push("Hotspot functions".into());
-        lines.push("=================".into());
-        lines.push(String::new());
-        match perf_report(perf, &profile) {
-            Ok(Some(out)) => lines.push(out.into_iter().take(30).collect::<Vec<_>>().join("\n")),
-            Ok(None) => lines.push(format!("({})", no_perf_note(perf, &profile))),
-            Err(e) => lines.push(format!("({e:#})")),
-        }
-        lines.push("# you can get above via 'damo report profile'".into());
+    let lines = if long {
+        long_report(&mut inputs)?
     } else {
-        lines.push("# Heatmap".into());
-        for g in &guides {
-            let time_range = match args.str("heatmap_time_last_n_sec") {
-                Some(t) => {
-                    let secs = crate::fmt::pyparse::py_float(t).map_err(|_| {
-                        anyhow::anyhow!(
-                            "--heatmap_time_last_n_sec '{t}' is not a number of seconds"
-                        )
-                    })?;
-                    [g.end_time.sub(F(secs * 1e9)), g.end_time]
-                }
-                None => [g.start_time, g.end_time],
-            };
-            for r in g.regions() {
-                lines.push(format!(
-                    "# target {}, address range {}-{}",
-                    tid(g),
-                    r[0],
-                    r[1]
-                ));
-                lines.push(heatmap_text(&mut src, g, r, time_range, 5)?);
-            }
-        }
-        lines.push(String::new());
-        lines.push("# Memory Footprints Distribution".into());
-        lines.push(format!(
-            "{:>10} {:>15} {:>15} {:>15} {:>15} {:>15}",
-            "percentile", "0", "25", "50", "75", "100"
-        ));
-        let row = |name: &str, d: &[Num]| -> Result<String> {
-            let mut line = format!("{name:>10} ");
-            for p in (0..101).step_by(25) {
-                line.push_str(&format!(
-                    "{:>15} ",
-                    format_sz(dist::percentile(d, p)?, false)
-                ));
-            }
-            Ok(line)
-        };
-        lines.push(row("wss", &wss_of(&files, count.0, true)?)?);
-        for metric in METRICS {
-            if let Some(d) = footprints_of(metric, true)? {
-                lines.push(row(metric, &d)?);
-            }
-        }
-        match perf_report(perf, &profile) {
-            Ok(Some(out)) => {
-                lines.push(String::new());
-                lines.push("# Hotspot functions".into());
-                lines.extend(out.into_iter().skip(5).take(16));
-            }
-            Ok(None) => notes.push(format!("note: {}", no_perf_note(perf, &profile))),
-            Err(e) => notes.push(format!("note: {e:#}")),
-        }
-    }
+        short_report(&mut inputs, last_n_sec, &mut notes)?
+    };
     for n in notes {
         eprintln!("{n}");
     }
-    if args.flag("long") {
+    if long {
         // damo pages the long report (bytes as damo's pager rule gives them)
         return crate::output::print_paged(&lines.join("\n"));
     }
     crate::output::print(&(lines.join("\n") + "\n"))
+}
+
+/// `--long`: the guides, heatmaps, distributions and hotspot functions,
+/// each with its own title.
+fn long_report(inp: &mut Inputs) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    lines.push("Overall recorded access pattern".into());
+    lines.push("===============================".into());
+    lines.push(String::new());
+    for g in &inp.guides {
+        lines.push(g.to_text(true));
+    }
+    lines.push(String::new());
+    lines.push("# regions above are regions that access pattern recorded".into());
+    lines.push("# you can get this via 'damo record_info', too".into());
+    lines.push(String::new());
+    lines.push("Heatmap".into());
+    lines.push("=======".into());
+    lines.push(String::new());
+    for g in &inp.guides {
+        lines.push(format!("# target {}", tid(g)));
+        for r in g.regions() {
+            lines.push(format!("# address range {}-{}", r[0], r[1]));
+            lines.push(heatmap_text(
+                &mut inp.src,
+                g,
+                r,
+                [g.start_time, g.end_time],
+                10,
+            )?);
+        }
+    }
+    lines.push("# you can get above via 'damo report heatmap'".into());
+    lines.push(String::new());
+    lines.push("Working Set Size and Memory Footprints Distribution".into());
+    lines.push("===================================================".into());
+    lines.push(String::new());
+    let percentiles: Vec<i64> = (0..101).step_by(25).collect();
+    for sort_key in ["size", "time"] {
+        let sort = sort_key == "size";
+        lines.push(format!("Sorted by {sort_key}"));
+        lines.push("--------------".into());
+        lines.push(String::new());
+        let d = wss_of(&inp.files, inp.nr_snapshots, sort)?;
+        lines.push(dist::fmt_dists(
+            "wss",
+            &d,
+            &percentiles,
+            false,
+            format_sz,
+            false,
+            59,
+        )?);
+        for metric in METRICS {
+            if let Some(d) = inp.footprints_of(metric, sort)? {
+                lines.push(dist::fmt_dists(
+                    metric,
+                    &d,
+                    &percentiles,
+                    false,
+                    format_sz,
+                    false,
+                    59,
+                )?);
+            }
+        }
+        lines.push(String::new());
+    }
+    lines.push("# you can get above via 'damo report wss' and 'damo report footprints'".into());
+    lines.push(String::new());
+    lines.push("Hotspot functions".into());
+    lines.push("=================".into());
+    lines.push(String::new());
+    match perf_report(inp.perf, &inp.profile) {
+        Ok(Some(out)) => lines.push(out.into_iter().take(30).collect::<Vec<_>>().join("\n")),
+        Ok(None) => lines.push(format!("({})", no_perf_note(inp.perf, &inp.profile))),
+        Err(e) => lines.push(format!("({e:#})")),
+    }
+    lines.push("# you can get above via 'damo report profile'".into());
+    Ok(lines)
+}
+
+/// The default report: heatmaps (of the last `last_n_sec` seconds when
+/// given), the footprint percentiles and the hottest functions.
+fn short_report(
+    inp: &mut Inputs,
+    last_n_sec: Option<f64>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    lines.push("# Heatmap".into());
+    for g in &inp.guides {
+        let time_range = match last_n_sec {
+            Some(secs) => [g.end_time.sub(F(secs * 1e9)), g.end_time],
+            None => [g.start_time, g.end_time],
+        };
+        for r in g.regions() {
+            lines.push(format!(
+                "# target {}, address range {}-{}",
+                tid(g),
+                r[0],
+                r[1]
+            ));
+            lines.push(heatmap_text(&mut inp.src, g, r, time_range, 5)?);
+        }
+    }
+    lines.push(String::new());
+    lines.push("# Memory Footprints Distribution".into());
+    lines.push(format!(
+        "{:>10} {:>15} {:>15} {:>15} {:>15} {:>15}",
+        "percentile", "0", "25", "50", "75", "100"
+    ));
+    let row = |name: &str, d: &[Num]| -> Result<String> {
+        let mut line = format!("{name:>10} ");
+        for p in (0..101).step_by(25) {
+            line.push_str(&format!(
+                "{:>15} ",
+                format_sz(dist::percentile(d, p)?, false)
+            ));
+        }
+        Ok(line)
+    };
+    lines.push(row("wss", &wss_of(&inp.files, inp.nr_snapshots, true)?)?);
+    for metric in METRICS {
+        if let Some(d) = inp.footprints_of(metric, true)? {
+            lines.push(row(metric, &d)?);
+        }
+    }
+    match perf_report(inp.perf, &inp.profile) {
+        Ok(Some(out)) => {
+            lines.push(String::new());
+            lines.push("# Hotspot functions".into());
+            lines.extend(out.into_iter().skip(5).take(16));
+        }
+        Ok(None) => notes.push(format!("note: {}", no_perf_note(inp.perf, &inp.profile))),
+        Err(e) => notes.push(format!("note: {e:#}")),
+    }
+    Ok(lines)
 }
 
 fn tid(g: &Guide) -> String {
