@@ -19,13 +19,58 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The code of a file without comments and without its test module.
+/// The end (exclusive) of the item that starts at `from`: its `;`, or the
+/// `}` matching its first `{`; string and character literals skipped.
+fn item_end(b: &[u8], from: usize) -> usize {
+    let mut i = from;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // a string (raw strings: no escapes, ended by "#...)
+                let raw = i > 0 && (b[i - 1] == b'r' || b[i - 1] == b'#');
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' && !raw { 2 } else { 1 };
+                }
+            }
+            b'\'' if i + 2 < b.len() && (b[i + 2] == b'\'' || b[i + 1] == b'\\') => {
+                // a char literal ('x', '\n'); lifetimes are left alone
+                i += if b[i + 1] == b'\\' { 3 } else { 2 };
+            }
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b';' if depth == 0 => return i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// The code of a file without comments and without `#[cfg(test)]` items
+/// (test modules, test-only helpers).
 fn code(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
+    let text: String = text
+        .lines()
         .map(|l| l.split("//").next().unwrap_or_default())
         .collect::<Vec<_>>()
-        .join("\n")
+        .join("\n");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let after = at + "#[cfg(test)]".len();
+        let end = item_end(rest.as_bytes(), after);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The top-level modules `code` names through `crate::`.
@@ -159,6 +204,13 @@ fn the_checker_sees_uses_and_cycles() {
         ["a", "c", "f", "g"].map(String::from)
     );
     assert!(!uses(&code("// crate::x\nfn f() {}")).contains("x"));
+    // a test-only item midway hides only itself
+    let c = code(
+        "#[cfg(test)]\nfn t() { let s = \"}\"; crate::t::x(); }\nfn f() { crate::kept::y(); }",
+    );
+    assert!(!c.contains("crate::t") && c.contains("crate::kept"), "{c}");
+    let c = code("#[cfg(test)]\nuse crate::t::x;\nuse crate::kept::y;");
+    assert!(!c.contains("crate::t") && c.contains("crate::kept"), "{c}");
     let mut g = BTreeMap::new();
     g.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
     g.insert("b".to_string(), BTreeSet::from(["c".to_string()]));
