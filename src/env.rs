@@ -90,7 +90,8 @@ impl Env {
 
 static ENV: OnceLock<Env> = OnceLock::new();
 
-/// The environment, resolved on first use (at start-up, by `main`).
+/// The environment, resolved once, on first use (a report of a record file
+/// never reads /proc/mounts).
 pub fn get() -> &'static Env {
     ENV.get_or_init(Env::from_process)
 }

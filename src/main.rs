@@ -7,8 +7,6 @@ use damo::output::{BrokenPipe, Exit};
 
 fn main() -> ExitCode {
     damo::interrupt::init();
-    // the environment (roots, test trees, root or not), resolved once
-    damo::env::get();
     let mut argv: Vec<String> = Vec::new();
     for (i, a) in std::env::args_os().skip(1).enumerate() {
         match a.into_string() {

@@ -212,7 +212,7 @@ impl AtomicFile {
                 (None, None) => 0o666 & !umask(),
             };
             if let Some(o) = &old
-                && nix::unistd::geteuid().is_root()
+                && crate::env::get().is_root
             {
                 std::os::unix::fs::fchown(file, Some(o.uid()), Some(o.gid()))?;
             }

@@ -111,14 +111,7 @@ fn outputs_match_damo_343() {
         if out.stdout != exp_out || rc != exp_rc {
             failures.push(format!(
                 "{name}: rc {rc} (want {exp_rc}){}",
-                if out.stdout == exp_out {
-                    String::new()
-                } else {
-                    format!(
-                        ", stdout differs:\n{}",
-                        common::diff(&exp_out, &out.stdout, 40)
-                    )
-                }
+                stdout_diff(&exp_out, &out.stdout)
             ));
         }
     }
@@ -189,14 +182,7 @@ fn written_records_match_damo_343() {
                 "{name}: rc {:?} (want {exp_rc}), output file's text sha256 {digest} (want {}){}{}",
                 out.status.code(),
                 exp_digest.trim(),
-                if out.stdout == exp_out {
-                    String::new()
-                } else {
-                    format!(
-                        ", stdout differs:\n{}",
-                        common::diff(&exp_out, &out.stdout, 40)
-                    )
-                },
+                stdout_diff(&exp_out, &out.stdout),
                 if out.stderr.is_empty() {
                     String::new()
                 } else {
@@ -276,6 +262,14 @@ fn rewritten_records_round_trip() {
             .collect()
     };
     assert_eq!(regions(&records[0].1), regions(&records[2].1));
+}
+
+/// ", stdout differs:" and a diff, or nothing when `got` is `want`.
+fn stdout_diff(want: &[u8], got: &[u8]) -> String {
+    if want == got {
+        return String::new();
+    }
+    format!(", stdout differs:\n{}", common::diff(want, got, 40))
 }
 
 fn assert_clean_failure(out: &Output, what: &str) {

@@ -76,6 +76,19 @@ fn record_json(dir: &Path, name: &str) -> serde_json::Value {
     serde_json::from_str(&text).expect("record json")
 }
 
+/// Writes record `from` as JSON `to` with every region's age unknown.
+fn write_without_ages(dir: &Path, from: &str, to: &str) {
+    let mut v = record_json(dir, from);
+    for r in v.as_array_mut().expect("records") {
+        for s in r["snapshots"].as_array_mut().expect("snapshots") {
+            for g in s["regions"].as_array_mut().expect("regions") {
+                g["age"] = serde_json::json!({"usec": null, "aggr_intervals": null});
+            }
+        }
+    }
+    std::fs::write(dir.join(to), v.to_string()).expect("write");
+}
+
 #[test]
 fn perf_data_files_are_refused_with_a_hint() {
     let d = fixtures("perf-data");
@@ -95,15 +108,7 @@ fn report_errors_are_one_line_instead_of_tracebacks() {
     )
     .expect("write");
     // regions without an age in a record with intervals
-    let mut v = record_json(&d, "multi.data");
-    for r in v.as_array_mut().expect("records") {
-        for s in r["snapshots"].as_array_mut().expect("snapshots") {
-            for g in s["regions"].as_array_mut().expect("regions") {
-                g["age"] = serde_json::json!({"usec": null, "aggr_intervals": null});
-            }
-        }
-    }
-    std::fs::write(d.join("noage.json"), v.to_string()).expect("write");
+    write_without_ages(&d, "multi.data", "noage.json");
     for (args, want) in [
         (
             &[
@@ -292,15 +297,7 @@ fn a_closed_pipe_is_not_an_error() {
 #[test]
 fn perf_script_output_leaves_out_unknown_ages() {
     let d = fixtures("noage-trace");
-    let mut v = record_json(&d, "nointervals.data");
-    for r in v.as_array_mut().expect("records") {
-        for s in r["snapshots"].as_array_mut().expect("snapshots") {
-            for g in s["regions"].as_array_mut().expect("regions") {
-                g["age"] = serde_json::json!({"usec": null, "aggr_intervals": null});
-            }
-        }
-    }
-    std::fs::write(d.join("noage.json"), v.to_string()).expect("write");
+    write_without_ages(&d, "nointervals.data", "noage.json");
     let out = damo(
         &d,
         &[

@@ -157,16 +157,7 @@ fn params(mut kdamonds: Vec<Kdamond>, omit: bool, st: &Settings) -> Result<Strin
             }
         }
     }
-    if st.structured() {
-        // damo shows the state and pid here too (statistics are gone).
-        let js = Js::List(
-            kdamonds
-                .iter()
-                .map(|k| k.to_js_full(st.raw, omit, false))
-                .collect(),
-        );
-        return dump(&js, &st.format);
-    }
+    // damo shows the state and pid here too (statistics are gone)
     let show = Show {
         raw: st.raw,
         params_only: true,
@@ -174,6 +165,22 @@ fn params(mut kdamonds: Vec<Kdamond>, omit: bool, st: &Settings) -> Result<Strin
         omit_defaults: omit,
         show_cpu: false,
     };
+    kdamonds_text(&kdamonds, show, st)
+}
+
+/// The kdamonds as JSON/YAML (`to_js_full`, the defaults left out with
+/// `show.omit_defaults`), or as text: "kdamond N" and the indented `show`
+/// form of each.
+fn kdamonds_text(kdamonds: &[Kdamond], show: Show, st: &Settings) -> Result<String> {
+    if st.structured() {
+        let js = Js::List(
+            kdamonds
+                .iter()
+                .map(|k| k.to_js_full(st.raw, show.omit_defaults, false))
+                .collect(),
+        );
+        return dump(&js, &st.format);
+    }
     let mut out = String::new();
     for (i, k) in kdamonds.iter().enumerate() {
         out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
@@ -268,15 +275,6 @@ fn status(
     omit_tried_regions: bool,
     st: &Settings,
 ) -> Result<String> {
-    if st.structured() {
-        let js = Js::List(
-            kdamonds
-                .iter()
-                .map(|k| k.to_js_full(st.raw, false, false))
-                .collect(),
-        );
-        return dump(&js, &st.format);
-    }
     // damo 3.4.3 passes --omit_damos_tried_regions where it takes
     // "parameters only"; kept, as scripts see that output.
     let show = Show {
@@ -286,9 +284,9 @@ fn status(
         omit_defaults: false,
         show_cpu: st.show_cpu,
     };
-    let mut out = String::new();
-    for (i, k) in kdamonds.iter().enumerate() {
-        out.push_str(&format!("kdamond {i}\n{}\n", indent(&k.to_str(show), 4)));
+    let mut out = kdamonds_text(kdamonds, show, st)?;
+    if st.structured() {
+        return Ok(out);
     }
     for (module, _, on) in modules {
         out.push_str(&format!("{module}: {}\n", if *on { "on" } else { "off" }));

@@ -218,27 +218,16 @@ fn long_report(inp: &mut Inputs) -> Result<Vec<String>> {
         lines.push(format!("Sorted by {sort_key}"));
         lines.push("--------------".into());
         lines.push(String::new());
-        let d = wss_of(&inp.files, inp.nr_snapshots, sort)?;
-        lines.push(dist::fmt_dists(
+        let dist_text = |name: &str, d: &[Num]| {
+            dist::fmt_dists(name, d, &percentiles, false, format_sz, false, 59)
+        };
+        lines.push(dist_text(
             "wss",
-            &d,
-            &percentiles,
-            false,
-            format_sz,
-            false,
-            59,
+            &wss_of(&inp.files, inp.nr_snapshots, sort)?,
         )?);
         for metric in METRICS {
             if let Some(d) = inp.footprints_of(metric, sort)? {
-                lines.push(dist::fmt_dists(
-                    metric,
-                    &d,
-                    &percentiles,
-                    false,
-                    format_sz,
-                    false,
-                    59,
-                )?);
+                lines.push(dist_text(metric, &d)?);
             }
         }
         lines.push(String::new());

@@ -33,7 +33,7 @@ fn lock_path(fake_root: Option<&std::path::Path>) -> PathBuf {
         Some(r) => r.join(".damo.lock"),
         None => {
             let run = PathBuf::from("/run/lock");
-            if nix::unistd::geteuid().is_root() && std::path::Path::new("/run").is_dir() {
+            if crate::env::get().is_root && std::path::Path::new("/run").is_dir() {
                 PathBuf::from("/run/damo.lock")
             } else if run.is_dir() {
                 run.join("damo.lock")
