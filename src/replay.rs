@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::Replay;
 use crate::fmt::pynum::{F, Num};
 use crate::fmt::{format_sz, text_to_bytes, text_to_sec};
 use crate::record::filter::add_unset_units;
@@ -265,15 +265,12 @@ fn seconds(text: &str, what: &str) -> Result<f64> {
 }
 
 /// `--test_perf`: how much memory the replayer touches per second.
-fn test_perf(args: &Args) -> Result<()> {
-    let sz_text = args.str("test_perf_sz_mem").unwrap_or("1 GiB");
+fn test_perf(args: &Replay) -> Result<()> {
+    let sz_text = args.test_perf_sz_mem.as_str();
     let size = text_to_bytes(sz_text)
         .map_err(|e| anyhow::anyhow!("--test_perf_sz_mem '{sz_text}': {e}"))?
         .trunc();
-    let runtime = seconds(
-        args.str("test_perf_runtime").unwrap_or("1 m"),
-        "--test_perf_runtime",
-    )?;
+    let runtime = seconds(&args.test_perf_runtime, "--test_perf_runtime")?;
     if size <= 0 {
         bail!("--test_perf_sz_mem must be positive");
     }
@@ -305,17 +302,17 @@ fn test_perf(args: &Args) -> Result<()> {
 }
 
 /// `damo replay [<file>]`.
-pub fn main(args: &Args) -> Result<()> {
+pub fn main(args: &Replay) -> Result<()> {
     crate::interrupt::catch()?;
-    if args.flag("test_perf") {
+    if args.test_perf {
         return test_perf(args);
     }
-    let input = args.str("input").unwrap_or("damon.data");
+    let input = args.input.as_str();
     let path = Path::new(input);
     if !path.is_file() {
         bail!("input file ({input}) not exists; record one with 'damo record'");
     }
-    let notice = match args.str("progress_notice_interval") {
+    let notice = match args.progress_notice_interval.as_deref() {
         Some(t) => seconds(t, "--progress_notice_interval")?,
         None => 3.0,
     };

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice;
+use crate::cli::opts::{Adjust, ArgsAccessesFilter, ConvertRecordFormat, Validate};
 use crate::fmt::pynum::{I, Num};
 use crate::record::adjust::Adjuster;
 use crate::record::filter::{Filtered, RecordFilter};
@@ -26,24 +27,23 @@ pub(crate) fn file_permission(text: &str) -> Result<u32> {
     Ok(v)
 }
 
-pub(crate) fn output_format(args: &Args, dest: &str) -> Result<Format> {
-    let name = args.str(dest).unwrap_or("json_compressed");
+/// The record format an `--output_type`/`--format` choice names.
+pub(crate) fn output_format(choice: &impl Choice) -> Result<Format> {
+    let name = choice.as_str();
     Format::from_name(name).with_context(|| format!("unsupported output type {name}"))
 }
 
 /// `damo adjust`: filter and/or re-aggregate a record into a new file.
-pub fn adjust(args: &Args) -> Result<()> {
-    let input = args.str("input").unwrap_or("damon.data");
-    let output = args.str("output").unwrap_or("damon.adjusted.data");
-    let mode = file_permission(args.str("output_permission").unwrap_or("600"))?;
-    let filter = RecordFilter::from_args(args)?;
-    let format = output_format(args, "output_type")?;
-    let files = RecordFiles::new(&[input]);
+pub fn adjust(args: &Adjust) -> Result<()> {
+    let mode = file_permission(&args.output_permission)?;
+    let filter = RecordFilter::from_opts(&args.access_filter, None)?;
+    let format = output_format(&args.output_type)?;
+    let files = RecordFiles::new(&[args.input.as_str()]);
     files.check()?;
-    let mut writer = FileWriter::create(Path::new(output), format)?;
-    match args.int("aggregate_interval") {
+    let mut writer = FileWriter::create(Path::new(&args.output), format)?;
+    match args.aggregate_interval {
         Some(us) => {
-            let skip = args.int("skip").unwrap_or(20).max(0) as usize;
+            let skip = usize::try_from(args.skip.max(0)).unwrap_or(usize::MAX);
             let adjuster = Adjuster::new(&mut writer, I(us), skip);
             files.read(&mut Filtered::new(adjuster, filter))?;
         }
@@ -53,10 +53,10 @@ pub fn adjust(args: &Args) -> Result<()> {
 }
 
 /// `damo convert_record_format`.
-pub fn convert_record_format(args: &Args) -> Result<()> {
-    let input = args.str("record_file").unwrap_or("damon.data");
-    let output = args.str("output_file").unwrap_or(input);
-    let format = output_format(args, "format")?;
+pub fn convert_record_format(args: &ConvertRecordFormat) -> Result<()> {
+    let input = args.record_file.as_str();
+    let output = args.output_file.as_deref().unwrap_or(input);
+    let format = output_format(&args.format)?;
     let files = RecordFiles::new(&[input]);
     files.check()?;
     // The output may be the input: it is written aside and renamed over it
@@ -168,23 +168,23 @@ impl Sink for Check<'_> {
     }
 }
 
-fn int_pair(args: &Args, dest: &str) -> Result<Option<[i128; 2]>> {
-    Ok(match args.ints_wide(dest)?.as_deref() {
-        Some(&[a, b]) => Some([a, b]),
+fn int_pair(values: &[i128]) -> Option<[i128; 2]> {
+    match values {
+        &[a, b] => Some([a, b]),
         _ => None,
-    })
+    }
 }
 
 /// `damo validate`: silent with exit 0 when the record looks sane; prints
 /// the failed check on stdout (as damo does) and returns false otherwise.
-pub fn validate(args: &Args) -> Result<bool> {
+pub fn validate(args: &Validate) -> Result<bool> {
     // damon-tests passes the file as a positional argument.
     let input = args
-        .str("record_file_positional")
-        .or_else(|| args.str("input"))
-        .unwrap_or("damon.data");
+        .record_file_positional
+        .as_deref()
+        .unwrap_or(&args.input);
     let mut boundaries = Vec::new();
-    for b in args.list("regions_boundary").unwrap_or_default() {
+    for b in args.regions_boundary.iter().flatten() {
         let parts: Vec<&str> = b.split('-').collect();
         let [s, e] = parts.as_slice() else {
             bail!("wrong boundary input {b}: give <start>-<end>");
@@ -195,18 +195,16 @@ pub fn validate(args: &Args) -> Result<bool> {
         boundaries.push([p(s)?, p(e)?]);
     }
     // damo crashes when --allow_error is given (it stays a string).
-    let allow_error = match args.str("allow_error") {
-        None => 2.0,
-        Some(t) => crate::fmt::pyparse::py_float(t)
-            .ok()
-            .with_context(|| format!("wrong --allow_error {t}: give a percentage"))?,
-    };
+    let t = &args.allow_error;
+    let allow_error = crate::fmt::pyparse::py_float(t)
+        .ok()
+        .with_context(|| format!("wrong --allow_error {t}: give a percentage"))?;
     let files = RecordFiles::new(&[input]);
     files.check()?;
     let v = Validator {
-        aggr: int_pair(args, "aggr")?,
-        nr_regions: int_pair(args, "nr_regions")?,
-        nr_accesses: int_pair(args, "nr_accesses")?,
+        aggr: int_pair(&args.aggr),
+        nr_regions: int_pair(&args.nr_regions),
+        nr_accesses: int_pair(&args.nr_accesses),
         allow_error,
         boundaries,
     };
@@ -238,9 +236,9 @@ pub fn validate(args: &Args) -> Result<bool> {
 
 /// `damo args accesses_filter`: the record filter the options describe,
 /// as JSON or YAML (to save and reuse).
-pub fn accesses_filter(args: &Args) -> Result<()> {
-    let filter = RecordFilter::from_args(args)
+pub fn accesses_filter(args: &ArgsAccessesFilter) -> Result<()> {
+    let filter = RecordFilter::from_opts(&args.access_filter, None)
         .map_err(|e| anyhow::anyhow!("converting arguments to filter failed ({e:#})"))?;
-    let js = filter.to_js(args.flag("raw"));
-    crate::output::print(&js.to_text(args.str("format") == Some("yaml")))
+    let js = filter.to_js(args.raw);
+    crate::output::print(&js.to_text(args.format == crate::cli::opts::Format::Yaml))
 }

@@ -218,3 +218,29 @@ fn the_checker_sees_uses_and_cycles() {
     g.insert("c".to_string(), BTreeSet::from(["a".to_string()]));
     assert_eq!(cycles(&g)[0], "a -> b -> c -> a");
 }
+
+/// Options are read through the typed structs of `cli::opts`: only the
+/// command-line layer sees the parsed arguments (`cli::parse::Args`) and
+/// the command layer converts them once.
+#[test]
+fn only_the_command_line_reads_options_by_name() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut offenders = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).expect("under src");
+        let top = rel.components().next().expect("a component");
+        if ["cli", "commands", "main.rs"].contains(&top.as_os_str().to_string_lossy().as_ref()) {
+            continue;
+        }
+        let text = code(&std::fs::read_to_string(&f).expect("read"));
+        if text.contains("parse::Args") || text.contains("cli::parse::") {
+            offenders.push(rel.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "these read the parsed arguments instead of typed options: {offenders:?}"
+    );
+}

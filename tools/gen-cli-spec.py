@@ -1,143 +1,388 @@
 #!/usr/bin/env python3
-# Dev tool: regenerate src/cli/spec.rs from the argparse tree of an installed
-# damo 3.4.3 (run with that venv's python, host DAMON masked).  It copies the
-# command-line *interface* only (command paths, option strings, dest, action,
-# nargs, type, default, choices, metavar, hidden); no help text is taken.
-#   ../shared/tools/masked ~/.cache/damo-oracle-venv/bin/python \
-#       tools/gen-cli-spec.py > src/cli/spec.rs
-import argparse
+# Dev tool, stage 2 of 2: generate the command line's Rust tables from
+#   tools/cli/damo-3.4.3.json  damo 3.4.3's interface (stage 1,
+#                              tools/cli/dump-damo-cli.py, needs damo)
+#   tools/cli/help.ini         our help texts (none is damo's)
+# into
+#   src/cli/spec.rs  the table the argparse-compatible parser walks, each
+#                    option with its help text beside it;
+#   src/cli/opts.rs  one typed struct per command, filled once from the
+#                    parsed arguments (the only place that names options).
+# Needs no damo: `python3 tools/gen-cli-spec.py` (CI checks that the
+# generated files are current).  Field types come from damo's table (flags
+# are bool, int options integers, choices enums, append options one entry
+# per occurrence, options without a default Option), narrowed where WIDTH
+# says; option groups shared by several commands (GROUPS) are one struct.
+import configparser
+import json
 import os
 import sys
 
-import damo as damo_pkg
-sys.path.insert(0, os.path.dirname(damo_pkg.__file__))
-from damo import damo as damo_main  # noqa: E402
-import _damo_subcmds  # noqa: E402
-import damo_module  # noqa: E402
-import damo_module_stat  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
-# damo only lists 'module stat' when /sys/module/damon_stat exists; we always
-# offer it.
-damo_module.subcmds.append(_damo_subcmds.DamoSubCmd(
-    name='stat', module=damo_module_stat, msg=''))
+# Option groups: the options every listed command shares (same definition,
+# visibility aside) become one struct, a field of each command's struct.
+GROUPS = [
+    ('DamonParams', 'damon', ['start', 'tune', 'record', 'schemes',
+                              'args damon']),
+    ('AccessFormat', 'access_format', ['report access', 'args accesses_format']),
+    ('AccessFilter', 'access_filter', ['report access', 'args accesses_filter',
+                                       'adjust', 'report times', 'report profile',
+                                       'record']),
+    ('ReclaimModule', 'module', ['reclaim', 'module reclaim']),
+    ('LruSortModule', 'module', ['lru_sort', 'module lru_sort']),
+]
+
+# Integer options whose uses need a narrower type than the parser's range
+# (any 64-bit value, signed or not): i64 where damo does index arithmetic.
+WIDTH = {
+    'kdamond_idx': 'i64', 'context_idx': 'i64', 'scheme_idx': 'i64',
+    'nr_cols_bar': 'i64', 'obsolete_targets': 'i64',
+    'percentiles_range': 'i64', 'range': 'i64', 'resol': 'i64',
+    'pause_ctx': 'i64', 'idle_time_percentiles_range': 'i64',
+    'temperature_weights': 'i64',
+}
+
+RUST_KEYWORDS = {'type', 'match', 'loop', 'move', 'ref', 'self', 'use'}
 
 
 def rs(s):
     return '"%s"' % str(s).replace('\\', '\\\\').replace('"', '\\"')
 
 
-def ty_of(action):
-    t = action.type
-    if t is int:
-        return 'Ty::Int'
-    if t is float:
-        return 'Ty::Float'
-    return 'Ty::Str'
+def camel(words):
+    out = ''
+    for w in words.replace('-', '_').replace(':', '_').replace(' ', '_') \
+            .split('_'):
+        out += w[:1].upper() + w[1:].lower()
+    return out
 
 
-def act_of(action):
-    n = type(action).__name__
-    return {'_StoreAction': 'Act::Store', '_AppendAction': 'Act::Append',
-            '_StoreTrueAction': 'Act::StoreTrue',
-            '_StoreFalseAction': 'Act::StoreFalse',
-            '_HelpAction': 'Act::Help', '_SubParsersAction': None}[n]
+def field_name(dest):
+    f = dest.lower()
+    return 'r#' + f if f in RUST_KEYWORDS else f
 
 
-def nargs_of(action):
-    n = action.nargs
-    if n is None:
-        return 'Nargs::One' if action.option_strings or True else None
-    if n == 0:
-        return 'Nargs::Zero'
-    if n == '?':
-        return 'Nargs::Optional'
-    if n == '*':
-        return 'Nargs::Any'
-    if n == '+':
-        return 'Nargs::AtLeastOne'
-    return 'Nargs::Exactly(%d)' % n
+def load():
+    with open(os.path.join(HERE, 'cli', 'damo-3.4.3.json')) as f:
+        table = json.load(f)
+    help_ini = configparser.ConfigParser(delimiters=('=',),
+                                         interpolation=None)
+    help_ini.optionxform = str
+    help_ini.read(os.path.join(HERE, 'cli', 'help.ini'))
+    return table, help_ini
 
 
-def default_of(action):
-    d = action.default
-    if isinstance(action, (argparse._StoreTrueAction,
-                           argparse._StoreFalseAction)):
-        return 'Dflt::Bool(%s)' % ('true' if d else 'false')
-    if d is None or d == argparse.SUPPRESS:
-        return 'Dflt::None'
-    if isinstance(d, (list, tuple)):
-        return 'Dflt::List(&[%s])' % ', '.join(rs(x) for x in d)
-    return 'Dflt::Str(%s)' % rs(d)
+def help_key(o):
+    if o['action'] == 'store_false':
+        for f in o['flags']:
+            if f.startswith('--'):
+                return f[2:]
+    return o['dest']
 
 
-def metavar_of(action):
-    m = action.metavar
-    if m is None:
-        return '&[]'
-    if isinstance(m, tuple):
-        return '&[%s]' % ', '.join(rs(x) for x in m)
-    return '&[%s]' % rs(m)
+def help_of(help_ini, path, o):
+    key = help_key(o)
+    sect = 'options ' + path
+    if help_ini.has_section(sect) and help_ini.has_option(sect, key):
+        return help_ini.get(sect, key)
+    return help_ini.get('options', key, fallback='')
 
 
-out = []
-cmd_names = []
+# ---- spec.rs ---------------------------------------------------------------
+
+def spec_entry(help_ini, path, o):
+    act = {'store': 'Act::Store', 'append': 'Act::Append',
+           'store_true': 'Act::StoreTrue',
+           'store_false': 'Act::StoreFalse'}[o['action']]
+    n = o['nargs']
+    nargs = {0: 'Nargs::Zero', 1: 'Nargs::One', '?': 'Nargs::Optional',
+             '*': 'Nargs::Any', '+': 'Nargs::AtLeastOne'}.get(
+        n, 'Nargs::Exactly(%s)' % n)
+    ty = {'int': 'Ty::Int', 'float': 'Ty::Float'}.get(o['type'], 'Ty::Str')
+    d = o['default']
+    if isinstance(d, bool):
+        dflt = 'Dflt::Bool(%s)' % ('true' if d else 'false')
+    elif d is None:
+        dflt = 'Dflt::None'
+    elif isinstance(d, list):
+        dflt = 'Dflt::List(&[%s])' % ', '.join(rs(x) for x in d)
+    else:
+        dflt = 'Dflt::Str(%s)' % rs(d)
+    return ('OptSpec { flags: &[%s], dest: %s, act: %s, nargs: %s, ty: %s, '
+            'dflt: %s, choices: &[%s], metavar: &[%s], hidden: %s, '
+            'help: %s }') % (
+        ', '.join(rs(f) for f in o['flags']), rs(o['dest']), act, nargs, ty,
+        dflt, ', '.join(rs(c) for c in o['choices']),
+        ', '.join(rs(m) for m in o['metavar']),
+        'true' if o['hidden'] else 'false', rs(help_of(help_ini, path, o)))
 
 
-def walk(parser, path):
-    name = 'CMD_' + ('_'.join(path).upper() if path else 'ROOT')
-    # Extension: damon-tests runs 'damo validate <file>'; accept that form.
-    if path == ['validate']:
-        parser.add_argument('record_file_positional', nargs='?',
-                            metavar='<file>')
-    cmd_names.append(name)
-    opts, poss, subs = [], [], []
-    sub_dest, sub_required, sub_metavar = None, False, None
-    for a in parser._actions:
-        if isinstance(a, argparse._SubParsersAction):
-            sub_dest, sub_required, sub_metavar = a.dest, a.required, a.metavar
-            for cname, cparser in a.choices.items():
-                subs.append(walk(cparser, path + [cname]))
+def static_name(path):
+    return 'CMD_' + (path.replace(' ', '_').upper() if path else 'ROOT')
+
+
+def gen_spec(table, help_ini):
+    out = ['// @generated by tools/gen-cli-spec.py from damo 3.4.3\'s command',
+           '// line (tools/cli/damo-3.4.3.json) and our help texts',
+           '// (tools/cli/help.ini).  Do not edit by hand; regenerate instead.',
+           '#![allow(clippy::all)]', 'use super::spec_types::*;', '']
+    for c in table['commands']:
+        head = c['command']
+        path = head['path']
+        about = help_ini.get('about', path or 'damo', fallback='')
+        out.append('pub static %s: CmdSpec = CmdSpec {' % static_name(path))
+        out.append('    path: %s,' % rs(path))
+        out.append('    about: %s,' % rs(about))
+        for key in ('options', 'positionals'):
+            name = 'opts' if key == 'options' else 'positionals'
+            items = c[key]
+            if not items:
+                out.append('    %s: &[],' % name)
+                continue
+            out.append('    %s: &[' % name)
+            for o in items:
+                out.append('        %s,' % spec_entry(help_ini, path, o))
+            out.append('    ],')
+        out.append('    subcmds: &[%s],' % ', '.join(
+            '&' + static_name(s) for s in head['subcmds']))
+        out.append('    subcmd_dest: %s,' % rs(head['subcmd_dest']))
+        out.append('    subcmd_metavar: %s,' % rs(head['subcmd_metavar']))
+        out.append('    subcmd_required: %s,' % (
+            'true' if head['subcmd_required'] else 'false'))
+        out.append('};')
+        out.append('')
+    return '\n'.join(out)
+
+
+# ---- opts.rs ---------------------------------------------------------------
+
+def def_key(o):
+    return json.dumps({k: v for k, v in o.items() if k != 'hidden'},
+                      sort_keys=True)
+
+
+def arguments(c):
+    """A command's arguments, one per dest (paired flags share one)."""
+    seen, out = set(), []
+    for o in c['options'] + c['positionals']:
+        if o['dest'] in seen:
             continue
-        if isinstance(a, argparse._HelpAction):
-            continue
-        hidden = a.help == argparse.SUPPRESS
-        entry = ('OptSpec { flags: &[%s], dest: %s, act: %s, nargs: %s, '
-                 'ty: %s, dflt: %s, choices: &[%s], metavar: %s, '
-                 'hidden: %s }') % (
-            ', '.join(rs(s) for s in a.option_strings), rs(a.dest),
-            act_of(a), nargs_of(a), ty_of(a), default_of(a),
-            ', '.join(rs(c) for c in (a.choices or [])), metavar_of(a),
-            'true' if hidden else 'false')
-        (opts if a.option_strings else poss).append(entry)
-    out.append('pub static %s: CmdSpec = CmdSpec {' % name)
-    out.append('    path: %s,' % rs(' '.join(path)))
-    out.append('    opts: &[\n%s\n    ],' % '\n'.join(
-        '        %s,' % o for o in opts) if opts else '    opts: &[],')
-    out.append('    positionals: &[\n%s\n    ],' % '\n'.join(
-        '        %s,' % p for p in poss) if poss else '    positionals: &[],')
-    out.append('    subcmds: &[%s],' % ', '.join('&%s' % s for s in subs))
-    out.append('    subcmd_dest: %s,' % (rs(sub_dest) if sub_dest else '""'))
-    out.append('    subcmd_metavar: %s,' % (
-        rs(sub_metavar) if sub_metavar else '""'))
-    out.append('    subcmd_required: %s,' % ('true' if sub_required else
-                                            'false'))
-    out.append('};')
+        seen.add(o['dest'])
+        out.append(o)
+    return out
+
+
+def choice_enums(table):
+    enums = {}
+    for c in table['commands']:
+        for o in c['options'] + c['positionals']:
+            if o['choices']:
+                vals = enums.setdefault(o['dest'], [])
+                for v in o['choices']:
+                    if v not in vals:
+                        vals.append(v)
+    return enums
+
+
+def scalar_type(o):
+    if o['choices']:
+        return camel(o['dest'])
+    if o['type'] == 'int':
+        return WIDTH.get(o['dest'], 'i128')
+    if o['type'] == 'float':
+        return 'f64'
+    return 'String'
+
+
+def field(o):
+    """(Rust type, conversion expression) of one argument."""
+    d, t = o['dest'], scalar_type(o)
+    kind = ('choice' if o['choices'] else
+            {'int': 'int', 'float': 'float'}.get(o['type'], 'str'))
+    n, act = o['nargs'], o['action']
+    if act in ('store_true', 'store_false'):
+        return 'bool', 'a.flag(%s)' % rs(d)
+    if act == 'append':
+        if n == 1:
+            return 'Vec<%s>' % t, 'conv::occurrences_%s(a, %s)?' % (kind, rs(d))
+        return ('Vec<Vec<%s>>' % t,
+                'conv::occurrence_lists_%s(a, %s)?' % (kind, rs(d)))
+    # damo's `[None] * n` defaults mean "not given"
+    dflt = o['default']
+    has_default = dflt is not None and dflt != 'None' and not (
+        isinstance(dflt, list) and 'None' in dflt)
+    shape = 'one' if n in (1, '?') else 'list'
+    expr = 'conv::%s_%s(a, %s)?' % (shape, kind, rs(d))
+    t = t if shape == 'one' else 'Vec<%s>' % t
+    if has_default:
+        return t, 'conv::present(%s, %s)?' % (expr, rs(d))
+    return 'Option<%s>' % t, 'conv::if_given(a, %s, conv::%s_%s)?' % (
+        rs(d), shape, kind)
+
+
+def doc(text, indent):
+    if not text:
+        return []
+    return ['%s/// %s' % (indent, text)]
+
+
+def gen_opts(table, help_ini):
+    cmds = {c['command']['path']: c for c in table['commands']}
+    groups = {}     # struct name -> (field, [arguments], first command)
+    member = {}     # command path -> [(struct, field, dests)]
+    for struct, fname, paths in GROUPS:
+        defs = [{o['dest']: def_key(o) for o in arguments(cmds[p])}
+                for p in paths]
+        args = [o for o in arguments(cmds[paths[0]])
+                if all(defs[0][o['dest']] == d.get(o['dest']) for d in defs)]
+        if not args:
+            sys.exit('group %s: no common options' % struct)
+        groups[struct] = (fname, args, paths[0])
+        for p in paths:
+            member.setdefault(p, []).append(
+                (struct, fname, {o['dest'] for o in args}))
+
+    out = ['// @generated by tools/gen-cli-spec.py from damo 3.4.3\'s command',
+           '// line (tools/cli/damo-3.4.3.json) and our help texts',
+           '// (tools/cli/help.ini).  Do not edit by hand; regenerate instead.',
+           '//! Typed options: one struct per command, filled once by',
+           '//! [`Command::from_args`] from the parsed command line.  Nothing',
+           '//! outside `cli` names an option: a misspelled one does not compile.',
+           '#![allow(clippy::all)]',
+           'use anyhow::Result;', '',
+           'use super::conv::{self, Choice};',
+           'use super::parse::Args;', '']
+
+    for dest, vals in sorted(choice_enums(table).items()):
+        name = camel(dest)
+        out.append('/// The choices of `--%s`.' % dest)
+        out.append('#[derive(Debug, Clone, Copy, PartialEq, Eq)]')
+        out.append('pub enum %s {' % name)
+        for v in vals:
+            out.append('    %s,' % camel(v))
+        out.append('}')
+        out.append('')
+        out.append('impl Choice for %s {' % name)
+        out.append('    fn parse(s: &str) -> Option<Self> {')
+        out.append('        match s {')
+        for v in vals:
+            out.append('            %s => Some(Self::%s),' % (rs(v), camel(v)))
+        out.append('            _ => None,')
+        out.append('        }')
+        out.append('    }')
+        out.append('    fn as_str(&self) -> &\'static str {')
+        out.append('        match self {')
+        for v in vals:
+            out.append('            Self::%s => %s,' % (camel(v), rs(v)))
+        out.append('        }')
+        out.append('    }')
+        out.append('}')
+        out.append('')
+
+    def emit_struct(name, path, args, subgroups, about, with_argv):
+        fields, inits = [], []
+        for struct, fname, _ in subgroups:
+            fields += ['    /// The %s options.' % groups[struct][0].replace(
+                '_', ' '), '    pub %s: %s,' % (fname, struct)]
+            inits.append('            %s: %s::from_args(a)?,' % (fname, struct))
+        for o in args:
+            t, e = field(o)
+            fields += doc(help_of(help_ini, path, dict(o, action='store')), '    ')
+            fields.append('    pub %s: %s,' % (field_name(o['dest']), t))
+            inits.append('            %s: %s,' % (field_name(o['dest']), e))
+        if with_argv:
+            fields += ['    /// The whole command line, for options whose '
+                       'meaning depends on', '    /// where they stand.',
+                       '    pub argv: Vec<String>,']
+            inits.append('            argv: a.argv.clone(),')
+        if about:
+            out.append('/// `damo %s`: %s.' % (path, about))
+        out.append('#[derive(Debug, Clone)]')
+        out.append('pub struct %s {' % name)
+        out.extend(fields)
+        out.append('}')
+        out.append('')
+        out.append('impl %s {' % name)
+        out.append('    pub fn from_args(%sa: &Args) -> Result<Self> {' % (
+            '' if inits else '_'))
+        out.append('        Ok(Self {')
+        out.extend(inits)
+        out.append('        })')
+        out.append('    }')
+        if with_argv:
+            # damo's checks of which options were given (a flag set, a
+            # value present); options with defaults cannot tell
+            out.append('')
+            out.append('    /// The options given on the command line (of those '
+                       'without a default).')
+            out.append('    pub fn given_options(&self) -> Vec<&\'static str> {')
+            out.append('        let mut v = Vec::new();')
+            for o in args:
+                t, _ = field(o)
+                f = field_name(o['dest'])
+                if t == 'bool':
+                    test = 'self.%s' % f
+                elif t.startswith('Option<'):
+                    test = 'self.%s.is_some()' % f
+                elif t.startswith('Vec<') and o['action'] == 'append':
+                    test = '!self.%s.is_empty()' % f
+                else:
+                    continue
+                out.append('        if %s {' % test)
+                out.append('            v.push(%s);' % rs(o['dest']))
+                out.append('        }')
+            out.append('        v')
+            out.append('    }')
+        out.append('}')
+        out.append('')
+
+    for struct, (fname, args, path) in groups.items():
+        out.append('/// Options shared by %s.' % ', '.join(
+            '`%s`' % p for p in next(g[2] for g in GROUPS if g[0] == struct)))
+        emit_struct(struct, path, args, [], '', struct == 'DamonParams')
+
+    leaves = [c for c in table['commands']
+              if not c['command']['subcmds'] and c['command']['path']]
+    for c in leaves:
+        path = c['command']['path']
+        subgroups = member.get(path, [])
+        taken = set().union(*[g[2] for g in subgroups]) if subgroups else set()
+        args = [o for o in arguments(c) if o['dest'] not in taken]
+        emit_struct(camel(path), path, args, subgroups,
+                    help_ini.get('about', path, fallback=''), False)
+
+    out.append('/// The command chosen, with its options.')
+    out.append('#[derive(Debug, Clone)]')
+    out.append('pub enum Command {')
+    for c in leaves:
+        out.append('    %s(%s),' % (camel(c['command']['path']),
+                                    camel(c['command']['path'])))
+    out.append('}')
     out.append('')
-    return name
+    out.append('impl Command {')
+    out.append('    /// Converts the parsed arguments into the chosen command\'s')
+    out.append('    /// options: every value\'s type, unit and range is checked here.')
+    out.append('    pub fn from_args(a: &Args) -> Result<Self> {')
+    out.append('        Ok(match a.cmd.path {')
+    for c in leaves:
+        p = c['command']['path']
+        out.append('            %s => Self::%s(%s::from_args(a)?),' % (
+            rs(p), camel(p), camel(p)))
+    out.append('            path => anyhow::bail!("no options for command \'{path}\'"),')
+    out.append('        })')
+    out.append('    }')
+    out.append('}')
+    return '\n'.join(out) + '\n'
 
 
-parser = argparse.ArgumentParser()
-subparser = parser.add_subparsers(title='command', dest='command',
-                                  metavar='<command>')
-subparser.required = True
-for subcmd in damo_main.subcmds:
-    subcmd.add_parser(subparser)
-walk(parser, [])
+def main():
+    table, help_ini = load()
+    with open(os.path.join(ROOT, 'src', 'cli', 'spec.rs'), 'w') as f:
+        f.write(gen_spec(table, help_ini) + '\n')
+    with open(os.path.join(ROOT, 'src', 'cli', 'opts.rs'), 'w') as f:
+        f.write(gen_opts(table, help_ini))
 
-print('// @generated by tools/gen-cli-spec.py from the argparse tree of')
-print('// damo 3.4.3: command paths and option definitions (no help texts).')
-print('// Do not edit by hand; regenerate instead.')
-print('#![allow(clippy::all)]')
-print('use super::spec_types::*;')
-print()
-print('\n'.join(out))
+
+main()

@@ -5,7 +5,6 @@
 //! `damo --cli_complete <cword> <words>...` and offers what it prints, so
 //! a completion script set up for damo 3.4.3 keeps working with ours.
 
-use super::help_text;
 use super::spec::CMD_ROOT;
 use super::spec_types::{CmdSpec, Nargs, OptSpec};
 
@@ -136,10 +135,7 @@ fn roff_escape(s: &str) -> String {
 fn man_command(spec: &CmdSpec, out: &mut String) {
     if !spec.path.is_empty() && spec.subcmds.is_empty() {
         out.push_str(&format!(".SS damo {}\n", roff_escape(spec.path)));
-        out.push_str(&format!(
-            "{}\n",
-            roff_escape(help_text::command_about(spec.path))
-        ));
+        out.push_str(&format!("{}\n", roff_escape(spec.about)));
         for o in spec.positionals {
             out.push_str(&format!(
                 ".TP\n\\fI{}\\fR\n{}\n",
@@ -150,7 +146,7 @@ fn man_command(spec: &CmdSpec, out: &mut String) {
                         .unwrap_or(o.dest)
                         .replace(['<', '>'], "")
                 ),
-                roff_escape(help_text::of_option(spec.path, o))
+                roff_escape(o.help)
             ));
         }
         for o in spec.opts.iter().filter(|o| !o.hidden) {
@@ -171,7 +167,7 @@ fn man_command(spec: &CmdSpec, out: &mut String) {
                     .collect::<Vec<_>>()
                     .join(", "),
                 metavar,
-                roff_escape(help_text::of_option(spec.path, o))
+                roff_escape(o.help)
             ));
         }
     }
@@ -193,7 +189,7 @@ pub fn man_page() -> String {
          \\fBdamo help\\fR lists option groups and report format keywords.\n\
          .SH COMMANDS\n",
         super::DAMO_VERSION,
-        roff_escape(help_text::command_about("")),
+        roff_escape(super::spec::CMD_ROOT.about),
         super::DAMO_VERSION
     );
     man_command(&CMD_ROOT, &mut out);

@@ -1,9 +1,29 @@
 //! `--help` and usage text, laid out the way argparse lays them out
 //! (usage line wrapped at 78 columns, option column up to 24 wide).
-//! The descriptions themselves are ours, in `help_text.rs`.
+//! The descriptions themselves are ours (tools/cli/help.ini), beside
+//! each option in the generated `spec.rs`.
 
-use super::help_text;
 use super::spec_types::{Act, CmdSpec, Nargs, OptSpec};
+
+/// The option groups a command takes but its `--help` leaves out, as
+/// (what they set, the `damo help` topic listing them).
+pub fn hidden_groups(path: &str) -> &'static [(&'static str, &'static str)] {
+    const DAMON: (&str, &str) = (
+        "DAMON parameters such as intervals, regions and schemes",
+        "damon_param_options all",
+    );
+    match path {
+        "start" | "tune" | "record" | "schemes" => &[DAMON],
+        "report access" => &[
+            (
+                "selecting records, snapshots and regions",
+                "access_filter_options",
+            ),
+            ("output formats", "access_format_options"),
+        ],
+        _ => &[],
+    }
+}
 
 const WIDTH: usize = 78;
 const MAX_HELP_POSITION: usize = 24;
@@ -165,7 +185,7 @@ fn format_entries(entries: &[(String, String)], help_position: usize, out: &mut 
 /// The full `--help` text of a command.
 pub fn help(spec: &CmdSpec) -> String {
     let mut out = usage(spec);
-    let about = help_text::command_about(spec.path);
+    let about = spec.about;
     if !about.is_empty() {
         out.push('\n');
         for l in wrap_text(about, WIDTH) {
@@ -176,12 +196,7 @@ pub fn help(spec: &CmdSpec) -> String {
     let mut pos_entries: Vec<(String, String)> = spec
         .positionals
         .iter()
-        .map(|o| {
-            (
-                invocation(o),
-                help_text::of_option(spec.path, o).to_string(),
-            )
-        })
+        .map(|o| (invocation(o), o.help.to_string()))
         .collect();
     let mut sub_entries: Vec<(String, String)> = Vec::new();
     if !spec.subcmds.is_empty() {
@@ -195,10 +210,7 @@ pub fn help(spec: &CmdSpec) -> String {
             String::new(),
         ));
         for c in spec.subcmds {
-            sub_entries.push((
-                format!("  {}", c.name()),
-                help_text::command_about(c.path).to_string(),
-            ));
+            sub_entries.push((format!("  {}", c.name()), c.about.to_string()));
         }
     }
     let mut opt_entries = vec![(
@@ -206,10 +218,7 @@ pub fn help(spec: &CmdSpec) -> String {
         "show this help message and exit".to_string(),
     )];
     for o in spec.opts.iter().filter(|o| !o.hidden) {
-        opt_entries.push((
-            invocation(o),
-            help_text::of_option(spec.path, o).to_string(),
-        ));
+        opt_entries.push((invocation(o), o.help.to_string()));
     }
     let longest = pos_entries
         .iter()
@@ -240,7 +249,7 @@ pub fn help(spec: &CmdSpec) -> String {
 /// Where the options this `--help` leaves out are listed: the `damo help`
 /// topics of the option groups the command takes.
 fn more_options(spec: &CmdSpec) -> String {
-    let groups: Vec<String> = help_text::hidden_groups(spec.path)
+    let groups: Vec<String> = hidden_groups(spec.path)
         .iter()
         .map(|(what, topic)| format!("for {what} (see 'damo help {topic}')"))
         .collect();
@@ -260,12 +269,7 @@ fn option_list(spec: &CmdSpec, keep: impl Fn(&OptSpec) -> bool) -> String {
         .opts
         .iter()
         .filter(|o| keep(o))
-        .map(|o| {
-            (
-                invocation(o),
-                help_text::of_option(spec.path, o).to_string(),
-            )
-        })
+        .map(|o| (invocation(o), o.help.to_string()))
         .collect();
     let longest = entries.iter().map(|(i, _)| i.len() + 2).max().unwrap_or(0);
     let mut out = String::from("options:\n");
@@ -291,51 +295,95 @@ fn is_damos_option(o: &OptSpec) -> bool {
     o.dest.starts_with("damos_") || ["nr_schemes", "schemes"].contains(&o.dest)
 }
 
-/// `damo help <topic>`: the options of a group (those `--help` of the
-/// commands hides), or the format keywords of `report access`.
-pub fn topic(args: &super::parse::Args) -> String {
-    use super::spec::{CMD_ARGS_ACCESSES_FILTER, CMD_ARGS_ACCESSES_FORMAT, CMD_ARGS_DAMON};
-    match args.cmd.path {
-        "help damon_param_options" => {
-            let category = args.str("category").unwrap_or("all");
-            let own = |o: &OptSpec| !ARGS_DAMON_OWN.contains(&o.dest);
-            let (title, list) = match category {
-                "monitoring" => (
-                    "monitoring-part DAMON parameters (kdamonds, contexts, targets, intervals)",
-                    option_list(&CMD_ARGS_DAMON, |o| {
-                        own(o) && !is_damos_option(o) && o.dest != "kdamonds"
-                    }),
-                ),
-                "damos" => (
-                    "DAMOS (operation schemes) parameters",
-                    option_list(&CMD_ARGS_DAMON, |o| {
-                        own(o) && (is_damos_option(o) || MARKERS.contains(&o.dest))
-                    }),
-                ),
-                _ => ("all DAMON parameters", option_list(&CMD_ARGS_DAMON, own)),
-            };
-            let mut out = format!("Command line options for {title}.\n\n{list}");
-            if category == "all" {
-                out.push_str(
-                    "\n'damo help damon_param_options monitoring' and '... damos' list \
-                     each part alone.\n",
-                );
-            }
-            out
+/// `damo help damon_param_options [category]`: the DAMON parameter
+/// options (those `--help` of the commands hides).
+pub fn damon_param_options(category: Option<super::opts::Category>) -> String {
+    use super::opts::Category;
+    use super::spec::CMD_ARGS_DAMON;
+    let own = |o: &OptSpec| !ARGS_DAMON_OWN.contains(&o.dest);
+    let category = category.unwrap_or(Category::All);
+    let (title, list) = match category {
+        Category::Monitoring => (
+            "monitoring-part DAMON parameters (kdamonds, contexts, targets, intervals)",
+            option_list(&CMD_ARGS_DAMON, |o| {
+                own(o) && !is_damos_option(o) && o.dest != "kdamonds"
+            }),
+        ),
+        Category::Damos => (
+            "DAMOS (operation schemes) parameters",
+            option_list(&CMD_ARGS_DAMON, |o| {
+                own(o) && (is_damos_option(o) || MARKERS.contains(&o.dest))
+            }),
+        ),
+        Category::All => ("all DAMON parameters", option_list(&CMD_ARGS_DAMON, own)),
+    };
+    let mut out = format!("Command line options for {title}.\n\n{list}");
+    if category == Category::All {
+        out.push_str(
+            "\n'damo help damon_param_options monitoring' and '... damos' list \
+             each part alone.\n",
+        );
+    }
+    out
+}
+
+/// `damo help access_filter_options`.
+pub fn access_filter_options() -> String {
+    format!(
+        "Command line options that select which records, snapshots and regions \
+         reports show.\n\n{}",
+        option_list(&super::spec::CMD_ARGS_ACCESSES_FILTER, |o| {
+            !["format", "raw"].contains(&o.dest)
+        })
+    )
+}
+
+/// `damo help access_format_options` (the keyword subtopics are the
+/// report's: `report::access::keywords_help`).
+pub fn access_format_options() -> String {
+    format!(
+        "Command line options that shape how access reports look.\n\n{}",
+        option_list(&super::spec::CMD_ARGS_ACCESSES_FORMAT, |o| {
+            !["output_format", "raw"].contains(&o.dest)
+        })
+    )
+}
+
+#[cfg(test)]
+mod description_tests {
+    use super::super::spec_types::CmdSpec;
+
+    fn walk(spec: &'static CmdSpec, out: &mut Vec<&'static CmdSpec>) {
+        out.push(spec);
+        for c in spec.subcmds {
+            walk(c, out);
         }
-        "help access_filter_options" => format!(
-            "Command line options that select which records, snapshots and regions \
-             reports show.\n\n{}",
-            option_list(&CMD_ARGS_ACCESSES_FILTER, |o| {
-                !["format", "raw"].contains(&o.dest)
-            })
-        ),
-        // the keyword subtopics are the report's (report::access::keywords_help)
-        _ => format!(
-            "Command line options that shape how access reports look.\n\n{}",
-            option_list(&CMD_ARGS_ACCESSES_FORMAT, |o| {
-                !["output_format", "raw"].contains(&o.dest)
-            })
-        ),
+    }
+
+    /// Two options of one command with the same description are a
+    /// copy-paste slip (`--exclude_child_tasks` once read as
+    /// `--include_child_tasks`), and every shown option and command has one.
+    #[test]
+    fn options_have_their_own_descriptions() {
+        let mut specs = Vec::new();
+        walk(&super::super::spec::CMD_ROOT, &mut specs);
+        for spec in specs {
+            assert!(!spec.about.is_empty(), "'{}': no description", spec.path);
+            let mut seen = std::collections::HashMap::new();
+            for o in spec.opts.iter().filter(|o| !o.hidden) {
+                assert!(
+                    !o.help.is_empty(),
+                    "{} {:?}: no description",
+                    spec.path,
+                    o.flags
+                );
+                if let Some(other) = seen.insert(o.help, o.flags) {
+                    panic!(
+                        "{}: {:?} and {other:?} read '{}'",
+                        spec.path, o.flags, o.help
+                    );
+                }
+            }
+        }
     }
 }

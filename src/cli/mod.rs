@@ -11,8 +11,10 @@
 //! keeps every script that worked with damo working.
 
 pub mod complete;
+pub mod conv;
 pub mod help;
-pub mod help_text;
+#[rustfmt::skip]
+pub mod opts;
 pub mod parse;
 #[rustfmt::skip]
 pub mod spec;

@@ -108,73 +108,11 @@ impl Args {
             _ => None,
         }
     }
-
-    /// An integer option (already validated at parse time as a Python
-    /// int within [`INT_RANGE`]).
-    pub fn int(&self, dest: &str) -> Option<i128> {
-        self.str(dest).and_then(|s| pyparse::py_int(s).ok())
-    }
-
-    /// An integer option converted to the type its use needs, or an error
-    /// naming the option when its value does not fit (never narrowed).
-    pub fn int_as<T: TryFrom<i128>>(&self, dest: &str) -> anyhow::Result<Option<T>> {
-        self.int(dest).map(|v| fit(dest, v)).transpose()
-    }
-
-    /// An integer list option, every value converted (none dropped).
-    pub fn ints(&self, dest: &str) -> anyhow::Result<Option<Vec<i64>>> {
-        self.list(dest)
-            .map(|l| {
-                l.iter()
-                    .map(|s| {
-                        let v = pyparse::py_int(s).map_err(|e| bad_value(dest, &e.to_string()))?;
-                        fit(dest, v)
-                    })
-                    .collect()
-            })
-            .transpose()
-    }
-
-    /// An integer list option at full width (every value of
-    /// [`INT_RANGE`] fits; none dropped).
-    pub fn ints_wide(&self, dest: &str) -> anyhow::Result<Option<Vec<i128>>> {
-        self.list(dest)
-            .map(|l| {
-                l.iter()
-                    .map(|s| pyparse::py_int(s).map_err(|e| bad_value(dest, &e.to_string())))
-                    .collect()
-            })
-            .transpose()
-    }
-
-    /// A float list option, every value converted (none dropped).
-    pub fn floats(&self, dest: &str) -> anyhow::Result<Option<Vec<f64>>> {
-        self.list(dest)
-            .map(|l| {
-                l.iter()
-                    .map(|s| pyparse::py_float(s).map_err(|e| bad_value(dest, &e.to_string())))
-                    .collect()
-            })
-            .transpose()
-    }
 }
 
 /// The integers options take: any 64-bit value, signed or not (ids and
 /// addresses are unsigned longs).
 pub const INT_RANGE: std::ops::RangeInclusive<i128> = (i64::MIN as i128)..=(u64::MAX as i128);
-
-fn bad_value(dest: &str, why: &str) -> anyhow::Error {
-    anyhow::anyhow!("argument --{dest}: {why}")
-}
-
-fn fit<T: TryFrom<i128>>(dest: &str, v: i128) -> anyhow::Result<T> {
-    T::try_from(v).map_err(|_| {
-        bad_value(
-            dest,
-            &format!("{v} is out of range for this option; give a smaller value"),
-        )
-    })
-}
 
 /// Pattern class of one command-line word (argparse's `O`, `A`, `-`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -812,7 +750,9 @@ mod tests {
         assert_eq!(a.cmd.path, "report heatmap");
         assert_eq!(a.str("output"), Some("raw"));
         assert!(a.flag("abs_time"));
-        assert_eq!(a.ints("resol").unwrap(), Some(vec![10, 20]));
+        let o = crate::cli::opts::ReportHeatmap::from_args(&a).unwrap();
+        assert_eq!(o.resol, Some(vec![10, 20]));
+        assert_eq!(o.output, "raw");
     }
 
     #[test]
@@ -886,7 +826,8 @@ mod tests {
     fn short_option_attached_value() {
         let a = p("report wss -ifoo -r 1 2 3").unwrap();
         assert_eq!(a.str("input"), Some("foo"));
-        assert_eq!(a.ints("range").unwrap(), Some(vec![1, 2, 3]));
+        let o = crate::cli::opts::ReportWss::from_args(&a).unwrap();
+        assert_eq!(o.range, vec![1, 2, 3]);
     }
 
     #[test]

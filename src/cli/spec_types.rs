@@ -59,6 +59,8 @@ pub struct OptSpec {
     pub choices: &'static [&'static str],
     pub metavar: &'static [&'static str],
     pub hidden: bool,
+    /// What `--help` says about it (ours, from tools/cli/help.ini).
+    pub help: &'static str,
 }
 
 /// One command path (`report heatmap`) with its options and subcommands.
@@ -66,6 +68,8 @@ pub struct OptSpec {
 pub struct CmdSpec {
     /// Space-separated command path; empty for the top level.
     pub path: &'static str,
+    /// One-line description (ours, from tools/cli/help.ini).
+    pub about: &'static str,
     pub opts: &'static [OptSpec],
     pub positionals: &'static [OptSpec],
     pub subcmds: &'static [&'static CmdSpec],

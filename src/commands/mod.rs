@@ -1,9 +1,11 @@
 //! The command layer: every `damo` command's entry point, reached from
-//! `main` with the parsed options.  Library layers below (DAMON model,
-//! kernel backends, records, reports) never call up into it.
+//! `main` with the parsed options, converted once into the chosen
+//! command's typed options (`cli::opts`).  Library layers below (DAMON
+//! model, kernel backends, records, reports) never call up into it.
 
 use anyhow::{Result, bail};
 
+use crate::cli::opts::Command;
 use crate::cli::{self, parse::Args};
 use crate::report;
 
@@ -14,60 +16,64 @@ pub fn run_module(name: &str, words: &[String]) -> Result<()> {
 
 /// Runs the parsed command.
 pub fn run(args: &Args) -> Result<()> {
-    match args.cmd.path {
-        "version" => crate::output::print(&format!("{}\n", cli::DAMO_VERSION)),
-        "args damon" => crate::damon::args::main(args),
-        "start" => crate::control::start(args),
-        "stop" => crate::control::stop(args),
-        "tune" => crate::control::tune(args),
-        "schemes" => crate::control::schemes(args),
-        "record" => crate::control::record::main(args),
-        "monitor" => crate::control::monitor::main(args),
-        "reclaim" | "module reclaim" => crate::control::modules::reclaim(args),
-        "lru_sort" | "module lru_sort" => crate::control::modules::lru_sort(args),
-        "module stat read" | "module stat write" => crate::control::modules::stat(args),
-        "help damon_param_options"
-        | "help access_filter_options"
-        | "help access_format_options" => {
-            let keywords = match args.cmd.path {
-                "help access_format_options" => {
-                    args.str("subtopic").and_then(report::access::keywords_help)
-                }
-                _ => None,
-            };
-            crate::output::print(&keywords.unwrap_or_else(|| cli::help::topic(args)))
+    match Command::from_args(args)? {
+        Command::Version(_) => crate::output::print(&format!("{}\n", cli::DAMO_VERSION)),
+        Command::ArgsDamon(o) => crate::damon::args::main(&o),
+        Command::Start(o) => crate::control::start(&o),
+        Command::Stop(o) => crate::control::stop(&o),
+        Command::Tune(o) => crate::control::tune(&o),
+        Command::Schemes(o) => crate::control::schemes(&o),
+        Command::Record(o) => crate::control::record::main(&o),
+        Command::Monitor(o) => crate::control::monitor::main(&o),
+        Command::Reclaim(o) => crate::control::modules::reclaim(&o.module, "reclaim"),
+        Command::ModuleReclaim(o) => crate::control::modules::reclaim(&o.module, "module reclaim"),
+        Command::LruSort(o) => crate::control::modules::lru_sort(&o.module, "lru_sort"),
+        Command::ModuleLruSort(o) => {
+            crate::control::modules::lru_sort(&o.module, "module lru_sort")
         }
-        "setup_cli_completion" => cli::complete::setup(),
-        "diagnose" => report::diagnose::main(args),
-        "replay" => crate::replay::main(args),
-        "features" => crate::control::features(args),
-        "report damon" => report::damon::main(args),
-        "report access" => report::access::main(args),
-        "report heatmap" => report::heatmap::main(args),
-        "report wss" => report::wss::main(args),
-        "report nr_regions" => report::nr_regions::main(args),
-        "report pa_layout" => report::pa_layout::main(args),
-        "report holistic" => report::holistic::main(args),
-        "report profile" => report::profile::main(args),
-        "report trace" => report::trace::main(args),
-        "report sysinfo" => report::sysinfo::main(args),
-        "report record_info" => report::record_info::main(args),
-        "report footprints" => report::footprints::main(args),
-        "report times" => report::times::main(args),
-        "args accesses_filter" => crate::tools::accesses_filter(args),
-        "args accesses_format" => report::access::args_format(args),
-        "adjust" => crate::tools::adjust(args),
-        "convert_record_format" => crate::tools::convert_record_format(args),
-        "validate" => {
-            if crate::tools::validate(args)? {
+        Command::ModuleStatRead(o) => crate::control::modules::stat_read(&o),
+        Command::ModuleStatWrite(o) => crate::control::modules::stat_write(&o),
+        Command::HelpDamonParamOptions(o) => {
+            crate::output::print(&cli::help::damon_param_options(o.category))
+        }
+        Command::HelpAccessFilterOptions(_) => {
+            crate::output::print(&cli::help::access_filter_options())
+        }
+        Command::HelpAccessFormatOptions(o) => {
+            let keywords = report::access::keywords_help(cli::conv::Choice::as_str(&o.subtopic));
+            crate::output::print(&keywords.unwrap_or_else(cli::help::access_format_options))
+        }
+        Command::SetupCliCompletion(_) => cli::complete::setup(),
+        Command::Diagnose(o) => report::diagnose::main(&o),
+        Command::Replay(o) => crate::replay::main(&o),
+        Command::Features(o) => crate::control::features(&o),
+        Command::ReportDamon(o) => report::damon::main(&o),
+        Command::ReportAccess(o) => report::access::main(&o),
+        Command::ReportHeatmap(o) => report::heatmap::main(&o),
+        Command::ReportWss(o) => report::wss::main(&o),
+        Command::ReportNrRegions(o) => report::nr_regions::main(&o),
+        Command::ReportPaLayout(o) => report::pa_layout::main(&o),
+        Command::ReportHolistic(o) => report::holistic::main(&o),
+        Command::ReportProfile(o) => report::profile::main(&o),
+        Command::ReportTrace(o) => report::trace::main(&o),
+        Command::ReportSysinfo(o) => report::sysinfo::main(&o),
+        Command::ReportRecordInfo(o) => report::record_info::main(&o),
+        Command::ReportFootprints(o) => report::footprints::main(&o),
+        Command::ReportTimes(o) => report::times::main(&o),
+        Command::ArgsAccessesFilter(o) => crate::tools::accesses_filter(&o),
+        Command::ArgsAccessesFormat(o) => report::access::args_format(&o),
+        Command::Adjust(o) => crate::tools::adjust(&o),
+        Command::ConvertRecordFormat(o) => crate::tools::convert_record_format(&o),
+        Command::Validate(o) => {
+            if crate::tools::validate(&o)? {
                 Ok(())
             } else {
                 Err(crate::output::Exit(1).into())
             }
         }
-        // only `report attrs` (experimental in damo 3.4.3) comes here
-        path => bail!(
-            "'damo {path}' is not implemented: it reports DAMON's data attribute \
+        // experimental in damo 3.4.3
+        Command::ReportAttrs(_) => bail!(
+            "'damo report attrs' is not implemented: it reports DAMON's data attribute \
              probes, an experimental damo interface for kernels not released yet; \
              'damo report access' shows a record's access pattern"
         ),

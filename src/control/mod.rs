@@ -7,7 +7,9 @@
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::{
+    DamonInterfaceDeprecated, DamonParams, Features, Schemes, Start, Stop, Tune,
+};
 use crate::damon::args::kdamonds_and_start;
 use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
@@ -22,13 +24,19 @@ pub mod snapshot;
 /// The DAMON sysfs interface, after the checks every DAMON command does:
 /// root (unless the tree is a `DAMO_SYSFS_ROOT` one) and the interface's
 /// presence.
-pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
+/// `command` names the command in the root check's advice; `debug_damon`
+/// prints every file access (`--debug_damon`).
+pub fn open_sysfs(
+    command: &str,
+    debug_damon: bool,
+    interface: DamonInterfaceDeprecated,
+) -> Result<Sysfs> {
     let mut fs = Sysfs::open()?;
-    if args.flag("debug_damon") {
+    if debug_damon {
         fs.set_debug(Some(Box::new(|line| println!("{line}"))));
     }
-    require_root(args)?;
-    if args.str("damon_interface_DEPRECATED") == Some("debugfs") {
+    require_root_for(command)?;
+    if interface == DamonInterfaceDeprecated::Debugfs {
         bail!(
             "--damon_interface_DEPRECATED debugfs: the DAMON debugfs interface is not \
              supported (it is deprecated upstream); drop the option to use sysfs"
@@ -44,12 +52,8 @@ pub fn open_sysfs(args: &Args) -> Result<Sysfs> {
     Ok(fs)
 }
 
-/// damo's root check, skipped for `DAMO_SYSFS_ROOT` trees.
-pub fn require_root(args: &Args) -> Result<()> {
-    require_root_for(args.cmd.path)
-}
-
-/// The root check for `damo <command> ...`.
+/// damo's root check for `damo <command> ...`, skipped for
+/// `DAMO_SYSFS_ROOT` trees.
 pub fn require_root_for(command: &str) -> Result<()> {
     let env = crate::env::get();
     if !env.is_fake() && !env.is_root {
@@ -138,7 +142,11 @@ fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
 /// Checks, stages and turns on the kdamonds the options describe (shared
 /// by `start` and `schemes`); on failure the previous setup is staged back.
 /// Returns the kdamonds and whether a command target was started.
-pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
+pub(crate) fn turn_on(
+    fs: &Sysfs,
+    params: &DamonParams,
+    command: &str,
+) -> Result<(Vec<Kdamond>, bool)> {
     if let Some((module, param, _)) = fs.damon_modules().into_iter().find(|m| m.2) {
         bail!(
             "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \
@@ -148,11 +156,11 @@ pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
         );
     }
     let (kdamonds, self_started) =
-        kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+        kdamonds_and_start(params).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
     stage::check(&kdamonds)?;
     check_pids(&kdamonds)?;
     // from here to turning on, no other damo changes the setup
-    let _lock = fs.lock_setup(&format!("damo {}", args.cmd.path))?;
+    let _lock = fs.lock_setup(&format!("damo {command}"))?;
     refuse_running(fs, kdamonds.len())?;
     let before = fs.current_kdamonds()?;
     if let Err(e) = fs.stage(&kdamonds) {
@@ -191,10 +199,10 @@ pub(crate) fn turn_on(fs: &Sysfs, args: &Args) -> Result<(Vec<Kdamond>, bool)> {
 }
 
 /// `damo start`.
-pub fn start(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
-    let (mut kdamonds, _) = turn_on(&fs, args)?;
-    if !args.flag("include_child_tasks") {
+pub fn start(args: &Start) -> Result<()> {
+    let fs = open_sysfs("start", args.debug_damon, args.damon_interface_deprecated)?;
+    let (mut kdamonds, _) = turn_on(&fs, &args.damon, "start")?;
+    if !args.include_child_tasks {
         return Ok(());
     }
     crate::interrupt::catch()?;
@@ -216,11 +224,11 @@ pub fn start(args: &Args) -> Result<()> {
 /// `damo schemes`: turns DAMON on, waits until the kdamonds finish (or a
 /// command target exits, or SIGINT/SIGTERM), then turns them off and
 /// stages the previous setup back.
-pub fn schemes(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
+pub fn schemes(args: &Schemes) -> Result<()> {
+    let fs = open_sysfs("schemes", args.debug_damon, args.damon_interface_deprecated)?;
     crate::interrupt::catch()?;
     let orig = fs.current_kdamonds()?;
-    let (kdamonds, self_started) = match turn_on(&fs, args) {
+    let (kdamonds, self_started) = match turn_on(&fs, &args.damon, "schemes") {
         Ok(k) => k,
         Err(e) => {
             eprintln!("damo: could not turn DAMON on ({e:#})");
@@ -273,8 +281,8 @@ pub fn schemes(args: &Args) -> Result<()> {
 }
 
 /// `damo stop`.
-pub fn stop(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
+pub fn stop(args: &Stop) -> Result<()> {
+    let fs = open_sysfs("stop", args.debug_damon, args.damon_interface_deprecated)?;
     let _lock = fs.lock_setup("damo stop")?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
@@ -285,19 +293,19 @@ pub fn stop(args: &Args) -> Result<()> {
 }
 
 /// `damo tune`.
-pub fn tune(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
+pub fn tune(args: &Tune) -> Result<()> {
+    let fs = open_sysfs("tune", args.debug_damon, args.damon_interface_deprecated)?;
     let _lock = fs.lock_setup("damo tune")?;
     if fs.running_idxs()?.is_empty() {
         bail!("DAMON is not turned on: start it with 'damo start' (tune changes a running DAMON)");
     }
     let (mut kdamonds, _) =
-        kdamonds_and_start(args).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+        kdamonds_and_start(&args.damon).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
     stage::check(&kdamonds)?;
     let idxs: Vec<usize> = (0..kdamonds.len()).collect();
     let before = fs.current_kdamonds()?;
     let fail = |e: anyhow::Error| anyhow!("tuning failed ({e:#})");
-    if args.flag("quota_goals_only") {
+    if args.quota_goals_only {
         // damo 3.4.3 commits without writing the goals; write them first.
         let r = (|| -> Result<()> {
             for (ki, k) in kdamonds.iter().enumerate() {
@@ -341,8 +349,12 @@ pub fn tune(args: &Args) -> Result<()> {
 
 /// `damo features`: what the kernel supports, found passively (nothing
 /// is staged).
-pub fn features(args: &Args) -> Result<()> {
-    let fs = open_sysfs(args)?;
+pub fn features(args: &Features) -> Result<()> {
+    let fs = open_sysfs(
+        "features",
+        args.debug_damon,
+        args.damon_interface_deprecated,
+    )?;
     eprintln!("note: damo 3.4.3 plans to replace 'damo features' with 'damo report sysinfo'");
     let mut out = String::new();
     for (name, ok) in crate::sysfs::features::all(&fs) {

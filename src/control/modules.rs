@@ -4,90 +4,80 @@
 
 use anyhow::{Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::{Action, LruSortModule, ModuleStatRead, ModuleStatWrite, ReclaimModule};
 use crate::fmt::pynum::F;
 use crate::fmt::{format_percent, format_time_ns};
 use crate::sysfs::Sysfs;
 use crate::sysfs::modules::{LRU_SORT, Module, Params, RECLAIM};
 
-/// The sysfs tree, after damo's root check (modules need no DAMON sysfs
-/// interface).
-fn open(args: &Args) -> Result<Sysfs> {
+/// The sysfs tree, after damo's root check for `damo <command>` (modules
+/// need no DAMON sysfs interface).
+fn open(command: &str) -> Result<Sysfs> {
     let fs = Sysfs::open()?;
-    super::require_root(args)?;
+    super::require_root_for(command)?;
     Ok(fs)
 }
 
-/// An integer option's values, `None` where it was not given (damo's
+/// One value option, `None` where it was not given.
+fn one(v: Option<i128>) -> Vec<Option<String>> {
+    vec![v.map(|x| x.to_string())]
+}
+
+/// A multi-value option's values, `None` where it was not given (damo's
 /// `[None] * n` defaults).
-fn ints(args: &Args, dest: &str, n: usize) -> Result<Vec<Option<String>>> {
-    if !args.given(dest) {
-        return Ok(vec![None; n]);
-    }
-    Ok(match args.ints_wide(dest)? {
-        Some(v) => v.into_iter().map(|x| Some(x.to_string())).collect(),
+fn many(v: &Option<Vec<i128>>, n: usize) -> Vec<Option<String>> {
+    match v {
+        Some(v) => v.iter().map(|x| Some(x.to_string())).collect(),
         None => vec![None; n],
-    })
-}
-
-/// The option values in the order of the module's input parameters
-/// ([`Module::inputs`]).
-fn values(args: &Args, options: &[(&str, usize)]) -> Result<Vec<Option<String>>> {
-    let mut out = Vec::new();
-    for (dest, n) in options {
-        match n {
-            1 => out.push(args.int(dest).map(|v| v.to_string())),
-            n => out.extend(ints(args, dest, *n)?),
-        }
     }
-    Ok(out)
 }
 
-/// `damo reclaim` / `damo module reclaim`.
-pub fn reclaim(args: &Args) -> Result<()> {
-    let vals = values(
-        args,
-        &[
-            ("min_age", 1),
-            ("quota", 3),
-            ("wmarks", 4),
-            ("monitor_intervals", 2),
-            ("nr_regions", 2),
-            ("monitor_region", 2),
-        ],
-    )?;
+/// `damo reclaim` / `damo module reclaim` (`command` names which).
+pub fn reclaim(args: &ReclaimModule, command: &str) -> Result<()> {
+    // in the order of the module's input parameters (Module::inputs)
+    let vals = [
+        one(args.min_age),
+        many(&args.quota, 3),
+        many(&args.wmarks, 4),
+        many(&args.monitor_intervals, 2),
+        many(&args.nr_regions, 2),
+        many(&args.monitor_region, 2),
+    ]
+    .concat();
     let mut inputs: Vec<(&str, Option<String>)> = RECLAIM.inputs().into_iter().zip(vals).collect();
     // damo writes it always, N without the flag
-    let skip = if args.flag("skip_anon") { "Y" } else { "N" };
+    let skip = if args.skip_anon { "Y" } else { "N" };
     inputs.push(("skip_anon", Some(skip.to_string())));
-    control(args, &RECLAIM, &inputs)
+    control(command, args.action, &RECLAIM, &inputs)
 }
 
-/// `damo lru_sort` / `damo module lru_sort`.
-pub fn lru_sort(args: &Args) -> Result<()> {
-    let vals = values(
-        args,
-        &[
-            ("hot_thres_access_freq", 1),
-            ("cold_min_age", 1),
-            ("quota", 2),
-            ("wmarks", 4),
-            ("monitor_intervals", 2),
-            ("nr_regions", 2),
-            ("monitor_region", 2),
-        ],
-    )?;
+/// `damo lru_sort` / `damo module lru_sort` (`command` names which).
+pub fn lru_sort(args: &LruSortModule, command: &str) -> Result<()> {
+    let vals = [
+        one(args.hot_thres_access_freq),
+        one(args.cold_min_age),
+        many(&args.quota, 2),
+        many(&args.wmarks, 4),
+        many(&args.monitor_intervals, 2),
+        many(&args.nr_regions, 2),
+        many(&args.monitor_region, 2),
+    ]
+    .concat();
     let inputs: Vec<(&str, Option<String>)> = LRU_SORT.inputs().into_iter().zip(vals).collect();
-    control(args, &LRU_SORT, &inputs)
+    control(command, args.action, &LRU_SORT, &inputs)
 }
 
 /// status, or write the inputs given and then enable, disable or commit.
-fn control(args: &Args, module: &Module, inputs: &[(&str, Option<String>)]) -> Result<()> {
-    let fs = open(args)?;
+fn control(
+    command: &str,
+    action: Action,
+    module: &Module,
+    inputs: &[(&str, Option<String>)],
+) -> Result<()> {
+    let fs = open(command)?;
     let p = module.params(&fs);
     module.check(&p)?;
-    let action = args.str("action").unwrap_or("status");
-    if action == "status" {
+    if action == Action::Status {
         let mut out = String::new();
         for (param, val) in module.status(&p)? {
             out.push_str(&format!("{param}: {val}\n"));
@@ -102,49 +92,66 @@ fn control(args: &Args, module: &Module, inputs: &[(&str, Option<String>)]) -> R
         }
     }
     match action {
-        "commit" => module.commit(&p),
-        "enable" => module.enable(&p, true),
+        Action::Commit => module.commit(&p),
+        Action::Enable => module.enable(&p, true),
         _ => module.enable(&p, false),
     }
 }
 
-/// `damo module stat read|write`.
-pub fn stat(args: &Args) -> Result<()> {
-    let fs = open(args)?;
+/// Runs `f` on the DAMON_STAT parameters, after the checks.
+fn with_stat(command: &str, f: impl FnOnce(&Params) -> Result<()>) -> Result<()> {
+    let fs = open(command)?;
     let p = Params::of(&fs, "stat");
     p.require_dir("DAMON_STAT", "CONFIG_DAMON_STAT")?;
-    if args.str("action") == Some("write") {
-        return write_params(&p, &args.list("parameter_value").unwrap_or_default());
-    }
+    f(&p)
+}
+
+/// `damo module stat write`.
+pub fn stat_write(args: &ModuleStatWrite) -> Result<()> {
+    let words: Vec<&str> = args
+        .parameter_value
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    with_stat("module stat write", |p| write_params(p, &words))
+}
+
+/// `damo module stat read`.
+pub fn stat_read(args: &ModuleStatRead) -> Result<()> {
+    with_stat("module stat read", |p| stat_read_params(args, p))
+}
+
+fn stat_read_params(args: &ModuleStatRead, p: &Params) -> Result<()> {
     // the given percentiles, or the kernel's once first needed
-    let mut pcts = match args.list("input_idle_time_percentiles") {
-        Some(v) => Some(input_percentiles(&v).map_err(|e| {
-            anyhow::anyhow!(
-                "wrong --input_idle_time_percentiles ({e}); give <percentile> <seconds> \
+    let mut pcts = match &args.input_idle_time_percentiles {
+        Some(v) => Some(
+            input_percentiles(&v.iter().map(String::as_str).collect::<Vec<_>>()).map_err(|e| {
+                anyhow::anyhow!(
+                    "wrong --input_idle_time_percentiles ({e}); give <percentile> <seconds> \
                  pairs, or a file holding them"
-            )
-        })?),
+                )
+            })?,
+        ),
         None => None,
     };
-    let raw = args.flag("raw_number");
-    let lines = args.int("idle_time_mem_sz_lines").unwrap_or(10);
-    let range = args
-        .ints("idle_time_percentiles_range")?
-        .unwrap_or(vec![0, 101, 10]);
-    let to_read = args.list("to_read").unwrap_or_default();
+    let raw = args.raw_number;
+    let lines = args.idle_time_mem_sz_lines;
+    let range = &args.idle_time_percentiles_range;
+    let to_read = args.to_read.as_deref().unwrap_or_default();
     let mut out = String::new();
     if to_read.is_empty() {
-        out.push_str(&all_params(&p)?);
+        out.push_str(&all_params(p)?);
     }
     for what in to_read {
-        match what {
+        match what.as_str() {
             "idle_time_mem_sz" => {
-                let v = percentiles(&p, &mut pcts)?;
+                let v = percentiles(p, &mut pcts)?;
                 out.push_str(&idle_time_mem_sz(v, lines, raw)?);
             }
             "idle_time_percentiles" => {
-                let v = percentiles(&p, &mut pcts)?;
-                out.push_str(&idle_time_percentiles(v, &range, raw)?);
+                let v = percentiles(p, &mut pcts)?;
+                out.push_str(&idle_time_percentiles(v, range, raw)?);
             }
             param => {
                 if !p.exists(param) {

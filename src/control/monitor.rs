@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::{DamonInterfaceDeprecated, Monitor};
 
 /// Whether the user asked to quit: `q`, Ctrl-C (raw mode) or a signal.
 fn quit_requested(raw: bool) -> bool {
@@ -86,19 +87,16 @@ fn show(text: &str, raw: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn main(args: &Args) -> Result<()> {
-    let fs = super::open_sysfs(args)?;
+pub fn main(args: &Monitor) -> Result<()> {
+    let fs = super::open_sysfs("monitor", false, DamonInterfaceDeprecated::Auto)?;
     let exe = std::env::current_exe().context("cannot find this damo's own path")?;
-    let target = args.str("target").unwrap_or("ongoing").to_string();
-    let delay = args
-        .floats("delay")?
-        .and_then(|d| d.first().copied())
-        .unwrap_or(3.0);
+    let target = args.target.clone().unwrap_or_else(|| "ongoing".to_string());
+    let delay = args.delay;
     if !(delay.is_finite() && delay > 0.0) {
         bail!("--delay must be a positive number of seconds");
     }
-    let count = args.int("count").unwrap_or(0);
-    let report_type = args.str("report_type").unwrap_or("heats").to_string();
+    let count = args.count;
+    let report_type = args.report_type.as_str().to_string();
     let ongoing = target == "ongoing";
     let orig = fs.current_kdamonds()?;
     let mut command: Option<Child> = None;

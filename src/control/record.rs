@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 
 use super::children::{Follower, reaped};
-use crate::cli::parse::Args;
+use crate::cli::opts::{DamonTracer, DoRecord as Do, Record};
 use crate::damon::js::Js;
 use crate::damon::model::Kdamond;
 use crate::fmt::pynum::{F, I};
@@ -272,8 +272,8 @@ struct Options {
     use_perf: bool,
 }
 
-fn options(args: &Args) -> Result<Options> {
-    let snapshot = match args.list("snapshot").as_deref() {
+fn options(args: &Record) -> Result<Options> {
+    let snapshot = match args.snapshot.as_deref() {
         Some([delay, count]) => Some(SnapPlan {
             delay: seconds(delay).with_context(|| format!("wrong --snapshot delay '{delay}'"))?,
             count: crate::fmt::text_to_nr(count)
@@ -283,12 +283,12 @@ fn options(args: &Args) -> Result<Options> {
         }),
         _ => None,
     };
-    let perf = args.str("perf_path").unwrap_or("perf").to_string();
+    let perf = args.perf_path.clone().unwrap_or_else(|| "perf".to_string());
     // perf only when asked for (damo's default tracer); tracefs otherwise
-    let use_perf = match args.str("damon_tracer") {
-        Some("perf") => true,
-        Some(t) => bail!(
-            "--damon_tracer {t}: this damo reads DAMON's tracepoints from tracefs itself; \
+    let use_perf = match args.damon_tracer {
+        Some(DamonTracer::Perf) => true,
+        Some(DamonTracer::TraceCmd) => bail!(
+            "--damon_tracer trace-cmd: this damo reads DAMON's tracepoints from tracefs itself; \
              drop the option (or use --damon_tracer perf)"
         ),
         None => false,
@@ -298,7 +298,7 @@ fn options(args: &Args) -> Result<Options> {
             "--damon_tracer perf: {perf} is unavailable; install linux-perf, or drop the option (DAMON's tracepoints are read from tracefs without perf)"
         );
     }
-    let format = crate::tools::output_format(args, "output_type")?;
+    let format = crate::tools::output_format(&args.output_type)?;
     if format == Format::PerfData && !use_perf {
         bail!(
             "--output_type perf_data needs perf, which this damo does not use; \
@@ -306,33 +306,30 @@ fn options(args: &Args) -> Result<Options> {
              --damon_tracer perf"
         );
     }
-    let words = args.list("do_record").unwrap_or_default();
+    let words = &args.do_record;
     Ok(Options {
-        out: PathBuf::from(args.str("out").unwrap_or("damon.data")),
+        out: PathBuf::from(&args.out),
         format,
-        mode: crate::tools::file_permission(args.str("output_permission").unwrap_or("600"))?,
+        mode: crate::tools::file_permission(&args.output_permission)?,
         todo: DoRecord {
-            access: words.contains(&"access"),
-            mem_footprint: words.contains(&"mem_footprint"),
-            vmas: words.contains(&"vmas"),
-            proc_stats: words.contains(&"proc_stats"),
-            trace_events: words.contains(&"damon_trace_events"),
+            access: words.contains(&Do::Access),
+            mem_footprint: words.contains(&Do::MemFootprint),
+            vmas: words.contains(&Do::Vmas),
+            proc_stats: words.contains(&Do::ProcStats),
+            trace_events: words.contains(&Do::DamonTraceEvents),
         },
-        cpu_profile: words.contains(&"cpu_profile"),
-        events: if args.flag("schemes_target_regions") {
+        cpu_profile: words.contains(&Do::CpuProfile),
+        events: if args.schemes_target_regions {
             vec![tracefs::BEFORE_APPLY]
         } else {
             vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
         },
         snapshot,
-        flush: match args.str("output_flush_sec") {
-            Some(t) => Some(
-                seconds(t)
-                    .filter(|d| !d.is_zero())
-                    .with_context(|| format!("wrong --output_flush_sec '{t}'"))?,
-            ),
-            None => None,
-        },
+        flush: Some(
+            seconds(&args.output_flush_sec)
+                .filter(|d| !d.is_zero())
+                .with_context(|| format!("wrong --output_flush_sec '{}'", args.output_flush_sec))?,
+        ),
         perf,
         use_perf,
     })
@@ -424,12 +421,13 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set the mode of {}", path.display()))
 }
 
-pub fn main(args: &Args) -> Result<()> {
-    let fs = crate::control::open_sysfs(args)?;
+pub fn main(args: &Record) -> Result<()> {
+    let fs =
+        crate::control::open_sysfs("record", args.debug_damon, args.damon_interface_deprecated)?;
     let o = options(args)?;
     // everything that can be checked is checked before DAMON is touched
     let trace_root = trace_root(&o)?;
-    let ongoing = match args.str("deducible_target") {
+    let ongoing = match args.damon.deducible_target.as_deref() {
         Some("ongoing") => true,
         Some(_) => false,
         None => !fs.running_idxs()?.is_empty(),
@@ -447,7 +445,7 @@ pub fn main(args: &Args) -> Result<()> {
     let (mut kdamonds, self_started) = if ongoing {
         (orig.clone(), false)
     } else {
-        match crate::control::turn_on(&fs, args) {
+        match crate::control::turn_on(&fs, &args.damon, "record") {
             Ok(k) => k,
             Err(e) => {
                 eprintln!("damo: could not turn DAMON on ({e:#})");
@@ -510,10 +508,11 @@ pub fn main(args: &Args) -> Result<()> {
             plan,
             monitor: crate::control::snapshot::monitor_scheme(
                 &fs,
-                &crate::record::filter::RecordFilter::from_args(args)?,
-                crate::damon::args::snapshot_damos_filters(args)?,
+                &crate::record::filter::RecordFilter::from_opts(&args.access_filter, None)?,
+                crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?,
             ),
-            merge: !args.flag("dont_merge_regions"),
+            // `record` has no --dont_merge_regions
+            merge: true,
             records: Vec::new(),
         }),
         _ => None,
@@ -745,7 +744,7 @@ fn seconds(text: &str) -> Option<Duration> {
 /// Traces until the timeout, the end of the targets or kdamonds, or a
 /// signal, sampling the sidecars; returns the tracer and the signal.
 fn record_loop(
-    args: &Args,
+    args: &Record,
     s: &Session,
     kdamonds: &mut [Kdamond],
     mut tracer: Option<Tracing>,
@@ -755,11 +754,11 @@ fn record_loop(
 ) -> Result<LoopResult> {
     let segment = Instant::now();
     let timeout = args
-        .floats("timeout")?
-        .and_then(|v| v.first().copied())
-        .map(Duration::from_secs_f64);
-    let follow = (args.flag("include_child_tasks") && !s.started.is_empty())
-        .then(|| Follower::new(kdamonds));
+        .timeout
+        .map(|t| Duration::try_from_secs_f64(t).map_err(|_| anyhow::anyhow!("wrong --timeout {t}")))
+        .transpose()?;
+    let follow =
+        (args.include_child_tasks && !s.started.is_empty()).then(|| Follower::new(kdamonds));
     let command_pid = super::children::command_pid(kdamonds, s.self_started);
     let mut command_done = false;
     loop {

@@ -10,7 +10,7 @@
 use anyhow::{Context, Result, bail};
 
 use super::{Intervals, RecordMeta, Region, Sink, Snapshot};
-use crate::cli::parse::Args;
+use crate::cli::opts::AccessFilter;
 use crate::damon::js::Js;
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units};
@@ -139,68 +139,63 @@ impl RecordFilter {
         ])
     }
 
-    /// Builds the filter from the record filter options.
-    pub fn from_args(args: &Args) -> Result<Self> {
-        let two = |dest: &str| -> Vec<String> {
-            args.list(dest)
-                .unwrap_or_else(|| vec!["min", "max"])
-                .iter()
-                .map(|s| s.to_string())
-                .collect()
-        };
-        let (sz, rate, age) = (two("sz_region"), two("access_rate"), two("age"));
+    /// Builds the filter from the record filter options; `report access`
+    /// also weighs temperatures with its `--temperature_weights`.
+    pub fn from_opts(args: &AccessFilter, temperature_weights: Option<&[i64]>) -> Result<Self> {
+        let (sz, rate, age) = (&args.sz_region, &args.access_rate, &args.age);
         let bound =
             |v: &[String], i: usize, f: fn(&str) -> Result<Num, units::ParseError>, name: &str| {
-                f(&v[i]).with_context(|| format!("wrong --{name}"))
+                let text = v.get(i).map_or(["min", "max"][i.min(1)], String::as_str);
+                f(text).with_context(|| format!("wrong --{name}"))
             };
-        let address_ranges = args
-            .lists("address")
+        fn given(v: &[Vec<String>]) -> Option<Vec<Vec<&str>>> {
+            (!v.is_empty()).then(|| {
+                v.iter()
+                    .map(|p| p.iter().map(String::as_str).collect())
+                    .collect()
+            })
+        }
+        let address_ranges = given(&args.address)
             .map(|v| byte_ranges(v, "--address"))
             .transpose()?;
-        let snapshot_sz_ranges = args
-            .lists("sz_snapshot")
+        let snapshot_sz_ranges = given(&args.sz_snapshot)
             .map(|v| byte_ranges(v, "--sz_snapshot"))
             .transpose()?;
-        let temperature_ranges = args
-            .lists("temperature")
-            .map(|v| {
-                v.iter()
-                    .map(|p| -> Result<[i128; 2]> {
-                        let n =
-                            |s: &str| crate::fmt::pyparse::py_int(s).context("wrong --temperature");
-                        Ok([n(p[0])?, n(p[1])?])
+        let temperature_ranges = (!args.temperature.is_empty())
+            .then(|| {
+                args.temperature
+                    .iter()
+                    .map(|p| match p.as_slice() {
+                        [a, b] => Ok([*a, *b]),
+                        _ => bail!("wrong --temperature (two values per range)"),
                     })
                     .collect::<Result<Vec<_>>>()
             })
             .transpose()?;
-        let temperature_weights = match args.list("temperature_weights") {
-            Some(w) if w.len() == 3 => [
-                units::text_to_nr(w[0])?,
-                units::text_to_nr(w[1])?,
-                units::text_to_nr(w[2])?,
-            ],
+        let temperature_weights = match temperature_weights {
+            Some(&[a, b, c]) => [I(a.into()), I(b.into()), I(c.into())],
             _ => [I(0), I(100), I(100)],
         };
         Ok(RecordFilter {
             sz: [
-                bound(&sz, 0, units::text_to_bytes, "sz_region")?,
-                bound(&sz, 1, units::text_to_bytes, "sz_region")?,
+                bound(sz, 0, units::text_to_bytes, "sz_region")?,
+                bound(sz, 1, units::text_to_bytes, "sz_region")?,
             ],
             access_rate: [
-                bound(&rate, 0, units::text_to_percent, "access_rate")?,
-                bound(&rate, 1, units::text_to_percent, "access_rate")?,
+                bound(rate, 0, units::text_to_percent, "access_rate")?,
+                bound(rate, 1, units::text_to_percent, "access_rate")?,
             ],
             // damo parses --age values as microseconds (not the seconds
             // its help says).
             age_us: [
-                bound(&age, 0, units::text_to_us, "age")?,
-                bound(&age, 1, units::text_to_us, "age")?,
+                bound(age, 0, units::text_to_us, "age")?,
+                bound(age, 1, units::text_to_us, "age")?,
             ],
             address_ranges,
             snapshot_sz_ranges,
-            snapshot_time_ranges: pairs(args.lists("snapshot_time"), units::text_to_ns)
+            snapshot_time_ranges: pairs(given(&args.snapshot_time), units::text_to_ns)
                 .context("wrong --snapshot_time")?,
-            snapshot_index_ranges: pairs(args.lists("snapshot_idx"), units::text_to_nr)
+            snapshot_index_ranges: pairs(given(&args.snapshot_idx), units::text_to_nr)
                 .context("wrong --snapshot_idx")?,
             temperature_ranges,
             temperature_weights,

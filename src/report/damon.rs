@@ -4,7 +4,8 @@
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::ReportDamon;
 use crate::damon::js::Js;
 use crate::damon::model::Kdamond;
 use crate::damon::show::{Show, indent};
@@ -77,45 +78,49 @@ impl Settings {
 }
 
 /// The options, read once.
-fn options(args: &Args) -> (View, Settings) {
+fn options(args: &ReportDamon) -> (View, Settings) {
     let format = args
-        .str("format")
-        .map(str::to_string)
-        .or_else(|| args.flag("json").then(|| "json".to_string()))
+        .format
+        .map(|f| f.as_str().to_string())
+        .or_else(|| args.json.then(|| "json".to_string()))
         .unwrap_or_else(|| "report".into());
     let settings = Settings {
         format,
-        raw: args.flag("raw"),
-        show_cpu: args.flag("show_cpu_usage"),
+        raw: args.raw,
+        show_cpu: args.show_cpu_usage,
     };
-    let view = if args.flag("damon_params") || args.flag("damon_params_omit_defaults") {
+    let view = if args.damon_params || args.damon_params_omit_defaults {
         View::Params {
-            omit_defaults: args.flag("damon_params_omit_defaults"),
+            omit_defaults: args.damon_params_omit_defaults,
         }
-    } else if args.flag("kdamonds_summary") {
+    } else if args.kdamonds_summary {
         View::Summary
-    } else if args.flag("damos_stats") {
+    } else if args.damos_stats {
         View::DamosStats {
             fields: args
-                .list("damos_stat_fields")
-                .unwrap_or_default()
-                .into_iter()
-                .map(String::from)
+                .damos_stat_fields
+                .iter()
+                .flatten()
+                .map(|f| f.as_str().to_string())
                 .collect(),
         }
     } else {
         View::Status {
-            omit_tried_regions: args.flag("omit_damos_tried_regions"),
+            omit_tried_regions: args.omit_damos_tried_regions,
         }
     };
     (view, settings)
 }
 
-pub fn main(args: &Args) -> Result<()> {
-    let input_file = args.str("input_file");
+pub fn main(args: &ReportDamon) -> Result<()> {
+    let input_file = args.input_file.as_deref();
     let fs = match input_file {
         Some(_) => None,
-        None => Some(crate::control::open_sysfs(args)?),
+        None => Some(crate::control::open_sysfs(
+            "report damon",
+            args.debug_damon,
+            args.damon_interface_deprecated,
+        )?),
     };
     let (view, settings) = options(args);
     let out = match &view {

@@ -10,7 +10,7 @@
 
 use anyhow::Result;
 
-use crate::cli::parse::Args;
+use crate::cli::opts::{DamonInterfaceDeprecated, Diagnose};
 use crate::damon::js::Js;
 use crate::damon::model::{Context, Kdamond, Scheme};
 use crate::fmt::pynum::Num;
@@ -308,8 +308,8 @@ fn verbose_js(fs: &Sysfs, kdamonds: &[Kdamond]) -> Js {
 }
 
 /// `damo diagnose [--verbose]`.
-pub fn main(args: &Args) -> Result<()> {
-    let fs = crate::control::open_sysfs(args)?;
+pub fn main(args: &Diagnose) -> Result<()> {
+    let fs = crate::control::open_sysfs("diagnose", false, DamonInterfaceDeprecated::Auto)?;
     let running = fs.running_idxs()?;
     // what damo refreshes before reading (errors here are findings, not
     // failures: a kernel may lack a command)
@@ -391,7 +391,7 @@ pub fn main(args: &Args) -> Result<()> {
         counts[Level::Warn as usize],
         counts[Level::Ok as usize]
     ));
-    if args.flag("verbose") {
+    if args.verbose {
         out.push_str(&verbose_js(&fs, &kdamonds).to_text(false));
     }
     crate::output::print(&out)

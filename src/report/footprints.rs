@@ -6,7 +6,8 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use super::dist;
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::{Metric, ReportFootprints, Sortby};
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{I, Num};
 
@@ -85,8 +86,8 @@ pub fn file_dists(path: &str, metric: &str, sort: bool) -> Result<Vec<Num>> {
 }
 
 /// `damo report footprints`.
-pub fn main(args: &Args) -> Result<()> {
-    let input = args.str("input").unwrap_or("damon.data.mem_footprint");
+pub fn main(args: &ReportFootprints) -> Result<()> {
+    let input = args.input.as_str();
     let text = std::fs::read(input).map_err(|e| {
         anyhow::anyhow!(
             "cannot read {input} ({e}): give the .mem_footprint file 'damo record' wrote, \
@@ -95,14 +96,14 @@ pub fn main(args: &Args) -> Result<()> {
     })?;
     let samples: Vec<Sample> = serde_json::from_slice(&text)
         .with_context(|| format!("{input} is not a memory footprint file"))?;
-    let metrics: Vec<&str> = match args.str("metric").unwrap_or("all") {
-        "all" => vec!["vsz", "rss", "sys_used"],
-        m => vec![m],
+    let metrics: Vec<&str> = match args.metric {
+        Metric::All => vec!["vsz", "rss", "sys_used"],
+        m => vec![m.as_str()],
     };
-    let sort = args.str("sortby").unwrap_or("size") == "size";
-    let percentiles = dist::percentiles(&args.ints("range")?.unwrap_or_else(|| vec![0, 101, 25]))?;
-    let all = args.flag("all_footprint");
-    if let Some(path) = args.str("plot") {
+    let sort = args.sortby == Sortby::Size;
+    let percentiles = dist::percentiles(&args.range)?;
+    let all = args.all_footprint;
+    if let Some(path) = args.plot.as_deref() {
         let mut data = Vec::new();
         for m in &metrics {
             data.push((m.to_string(), dists(&samples, m, sort)?));
@@ -120,7 +121,7 @@ pub fn main(args: &Args) -> Result<()> {
             "memory footprint (bytes)",
         );
     }
-    let nr_cols = args.int_as::<i64>("nr_cols_bar")?.unwrap_or(59);
+    let nr_cols = args.nr_cols_bar;
     let mut out = String::new();
     for m in metrics {
         let d = dists(&samples, m, sort)?;
@@ -130,7 +131,7 @@ pub fn main(args: &Args) -> Result<()> {
             &percentiles,
             all,
             format_sz,
-            args.flag("raw_number"),
+            args.raw_number,
             nr_cols,
         )?);
         out.push('\n');

@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result, bail};
 use super::heatmap::{self, Spec};
 use super::record_info::{self, Guide};
 use super::{dist, footprints, wss};
-use crate::cli::parse::Args;
+use crate::cli::opts::ReportHolistic;
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{F, I, Num};
 use crate::record::spool::Source;
@@ -120,9 +120,9 @@ impl Inputs<'_> {
     }
 }
 
-pub fn main(args: &Args) -> Result<()> {
-    let pattern = args.str("access_pattern").unwrap_or("damon.data");
-    let long = args.flag("long");
+pub fn main(args: &ReportHolistic) -> Result<()> {
+    let pattern = args.access_pattern.as_str();
+    let long = args.long;
     let files = RecordFiles::new(&[pattern]);
     files.check()?;
     let mut src = Source::new(files.clone());
@@ -132,27 +132,22 @@ pub fn main(args: &Args) -> Result<()> {
     }
     let mut count = Count(0);
     files.read(&mut count)?;
-    // read where damo reads it: after the record, and only for the short form
-    let last_n_sec = match args.str("heatmap_time_last_n_sec").filter(|_| !long) {
-        Some(t) => Some(crate::fmt::pyparse::py_float(t).map_err(|_| {
-            anyhow::anyhow!("--heatmap_time_last_n_sec '{t}' is not a number of seconds")
-        })?),
-        None => None,
-    };
+    // used only by the short form
+    let last_n_sec = args.heatmap_time_last_n_sec.filter(|_| !long);
     let mut inputs = Inputs {
         files,
         src,
         guides,
         nr_snapshots: count.0,
         footprints_path: args
-            .str("footprints")
-            .map(String::from)
+            .footprints
+            .clone()
             .unwrap_or_else(|| format!("{pattern}.mem_footprint")),
         profile: args
-            .str("profile")
-            .map(String::from)
+            .profile
+            .clone()
             .unwrap_or_else(|| format!("{pattern}.profile")),
-        perf: args.str("perf_path").unwrap_or("perf"),
+        perf: &args.perf_path,
     };
     let mut notes: Vec<String> = Vec::new();
     if !inputs.has_footprints() {

@@ -4,7 +4,7 @@
 use anyhow::{Result, bail};
 
 use super::dist;
-use crate::cli::parse::Args;
+use crate::cli::opts::{ReportNrRegions, Sortby};
 use crate::fmt::pynum::{F, I, Num};
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
 
@@ -38,15 +38,14 @@ impl Sink for Counter {
 }
 
 /// `damo report nr_regions`.
-pub fn main(args: &Args) -> Result<()> {
-    let input = args.str("input").unwrap_or("damon.data");
-    let files = RecordFiles::new(&[input]);
+pub fn main(args: &ReportNrRegions) -> Result<()> {
+    let files = RecordFiles::new(&[args.input.as_str()]);
     files.check()?;
-    let percentiles = match args.ints("range")? {
-        Some(r) => dist::percentiles(&r)?,
+    let percentiles = match &args.range {
+        Some(r) => dist::percentiles(r)?,
         None => vec![0, 25, 50, 75, 100],
     };
-    let sort = args.str("sortby") != Some("time");
+    let sort = args.sortby != Some(Sortby::Time);
     let mut c = Counter {
         seen: 0,
         current: Vec::new(),
@@ -60,7 +59,7 @@ pub fn main(args: &Args) -> Result<()> {
         }
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
-    if let Some(path) = args.str("plot") {
+    if let Some(path) = args.plot.as_deref() {
         let series: Vec<(String, &[Num])> = records
             .iter()
             .map(|(t, d)| (tid(t), d.as_slice()))

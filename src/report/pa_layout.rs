@@ -3,16 +3,16 @@
 
 use anyhow::Result;
 
-use crate::cli::parse::Args;
+use crate::cli::opts::ReportPaLayout;
 use crate::fmt::pynum::I;
 use crate::fmt::{self as units};
 use crate::pa_layout;
 
-pub fn main(args: &Args) -> Result<()> {
-    let raw = args.flag("raw_number");
+pub fn main(args: &ReportPaLayout) -> Result<()> {
+    let raw = args.raw_number;
     let sz = |v: i128| units::format_sz(I(v), raw);
     let mut out = String::new();
-    if let Some(node) = args.int("numa_addr") {
+    if let Some(node) = args.numa_addr {
         for [start, end] in pa_layout::numa_addr_ranges(&[node])? {
             out.push_str(&format!(
                 "[{}, {}) (size {})\n",
@@ -24,7 +24,7 @@ pub fn main(args: &Args) -> Result<()> {
         return crate::output::print(&out);
     }
     // damo filters by --numa_node only when it is not 0
-    let node = args.int("numa_node").filter(|n| *n != 0);
+    let node = args.numa_node.filter(|n| *n != 0);
     out.push_str(&format!(
         "#{:>14} {:>14}\tnode\tstate\tresource\tsize\n",
         "start", "end"

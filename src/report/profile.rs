@@ -9,20 +9,22 @@
 
 use anyhow::{Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::ReportProfile;
 use crate::fmt::pynum::I;
+use crate::record::filter::RecordFilter;
 
 /// `damo report profile`.
-pub fn main(args: &Args) -> Result<()> {
-    let inputs = args
-        .list("inputs")
-        .unwrap_or_else(|| vec!["damon.data", "damon.data.profile"]);
-    let profile = inputs.get(1).copied().unwrap_or("damon.data.profile");
-    let times = super::times::matching_times(args)?;
+pub fn main(args: &ReportProfile) -> Result<()> {
+    let profile = args
+        .inputs
+        .get(1)
+        .map_or("damon.data.profile", String::as_str);
+    let filter = RecordFilter::from_opts(&args.access_filter, None)?;
+    let times = super::times::matching_times(&args.inputs, filter)?;
     if times.is_empty() {
         bail!("No snapshot of the condition found (widen the record filter options)");
     }
-    let perf = args.str("perf_path").unwrap_or("perf");
+    let perf = args.perf_path.as_str();
     let mut cmd: Vec<String> = vec!["report".into(), "-i".into(), profile.into()];
     for [a, b] in &times {
         cmd.push("--time".into());

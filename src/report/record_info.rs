@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::ReportRecordInfo;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{format_sz, format_sz_accurate, format_time_ns};
 use crate::record::spool::Source;
@@ -368,10 +368,9 @@ pub fn guide_text(files: &RecordFiles, raw: bool, consistent: bool) -> Result<St
 }
 
 /// `damo report record_info`.
-pub fn main(args: &Args) -> Result<()> {
-    let inputs = args.list("input").unwrap_or_default();
-    let files = RecordFiles::new(&inputs);
+pub fn main(args: &ReportRecordInfo) -> Result<()> {
+    let files = RecordFiles::new(&args.input);
     files.check()?;
-    let text = guide_text(&files, args.flag("raw_numbers"), false)?;
+    let text = guide_text(&files, args.raw_numbers, false)?;
     crate::output::print(&text)
 }

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::ReportSysinfo;
 use crate::sysfs::Sysfs;
 use crate::sysfs::features::{self, UPSTREAM, Upstream};
 
@@ -230,13 +231,11 @@ pub fn render(info: &SysInfo, print: &[&str]) -> String {
 }
 
 /// `damo report sysinfo`.
-pub fn main(args: &Args) -> Result<()> {
-    crate::control::require_root(args)?;
+pub fn main(args: &ReportSysinfo) -> Result<()> {
+    crate::control::require_root_for("report sysinfo")?;
     let fs = Sysfs::open()?;
     let info = SysInfo::gather(&fs);
-    let print = args
-        .list("print")
-        .unwrap_or_else(|| vec!["versions", "interfaces"]);
+    let print: Vec<&str> = args.print.iter().map(|p| p.as_str()).collect();
     crate::output::print(&render(&info, &print))
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use crate::cli::parse::Args;
+use crate::cli::opts::ReportTimes;
 use crate::fmt::pynum::{I, Num};
 use crate::record::filter::{Filtered, RecordFilter};
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
@@ -28,21 +28,18 @@ impl Sink for Times {
 
 /// The time intervals (ns) in which the first of `--inputs` has regions
 /// passing the record filter options.
-pub fn matching_times(args: &Args) -> Result<Vec<[Num; 2]>> {
-    let inputs = args
-        .list("inputs")
-        .unwrap_or_else(|| vec!["damon.data", "damon.data.profile"]);
-    let files = RecordFiles::new(&inputs[..1]);
+pub fn matching_times(inputs: &[String], filter: RecordFilter) -> Result<Vec<[Num; 2]>> {
+    let files = RecordFiles::new(&inputs[..inputs.len().min(1)]);
     files.check()?;
-    let filter = RecordFilter::from_args(args)?;
     let mut times = Times::default();
     files.read(&mut Filtered::new(&mut times, filter))?;
     Ok(times.0)
 }
 
 /// `damo report times`.
-pub fn main(args: &Args) -> Result<()> {
-    let times = Times(matching_times(args)?);
+pub fn main(args: &ReportTimes) -> Result<()> {
+    let filter = RecordFilter::from_opts(&args.access_filter, None)?;
+    let times = Times(matching_times(&args.inputs, filter)?);
     let mut out = String::new();
     for [a, b] in &times.0 {
         let sec = |t: &Num| t.div(I(1_000_000_000)).f();

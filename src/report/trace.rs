@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::{Event as EventChoice, ReportTrace};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{format_nr, format_sz_accurate};
 use crate::record::write::AtomicFile;
@@ -267,15 +268,14 @@ pub fn wrapped(line: &str, max_cols: usize) -> String {
 }
 
 /// The events to show: `--event` (all by default) minus `--no_event`.
-fn events(args: &Args) -> Vec<String> {
-    let chosen = args.list("event").unwrap_or_else(|| vec!["all"]);
-    let mut v: Vec<String> = if chosen.contains(&"all") {
+fn events(args: &ReportTrace) -> Vec<String> {
+    let mut v: Vec<String> = if args.event.is_empty() || args.event.contains(&EventChoice::All) {
         EVENTS.iter().map(|s| s.to_string()).collect()
     } else {
-        chosen.iter().map(|s| s.to_string()).collect()
+        args.event.iter().map(|e| e.as_str().to_string()).collect()
     };
-    if let Some(no) = args.list("no_event") {
-        v.retain(|e| !no.contains(&e.as_str()));
+    if let Some(no) = &args.no_event {
+        v.retain(|e| !no.iter().any(|n| n.as_str() == e));
     }
     v
 }
@@ -306,15 +306,15 @@ fn sniff(text: &str) -> Result<LineFormat> {
     )
 }
 
-fn report_file(args: &Args, path: &str) -> Result<()> {
+fn report_file(args: &ReportTrace, path: &str) -> Result<()> {
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_string(&mut text))
         .with_context(|| format!("cannot read {path}"))?;
     let fmt = sniff(&text).with_context(|| path.to_string())?;
     let events = events(args);
-    let raw = args.flag("raw");
-    let max_cols = args.int("max_cols").unwrap_or(100).max(0) as usize;
+    let raw = args.raw;
+    let max_cols = usize::try_from(args.max_cols.max(0)).unwrap_or(usize::MAX);
     let mut fmtr = Formatter::default();
     let mut out = String::new();
     for line in text.trim().lines() {
@@ -336,8 +336,8 @@ fn report_file(args: &Args, path: &str) -> Result<()> {
     crate::output::print(&out)
 }
 
-fn report_live(args: &Args) -> Result<()> {
-    crate::control::require_root(args)?;
+fn report_live(args: &ReportTrace) -> Result<()> {
+    crate::control::require_root_for("report trace")?;
     let root = crate::env::get().tracefs_root().context(
         "tracefs is not mounted (mount it with 'mount -t tracefs nodev /sys/kernel/tracing')",
     )?;
@@ -361,7 +361,7 @@ fn report_live(args: &Args) -> Result<()> {
     let mut tracer = crate::record::tracefs::Tracer::start(&root, &names, &spool)?;
     let mut reader =
         std::fs::File::open(&spool).with_context(|| format!("cannot read {}", spool.display()))?;
-    let mut output = match args.str("output") {
+    let mut output = match args.output.as_deref() {
         Some(o) => {
             let mut f = AtomicFile::create(Path::new(o))?;
             let now = std::time::SystemTime::now()
@@ -379,8 +379,8 @@ fn report_live(args: &Args) -> Result<()> {
         }
         None => None,
     };
-    let raw = args.flag("raw");
-    let max_cols = args.int("max_cols").unwrap_or(100).max(0) as usize;
+    let raw = args.raw;
+    let max_cols = usize::try_from(args.max_cols.max(0)).unwrap_or(usize::MAX);
     let mut fmtr = Formatter::default();
     let mut pending = String::new();
     let mut buf = Vec::new();
@@ -438,8 +438,8 @@ fn report_live(args: &Args) -> Result<()> {
 }
 
 /// `damo report trace`.
-pub fn main(args: &Args) -> Result<()> {
-    match args.str("input") {
+pub fn main(args: &ReportTrace) -> Result<()> {
+    match args.input.as_deref() {
         Some(path) => report_file(args, path),
         None => report_live(args),
     }

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::dist;
-use crate::cli::parse::Args;
+use crate::cli::opts::{ReportWss, Sortby};
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{I, Num};
 use crate::record::adjust::Adjuster;
@@ -114,26 +114,25 @@ fn sort_nums(v: &mut [Num]) {
 }
 
 /// `damo report wss`.
-pub fn main(args: &Args) -> Result<()> {
-    let input = args.str("input").unwrap_or("damon.data");
-    let files = RecordFiles::new(&[input]);
+pub fn main(args: &ReportWss) -> Result<()> {
+    let files = RecordFiles::new(&[args.input.as_str()]);
     files.check()?;
-    let percentiles = dist::percentiles(&args.ints("range")?.unwrap_or_else(|| vec![0, 101, 25]))?;
-    let sort = args.str("sortby") != Some("time");
-    let raw = args.flag("raw_number");
-    let work_time = I(args.int("work_time").unwrap_or(1));
-    let skip = args.int("exclude_samples").unwrap_or(20).max(0) as usize;
-    let acc_thres = I(args.int("acc_thres").unwrap_or(1));
-    let sz_thres = args.int("sz_thres").unwrap_or(1);
+    let percentiles = dist::percentiles(&args.range)?;
+    let sort = args.sortby != Some(Sortby::Time);
+    let raw = args.raw_number;
+    let work_time = I(args.work_time);
+    let skip = usize::try_from(args.exclude_samples.max(0)).unwrap_or(usize::MAX);
+    let acc_thres = I(args.acc_thres);
+    let sz_thres = args.sz_thres;
     let mut dists = wss_dists(&files, acc_thres, sz_thres, work_time, skip, sort)?;
-    if args.flag("collapse_targets") {
+    if args.collapse_targets {
         dists = collapse(dists);
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
-    if let Some(path) = args.str("plot") {
+    if let Some(path) = args.plot.as_deref() {
         let series: Vec<(String, &[Num])> =
             dists.iter().map(|(t, d)| (tid(t), d.as_slice())).collect();
-        let all = args.flag("all_wss");
+        let all = args.all_wss;
         return dist::plot(
             path,
             &series,
@@ -143,7 +142,7 @@ pub fn main(args: &Args) -> Result<()> {
             "working set size (bytes)",
         );
     }
-    let nr_cols = args.int_as::<i64>("nr_cols_bar")?.unwrap_or(59);
+    let nr_cols = args.nr_cols_bar;
     let mut out = String::new();
     for (t, d) in &dists {
         out.push_str(&format!("# target_id\t{}\n", tid(t)));
@@ -151,7 +150,7 @@ pub fn main(args: &Args) -> Result<()> {
             "wss",
             d,
             &percentiles,
-            args.flag("all_wss"),
+            args.all_wss,
             format_sz,
             raw,
             nr_cols,

@@ -3,8 +3,8 @@
 
 use anyhow::{Result, bail};
 
-use super::{counts_of, num, occurrences};
-use crate::cli::parse::Args;
+use super::{num, occurrences};
+use crate::cli::opts::DamonParams;
 use crate::damon::damos::DamosFilter;
 use crate::damon::model::{
     ACTIONS, AccessPattern, AgeUnit, NrAccUnit, QuotaGoal, Quotas, Scheme, Watermarks,
@@ -172,31 +172,31 @@ fn pair_of(v: Option<&Vec<&str>>, dflt: [&str; 2]) -> [String; 2] {
 /// The schemes of `--damos_*` options; `nr_goals`/`nr_filters` are the
 /// per-scheme counts the `--damos_scheme` markers gave, if any.
 pub(super) fn schemes_for(
-    args: &Args,
+    args: &DamonParams,
     nr_goals: Option<&[usize]>,
     nr_filters: Option<&[usize]>,
 ) -> Result<Vec<Scheme>> {
-    let actions = occurrences(args, "damos_action");
+    let actions = occurrences(args.damos_action.as_slice());
     let n = actions.len();
     if n == 0 {
         return Ok(Vec::new());
     }
-    let sz = occurrences(args, "damos_sz_region");
-    let rate = occurrences(args, "damos_access_rate");
-    let age = occurrences(args, "damos_age");
-    let apply = occurrences(args, "damos_apply_interval");
-    let mut quotas = occurrences(args, "damos_quotas")
+    let sz = occurrences(args.damos_sz_region.as_slice());
+    let rate = occurrences(args.damos_access_rate.as_slice());
+    let age = occurrences(args.damos_age.as_slice());
+    let apply = occurrences(args.damos_apply_interval.as_slice());
+    let mut quotas = occurrences(args.damos_quotas.as_slice())
         .into_iter()
         .map(|q| q.iter().map(|s| s.to_string()).collect::<Vec<String>>())
         .collect::<Vec<_>>();
-    let qi = occurrences(args, "damos_quota_interval");
+    let qi = occurrences(args.damos_quota_interval.as_slice());
     if !qi.is_empty() {
         if !quotas.is_empty() {
             bail!("--damos_quotas and --damos_quota_interval cannot passed together");
         }
-        let qt = occurrences(args, "damos_quota_time");
-        let qs = occurrences(args, "damos_quota_space");
-        let qw = occurrences(args, "damos_quota_weights");
+        let qt = occurrences(args.damos_quota_time.as_slice());
+        let qs = occurrences(args.damos_quota_space.as_slice());
+        let qw = occurrences(args.damos_quota_weights.as_slice());
         for (i, interval) in qi.iter().enumerate() {
             let t = qt.get(i).map(|v| v[0]).unwrap_or("0");
             let s = qs.get(i).map(|v| v[0]).unwrap_or("0");
@@ -206,17 +206,17 @@ pub(super) fn schemes_for(
             quotas.push(q);
         }
     }
-    let goals = occurrences(args, "damos_quota_goal");
+    let goals = occurrences(args.damos_quota_goal.as_slice());
     if !goals.is_empty() && (quotas.is_empty() || quotas.iter().any(|q| q.len() < 3)) {
         bail!(
             "'reset_interval_ms' not specified when setting quota goals; give it with \
              --damos_quota_interval <milliseconds>"
         );
     }
-    let tuners = occurrences(args, "damos_quota_goal_tuner");
-    let fail_charge = occurrences(args, "damos_quota_fail_charge_ratio");
-    let wmarks = occurrences(args, "damos_wmarks");
-    let filters = occurrences(args, "damos_filter");
+    let tuners = occurrences(args.damos_quota_goal_tuner.as_slice());
+    let fail_charge = occurrences(args.damos_quota_fail_charge_ratio.as_slice());
+    let wmarks = occurrences(args.damos_wmarks.as_slice());
+    let filters = occurrences(args.damos_filter.as_slice());
     for (dest, len) in [
         ("damos_sz_region", sz.len()),
         ("damos_access_rate", rate.len()),
@@ -232,7 +232,8 @@ pub(super) fn schemes_for(
     let split = |dest: &str, marked: Option<&[usize]>, total: usize| -> Result<Vec<usize>> {
         let counts: Vec<usize> = match marked {
             Some(m) => m.to_vec(),
-            None => counts_of(args, dest)?.unwrap_or_default(),
+            // the count options were read into the markers' counts
+            None => Vec::new(),
         };
         if counts.is_empty() {
             if n > 1 && total > 0 {

@@ -13,7 +13,8 @@ mod ns;
 use anyhow::{Context as _, Result, bail};
 
 use super::model::Kdamond;
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice;
+use crate::cli::opts::{ArgsDamon, DamonParams, Format};
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
 use damos::schemes_for;
@@ -23,12 +24,36 @@ fn num(text: &str, what: &str, parse: fn(&str) -> Result<Num, ParseError>) -> Re
     parse(text).with_context(|| format!("wrong {what} '{text}'"))
 }
 
-fn occurrences<'a>(args: &'a Args, dest: &str) -> Vec<Vec<&'a str>> {
-    if args.given(dest) {
-        args.lists(dest).unwrap_or_default()
-    } else {
-        Vec::new()
+/// An append option's occurrences as word lists, the shape damo's
+/// argument namespace gives them.
+trait Occurrences {
+    fn occurrences(&self) -> Vec<Vec<&str>>;
+}
+
+impl Occurrences for [String] {
+    fn occurrences(&self) -> Vec<Vec<&str>> {
+        self.iter().map(|s| vec![s.as_str()]).collect()
     }
+}
+
+impl Occurrences for [Vec<String>] {
+    fn occurrences(&self) -> Vec<Vec<&str>> {
+        self.iter()
+            .map(|v| v.iter().map(String::as_str).collect())
+            .collect()
+    }
+}
+
+impl<E: Choice> Occurrences for [Vec<E>] {
+    fn occurrences(&self) -> Vec<Vec<&str>> {
+        self.iter()
+            .map(|v| v.iter().map(Choice::as_str).collect())
+            .collect()
+    }
+}
+
+fn occurrences<T: Occurrences + ?Sized>(v: &T) -> Vec<Vec<&str>> {
+    v.occurrences()
 }
 
 /// Whether `word` names a program: a path to an executable file, or one
@@ -59,7 +84,7 @@ pub fn which(word: &str) -> Option<std::path::PathBuf> {
 }
 
 /// The kdamonds the options describe.
-pub fn kdamonds_for(args: &Args) -> Result<Vec<Kdamond>> {
+pub fn kdamonds_for(args: &DamonParams) -> Result<Vec<Kdamond>> {
     kdamonds_and_start(args).map(|(k, _)| k)
 }
 
@@ -77,26 +102,22 @@ pub fn damos_filters(occurrences: &[Vec<&str>]) -> Result<Vec<super::damos::Damo
 
 /// `--snapshot_damos_filter` options (`report access`, `record
 /// --snapshot`).
-pub fn snapshot_damos_filters(args: &Args) -> Result<Vec<super::damos::DamosFilter>> {
-    if !args.given("snapshot_damos_filter") {
-        return Ok(Vec::new());
-    }
-    damos_filters(&args.lists("snapshot_damos_filter").unwrap_or_default())
+pub fn snapshot_damos_filters(given: &[Vec<String>]) -> Result<Vec<super::damos::DamosFilter>> {
+    damos_filters(&occurrences(given))
         .map_err(|e| anyhow::anyhow!("wrong --snapshot_damos_filter ({e:#})"))
 }
 
-/// A `--nr_*` count option: `None` when not given.
-fn counts_of(args: &Args, dest: &str) -> Result<Option<Vec<usize>>> {
-    if !args.given(dest) {
+/// A `--nr_*` count option (`dest` names it in errors): `None` when not
+/// given.
+fn counts_of(values: &Option<Vec<i128>>, dest: &str) -> Result<Option<Vec<usize>>> {
+    let Some(values) = values else {
         return Ok(None);
-    }
-    args.list(dest)
-        .unwrap_or_default()
+    };
+    values
         .iter()
         .map(|v| {
-            crate::fmt::pyparse::py_int(v)
+            usize::try_from(*v)
                 .ok()
-                .and_then(|n| usize::try_from(n).ok())
                 .with_context(|| format!("wrong --{dest} '{v}' (give counts of 0 or more)"))
         })
         .collect::<Result<_>>()
@@ -104,8 +125,9 @@ fn counts_of(args: &Args, dest: &str) -> Result<Option<Vec<usize>>> {
 }
 
 /// The occurrences of an append option, `None` when not given.
-fn given_occurrences<'a>(args: &'a Args, dest: &str) -> Option<Vec<Vec<&'a str>>> {
-    args.given(dest).then(|| occurrences(args, dest))
+fn given_occurrences<T: Occurrences + ?Sized>(v: &T) -> Option<Vec<Vec<&str>>> {
+    let occ = v.occurrences();
+    (!occ.is_empty()).then_some(occ)
 }
 
 /// How many of `nr_items` schemes or probes each of `nr_ctxs` contexts gets
@@ -148,7 +170,7 @@ fn split_by<T>(items: Vec<T>, counts: &[usize]) -> Vec<Vec<T>> {
 
 /// The kdamonds the options describe, and whether a command target was
 /// started for them (damo's `kdamonds_for`).
-pub fn kdamonds_and_start(args: &Args) -> Result<(Vec<Kdamond>, bool)> {
+pub fn kdamonds_and_start(args: &DamonParams) -> Result<(Vec<Kdamond>, bool)> {
     let (kdamonds, self_started, notes) = build(args)?;
     for n in notes {
         crate::output::print(&format!("{n}\n"))?;
@@ -156,13 +178,13 @@ pub fn kdamonds_and_start(args: &Args) -> Result<(Vec<Kdamond>, bool)> {
     Ok((kdamonds, self_started))
 }
 
-fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
-    if let Some(k) = args.str("kdamonds") {
+fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
+    if let Some(k) = &args.kdamonds {
         return Ok((super::input::kdamonds_from_arg(k)?, false, Vec::new()));
     }
     let mut ns = Ns::new(args)?;
     let mut self_started = false;
-    if let Some(t) = args.str("deducible_target") {
+    if let Some(t) = args.deducible_target.as_deref() {
         // a kdamonds JSON/YAML file (or JSON text)
         if let Ok(k) = super::input::kdamonds_from_arg(t) {
             return Ok((k, false, Vec::new()));
@@ -187,8 +209,8 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
 
     // targets
     let nr_targets = ns.nr_targets_total();
-    if let Some(o) = args.ints("obsolete_targets")?
-        && o.iter().any(|i| *i >= nr_targets as i64)
+    if let Some(o) = &args.obsolete_targets
+        && o.iter().any(|i| i128::from(*i) >= nr_targets as i128)
     {
         bail!("Invalid --obsolete_targets");
     }
@@ -235,13 +257,13 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
     }
 
     // schemes
-    let schemes = if args.given("damos_action") {
+    let schemes = if !args.damos_action.is_empty() {
         schemes_for(
             args,
             ns.damos_nr_quota_goals.as_deref(),
             ns.damos_nr_filters.as_deref(),
         )?
-    } else if let Some(s) = args.str("schemes") {
+    } else if let Some(s) = args.schemes.as_deref() {
         let text = if std::path::Path::new(s).is_file() {
             std::fs::read_to_string(s).with_context(|| format!("cannot read {s}"))?
         } else {
@@ -269,7 +291,7 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
     // probes
     let probes = ns.probes()?;
     let per_ctx = per_context(
-        counts_of(args, "nr_probes")?,
+        counts_of(&args.nr_probes, "nr_probes")?,
         probes.len(),
         nr_ctxs,
         [
@@ -291,7 +313,7 @@ fn build(args: &Args) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
             ctxs.len()
         );
     }
-    let refresh = occurrences(args, "refresh_stat");
+    let refresh = occurrences(args.refresh_stat.as_slice());
     let mut kdamonds = Vec::with_capacity(per_kdamond.len());
     for (k, contexts) in split_by(ctxs, &per_kdamond).into_iter().enumerate() {
         let refresh_ms = match refresh.get(k) {
@@ -330,13 +352,13 @@ fn kdamond_index(text: &str, len: usize, opt: &str) -> Result<usize> {
 
 /// `damo args damon`: the kdamonds as JSON, YAML or text, without touching
 /// sysfs or needing root.
-pub fn main(args: &Args) -> Result<()> {
-    let format = args.str("format").unwrap_or("json");
-    if format == "report" && args.given("out") {
+pub fn main(args: &ArgsDamon) -> Result<()> {
+    let format = args.format;
+    if format == Format::Report && args.out.is_some() {
         bail!("--out and report format cannot be used together");
     }
     let mut kdamonds =
-        kdamonds_for(args).map_err(|e| anyhow::anyhow!("invalid arguments ({e:#})"))?;
+        kdamonds_for(&args.damon).map_err(|e| anyhow::anyhow!("invalid arguments ({e:#})"))?;
     for s in kdamonds
         .iter_mut()
         .flat_map(|k| k.contexts.iter_mut())
@@ -345,17 +367,17 @@ pub fn main(args: &Args) -> Result<()> {
         s.stats = None;
         s.tried_regions = None;
     }
-    if let Some(path) = args.str("add") {
+    if let Some(path) = &args.add {
         let mut old = kdamonds_file(path)?;
         old.append(&mut kdamonds);
         kdamonds = old;
     }
-    if let Some([path, idx]) = args.list("remove").as_deref() {
+    if let Some([path, idx]) = args.remove.as_deref() {
         kdamonds = kdamonds_file(path)?;
         let i = kdamond_index(idx, kdamonds.len(), "remove")?;
         kdamonds.remove(i);
     }
-    if let Some([path, idx]) = args.list("replace").as_deref() {
+    if let Some([path, idx]) = args.replace.as_deref() {
         let mut old = kdamonds_file(path)?;
         let i = kdamond_index(idx, old.len(), "replace")?;
         match kdamonds.first() {
@@ -364,8 +386,8 @@ pub fn main(args: &Args) -> Result<()> {
         }
         kdamonds = old;
     }
-    let raw = args.flag("raw");
-    if format == "report" {
+    let raw = args.raw;
+    if format == Format::Report {
         let show = super::show::Show {
             raw,
             params_only: false,
@@ -382,19 +404,19 @@ pub fn main(args: &Args) -> Result<()> {
         }
         return crate::output::print(&out);
     }
-    let omit = args.flag("omit_defaults");
+    let omit = args.omit_defaults;
     let js = crate::damon::js::Js::Obj(vec![(
         "kdamonds".to_string(),
         crate::damon::js::Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect()),
     )]);
-    let text = if format == "yaml" {
+    let text = if format == Format::Yaml {
         super::yaml::dump(&js)
     } else {
         let mut text = Vec::new();
         js.write(&mut text, 0)?;
         String::from_utf8_lossy(&text).into_owned()
     };
-    match args.str("out") {
+    match &args.out {
         Some(path) => {
             let mut f = crate::outfile::AtomicFile::create(std::path::Path::new(path))?;
             std::io::Write::write_all(&mut f, text.as_bytes())?;

@@ -4,8 +4,9 @@
 
 use anyhow::{Context as _, Result, bail};
 
-use super::{avail_cmd, counts_of, given_occurrences, num, occurrences};
-use crate::cli::parse::Args;
+use super::{Occurrences, avail_cmd, counts_of, given_occurrences, num, occurrences};
+use crate::cli::conv::Choice;
+use crate::cli::opts::DamonParams;
 use crate::damon::model::{
     Context, Intervals, IntervalsGoal, OpsAttrs, PROBE_FILTER_TYPES, PROBE_PREP_ACTIONS, Probe,
     ProbeFilter, Target,
@@ -70,7 +71,7 @@ fn merge_ranges(mut ranges: Vec<[i128; 2]>) -> Vec<[i128; 2]> {
 /// them, as damo's argument namespace holds them after the target is
 /// deduced and the start markers are counted.
 pub(super) struct Ns<'a> {
-    pub(super) args: &'a Args,
+    pub(super) args: &'a DamonParams,
     pub(super) ops: Option<Vec<String>>,
     pub(super) target_pid: Option<Vec<i128>>,
     pub(super) nr_ctxs: Option<Vec<usize>>,
@@ -84,50 +85,28 @@ pub(super) struct Ns<'a> {
     pub(super) notes: Vec<String>,
 }
 
-/// The append options that give one value per context.
-const CTX_COUNTED: [&str; 8] = [
-    "sample",
-    "aggr",
-    "updr",
-    "minr",
-    "maxr",
-    "monitoring_intervals",
-    "monitoring_intervals_goal",
-    "monitoring_nr_regions_range",
-];
+/// The `idx`-th occurrence of a per-context or per-target option.
+fn at<T: Occurrences + ?Sized>(v: &T, idx: usize) -> Option<Vec<&str>> {
+    v.occurrences().into_iter().nth(idx)
+}
 
 impl<'a> Ns<'a> {
-    pub(super) fn new(args: &'a Args) -> Result<Ns<'a>> {
-        let target_pid = match given_occurrences(args, "target_pid") {
-            Some(v) => Some(
-                v.iter()
-                    .map(|p| {
-                        crate::fmt::pyparse::py_int(p[0])
-                            .map_err(|_| anyhow::anyhow!("wrong --target_pid '{}'", p[0]))
-                    })
-                    .collect::<Result<_>>()?,
-            ),
-            None => None,
-        };
+    pub(super) fn new(args: &'a DamonParams) -> Result<Ns<'a>> {
+        let target_pid = (!args.target_pid.is_empty()).then(|| args.target_pid.clone());
         Ok(Ns {
             args,
-            ops: given_occurrences(args, "ops")
-                .map(|v| v.iter().map(|o| o[0].to_string()).collect()),
+            ops: (!args.ops.is_empty())
+                .then(|| args.ops.iter().map(|o| o.as_str().to_string()).collect()),
             target_pid,
-            nr_ctxs: counts_of(args, "nr_ctxs")?,
-            nr_targets: counts_of(args, "nr_targets")?,
-            nr_schemes: counts_of(args, "nr_schemes")?,
-            nr_probe_preps: counts_of(args, "nr_probe_preps")?,
-            nr_probe_filters: counts_of(args, "nr_probe_filters")?,
-            damos_nr_quota_goals: counts_of(args, "damos_nr_quota_goals")?,
-            damos_nr_filters: counts_of(args, "damos_nr_filters")?,
+            nr_ctxs: counts_of(&args.nr_ctxs, "nr_ctxs")?,
+            nr_targets: counts_of(&args.nr_targets, "nr_targets")?,
+            nr_schemes: counts_of(&args.nr_schemes, "nr_schemes")?,
+            nr_probe_preps: counts_of(&args.nr_probe_preps, "nr_probe_preps")?,
+            nr_probe_filters: counts_of(&args.nr_probe_filters, "nr_probe_filters")?,
+            damos_nr_quota_goals: counts_of(&args.damos_nr_quota_goals, "damos_nr_quota_goals")?,
+            damos_nr_filters: counts_of(&args.damos_nr_filters, "damos_nr_filters")?,
             notes: Vec::new(),
         })
-    }
-
-    /// The `idx`-th occurrence of a per-context or per-target option.
-    fn at(&self, dest: &str, idx: usize) -> Option<Vec<&'a str>> {
-        given_occurrences(self.args, dest).and_then(|v| v.get(idx).cloned())
     }
 
     /// damo's `deduce_target_update_args`: the positional target (a pid,
@@ -185,7 +164,7 @@ impl<'a> Ns<'a> {
                 .push("warning: --target_pid will be ignored".into());
         }
         self.target_pid = Some(vec![pid]);
-        if !self.args.given("regions") {
+        if self.args.regions.is_empty() {
             if self.ops_is_not("vaddr") {
                 override_warning(self, "--ops");
             }
@@ -212,12 +191,9 @@ impl<'a> Ns<'a> {
     /// damo's `evaluate_args`.
     pub(super) fn evaluate(&self) -> Result<()> {
         let args = self.args;
-        if !args.given("damos_action") {
-            let damos_given = args.cmd.opts.iter().any(|o| {
-                o.dest.starts_with("damos_")
-                    && o.dest != "damos_scheme"
-                    && o.dest != "damos_action"
-                    && args.given(o.dest)
+        if args.damos_action.is_empty() {
+            let damos_given = args.given_options().iter().any(|dest| {
+                dest.starts_with("damos_") && *dest != "damos_scheme" && *dest != "damos_action"
             });
             if damos_given {
                 bail!(
@@ -233,10 +209,10 @@ impl<'a> Ns<'a> {
     /// where the options stand between the markers.
     pub(super) fn count_markers(&mut self) -> Result<()> {
         let args = self.args;
-        let marked = ["kdamond", "damon_ctx", "probe", "damos_scheme"];
-        if !marked.iter().any(|m| args.flag(m)) {
+        if !(args.kdamond || args.damon_ctx || args.probe || args.damos_scheme) {
             return Ok(());
         }
+        let given = args.given_options();
         for dest in [
             "nr_ctxs",
             "nr_targets",
@@ -247,18 +223,18 @@ impl<'a> Ns<'a> {
             "damos_nr_quota_goals",
             "damos_nr_filters",
         ] {
-            if args.given(dest) {
+            if given.contains(&dest) {
                 bail!("--[damos]_nr_* cannot be used with start markers");
             }
         }
         let mut words: Vec<&str> = Vec::new();
-        if !args.flag("kdamond") {
+        if !args.kdamond {
             words.push("--kdamond");
         }
-        if !args.flag("damon_ctx") {
+        if !args.damon_ctx {
             words.push("--damon_ctx");
         }
-        if !args.flag("damon_target") {
+        if !args.damon_target {
             words.push("--damon_target");
         }
         words.extend(args.argv.iter().map(String::as_str));
@@ -333,29 +309,37 @@ impl<'a> Ns<'a> {
     /// How many contexts: the longest per-context list (damo's
     /// `get_nr_ctxs`), at least one.
     pub(super) fn nr_ctxs_total(&self) -> usize {
-        let nr_probes = self
-            .args
-            .given("nr_probes")
-            .then(|| self.args.list("nr_probes").map_or(0, |l| l.len()));
-        CTX_COUNTED
-            .iter()
-            .map(|d| given_occurrences(self.args, d).map(|v| v.len()))
-            .chain([
-                nr_probes,
-                self.ops.as_ref().map(Vec::len),
-                self.nr_targets.as_ref().map(Vec::len),
-                self.nr_schemes.as_ref().map(Vec::len),
-            ])
-            .flatten()
-            .max()
-            .unwrap_or(1)
+        let a = self.args;
+        let nr_probes = a.nr_probes.as_ref().map(Vec::len);
+        // the append options that give one value per context
+        [
+            a.sample.len(),
+            a.aggr.len(),
+            a.updr.len(),
+            a.minr.len(),
+            a.maxr.len(),
+            a.monitoring_intervals.len(),
+            a.monitoring_intervals_goal.len(),
+            a.monitoring_nr_regions_range.len(),
+        ]
+        .into_iter()
+        .map(|n| (n > 0).then_some(n))
+        .chain([
+            nr_probes,
+            self.ops.as_ref().map(Vec::len),
+            self.nr_targets.as_ref().map(Vec::len),
+            self.nr_schemes.as_ref().map(Vec::len),
+        ])
+        .flatten()
+        .max()
+        .unwrap_or(1)
     }
 
     pub(super) fn nr_targets_total(&self) -> usize {
         [
             self.target_pid.as_ref().map(Vec::len),
-            given_occurrences(self.args, "regions").map(|v| v.len()),
-            given_occurrences(self.args, "numa_node").map(|v| v.len()),
+            (!self.args.regions.is_empty()).then_some(self.args.regions.len()),
+            (!self.args.numa_node.is_empty()).then_some(self.args.numa_node.len()),
             Some(self.nr_ctxs_total()),
         ]
         .into_iter()
@@ -375,18 +359,21 @@ impl<'a> Ns<'a> {
             self.notes
                 .push(format!("target_pid [{}]", items.join(", ")));
         }
-        if let Some(r) = given_occurrences(self.args, "regions")
+        if let Some(r) = given_occurrences(self.args.regions.as_slice())
             && r.len() < n
         {
             let items: Vec<&str> = r.iter().map(|v| v[0]).collect();
             self.notes.push(format!("regions {}", py_list_repr(&items)));
         }
-        if let Some(nodes) = given_occurrences(self.args, "numa_node")
-            && nodes.len() < n
-        {
-            let items: Vec<String> = nodes
+        if !self.args.numa_node.is_empty() && self.args.numa_node.len() < n {
+            let items: Vec<String> = self
+                .args
+                .numa_node
                 .iter()
-                .map(|v| format!("[{}]", v.join(", ")))
+                .map(|v| {
+                    let v: Vec<String> = v.iter().map(i128::to_string).collect();
+                    format!("[{}]", v.join(", "))
+                })
                 .collect();
             self.notes.push(format!("numa_node [{}]", items.join(", ")));
         }
@@ -408,19 +395,20 @@ impl<'a> Ns<'a> {
 
     fn intervals(&self, idx: usize) -> Result<Intervals> {
         let mut iv = ["5ms", "100ms", "1s"].map(String::from);
-        if let Some(l) = self.at("monitoring_intervals", idx) {
+        let a = self.args;
+        if let Some(l) = at(a.monitoring_intervals.as_slice(), idx) {
             for (i, v) in l.iter().enumerate().take(3) {
                 iv[i] = v.to_string();
             }
         }
-        for (i, dest) in ["sample", "aggr", "updr"].iter().enumerate() {
-            if let Some(v) = self.at(dest, idx) {
+        for (i, given) in [&a.sample, &a.aggr, &a.updr].into_iter().enumerate() {
+            if let Some(v) = at(given.as_slice(), idx) {
                 iv[i] = v[0].to_string();
             }
         }
-        let goal: Vec<String> = if self.args.flag("monitoring_intervals_autotune") {
+        let goal: Vec<String> = if a.monitoring_intervals_autotune {
             ["4%", "3", "5ms", "10s"].map(String::from).to_vec()
-        } else if let Some(g) = self.at("monitoring_intervals_goal", idx) {
+        } else if let Some(g) = at(a.monitoring_intervals_goal.as_slice(), idx) {
             g.iter().map(|s| s.to_string()).collect()
         } else {
             ["0%", "0", "0us", "0us"].map(String::from).to_vec()
@@ -441,15 +429,16 @@ impl<'a> Ns<'a> {
 
     fn nr_regions(&self, idx: usize) -> Result<[Num; 2]> {
         let mut r = ["10".to_string(), "1000".to_string()];
-        if let Some(l) = self.at("monitoring_nr_regions_range", idx) {
+        let a = self.args;
+        if let Some(l) = at(a.monitoring_nr_regions_range.as_slice(), idx) {
             for (i, v) in l.iter().enumerate().take(2) {
                 r[i] = v.to_string();
             }
         }
-        if let Some(v) = self.at("minr", idx) {
+        if let Some(v) = at(a.minr.as_slice(), idx) {
             r[0] = v[0].to_string();
         }
-        if let Some(v) = self.at("maxr", idx) {
+        if let Some(v) = at(a.maxr.as_slice(), idx) {
             r[1] = v[0].to_string();
         }
         Ok([
@@ -461,10 +450,9 @@ impl<'a> Ns<'a> {
     /// `--exp_ops_*` and `--sample_primitives` (damo's ops_attrs path; the
     /// sample control directory is in no released kernel).
     fn ops_attrs(&self, idx: usize) -> Result<OpsAttrs> {
-        let mut use_reports = self
-            .at("exp_ops_use_reports", idx)
-            .map(|v| v[0].to_string());
-        if let Some(p) = self.at("sample_primitives", idx) {
+        let a = self.args;
+        let mut use_reports = at(a.exp_ops_use_reports.as_slice(), idx).map(|v| v[0].to_string());
+        if let Some(p) = at(a.sample_primitives.as_slice(), idx) {
             if use_reports.is_some() {
                 bail!(
                     "exp_ops_* handling fail (--sample_primitives and \
@@ -490,21 +478,17 @@ impl<'a> Ns<'a> {
                 Some(v) => text_to_bool(&v, "--exp_ops_use_reports").map_err(bad)?,
                 None => false,
             },
-            write_only: match self.at("exp_ops_write_only", idx) {
+            write_only: match at(a.exp_ops_write_only.as_slice(), idx) {
                 Some(v) => text_to_bool(v[0], "--exp_ops_write_only").map_err(bad)?,
                 None => false,
             },
-            cpus: self
-                .at("exp_ops_cpus", idx)
-                .map_or("all".into(), |v| v[0].to_string()),
-            tids: self
-                .at("exp_ops_tids", idx)
-                .map_or(String::new(), |v| v[0].to_string()),
+            cpus: at(a.exp_ops_cpus.as_slice(), idx).map_or("all".into(), |v| v[0].to_string()),
+            tids: at(a.exp_ops_tids.as_slice(), idx).map_or(String::new(), |v| v[0].to_string()),
         })
     }
 
     pub(super) fn ctx(&self, idx: usize, ops: &str) -> Result<Context> {
-        let addr_unit = match self.at("damon_addr_unit", idx) {
+        let addr_unit = match at(self.args.damon_addr_unit.as_slice(), idx) {
             Some(v) => num(v[0], "--damon_addr_unit", units::text_to_bytes)?,
             None => I(1),
         };
@@ -518,29 +502,21 @@ impl<'a> Ns<'a> {
             ops_attrs: self.ops_attrs(idx)?,
             pause: self
                 .args
-                .ints("pause_ctx")?
-                .is_some_and(|p| p.contains(&(idx as i64))),
+                .pause_ctx
+                .as_ref()
+                .is_some_and(|p| p.iter().any(|c| i128::from(*c) == idx as i128)),
             schemes: Vec::new(),
         })
     }
 
     pub(super) fn target(&self, idx: usize, ops: &str) -> Result<Target> {
-        let mut regions = match self.at("regions", idx) {
+        let mut regions = match at(self.args.regions.as_slice(), idx) {
             Some(r) => regions_for(r[0])?,
             None => Vec::new(),
         };
         if ops == "paddr" && regions.is_empty() {
-            let spans = match self.at("numa_node", idx) {
-                Some(nodes) => {
-                    let nodes = nodes
-                        .iter()
-                        .map(|n| {
-                            crate::fmt::pyparse::py_int(n)
-                                .map_err(|_| anyhow::anyhow!("wrong --numa_node '{n}'"))
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    merge_ranges(pa_layout::numa_addr_ranges(&nodes)?)
-                }
+            let spans = match self.args.numa_node.get(idx) {
+                Some(nodes) => merge_ranges(pa_layout::numa_addr_ranges(nodes)?),
                 None => vec![pa_layout::default_paddr_region()?],
             };
             regions = spans.into_iter().map(|[a, b]| [I(a), I(b)]).collect();
@@ -553,8 +529,9 @@ impl<'a> Ns<'a> {
             },
             obsolete: self
                 .args
-                .ints("obsolete_targets")?
-                .is_some_and(|o| o.contains(&(idx as i64))),
+                .obsolete_targets
+                .as_ref()
+                .is_some_and(|o| o.iter().any(|t| i128::from(*t) == idx as i128)),
             regions,
         })
     }
@@ -563,7 +540,7 @@ impl<'a> Ns<'a> {
     /// (damo's `probes_for`).
     pub(super) fn probes(&mut self) -> Result<Vec<Probe>> {
         let args = self.args;
-        let preps: Vec<String> = occurrences(args, "probe_prep")
+        let preps: Vec<String> = occurrences(args.probe_prep.as_slice())
             .iter()
             .map(|p| {
                 if PROBE_PREP_ACTIONS.contains(&p[0]) {
@@ -581,7 +558,7 @@ impl<'a> Ns<'a> {
                 preps.len()
             );
         }
-        let filters = occurrences(args, "probe_filter")
+        let filters = occurrences(args.probe_filter.as_slice())
             .iter()
             .map(|f| probe_filter_for(f))
             .collect::<Result<Vec<_>>>()?;
@@ -596,14 +573,7 @@ impl<'a> Ns<'a> {
                 filters.len()
             );
         }
-        let mut weights: Vec<i128> = occurrences(args, "probe_weight")
-            .iter()
-            .flatten()
-            .map(|w| {
-                crate::fmt::pyparse::py_int(w)
-                    .map_err(|_| anyhow::anyhow!("wrong --probe_weight '{w}'"))
-            })
-            .collect::<Result<_>>()?;
+        let mut weights: Vec<i128> = args.probe_weight.iter().flatten().copied().collect();
         if weights.len() > nr_filters.len() {
             bail!(
                 "--probe_weight mismatches --nr_probe_filters ({} > {})",

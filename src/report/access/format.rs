@@ -6,7 +6,8 @@ use crate::damon::js::Js;
 use anyhow::{Context, Result, bail};
 
 use super::keywords::{self, Keyword, Template};
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice;
+use crate::cli::opts::{AccessFormat, RegionBoxAlign, RegionBoxScales};
 use crate::fmt::pynum::{I, Num};
 
 /// What the first pass learned about the records, for the defaults.
@@ -80,19 +81,15 @@ const MIN_CHARS: [(&str, usize); 8] = [
     ("<filters passed type>", 10),
 ];
 
-fn int_pair(args: &Args, dest: &str, default: [i128; 2]) -> [i128; 2] {
-    match args.list(dest).as_deref() {
-        Some([a, b]) => [
-            crate::fmt::pyparse::py_int(a).unwrap_or(default[0]),
-            crate::fmt::pyparse::py_int(b).unwrap_or(default[1]),
-        ],
+fn int_pair(values: &[i128], default: [i128; 2]) -> [i128; 2] {
+    match values {
+        &[a, b] => [a, b],
         _ => default,
     }
 }
 
-fn strings(args: &Args, dest: &str) -> Option<Vec<String>> {
-    args.list(dest)
-        .map(|l| l.iter().map(|s| s.to_string()).collect())
+fn strings(choices: &[impl Choice]) -> Vec<String> {
+    choices.iter().map(|c| c.as_str().to_string()).collect()
 }
 
 /// Which keyword table checks user templates of an area.
@@ -111,70 +108,61 @@ fn check<F>(text: &str, area: &str, table: &[Keyword<F>]) -> Result<()> {
 
 impl ReportFormat {
     /// The options as given, before `--format`, styles and defaults.
-    pub fn from_args(args: &Args) -> Result<Self> {
-        let weights = args.ints("temperature_weights")?.unwrap_or_default();
-        let temperature_weights = match weights.as_slice() {
-            [a, b, c] => [I(*a as i128), I(*b as i128), I(*c as i128)],
+    pub fn from_opts(args: &AccessFormat) -> Result<Self> {
+        let temperature_weights = match args.temperature_weights.as_slice() {
+            &[a, b, c] => [I(a.into()), I(b.into()), I(c.into())],
             _ => [I(0), I(100), I(100)],
         };
-        let box_values: Vec<String> = strings(args, "region_box_values")
-            .unwrap_or_else(|| vec!["age".into(), "access_rate".into(), "size".into()]);
-        let box_values: [String; 3] = box_values
+        let box_values: [String; 3] = strings(&args.region_box_values)
             .try_into()
             .map_err(|_| anyhow::anyhow!("--region_box_values needs three values"))?;
-        let scales = strings(args, "region_box_scales")
-            .unwrap_or_else(|| vec!["log".into(), "linear".into(), "log".into()]);
-        let log = |i: usize| scales.get(i).is_some_and(|s| s == "log");
+        let scales = &args.region_box_scales;
+        let log = |i: usize| scales.get(i) == Some(&RegionBoxScales::Log);
         let mut min_chars_for: Vec<(String, String)> = MIN_CHARS
             .iter()
             .map(|(k, n)| (k.to_string(), n.to_string()))
             .collect();
-        if args.given("min_chars_for") {
-            for pair in args.lists("min_chars_for").unwrap_or_default() {
-                if let [k, n] = pair.as_slice() {
-                    min_chars_for.push((k.to_string(), n.to_string()));
-                }
+        for pair in &args.min_chars_for {
+            if let [k, n] = pair.as_slice() {
+                min_chars_for.push((k.to_string(), n.to_string()));
             }
         }
         let mut templates: [Option<String>; 5] = Default::default();
-        for (i, area) in AREAS.iter().enumerate() {
-            if let Some(t) = args.str(&format!("format_{area}")) {
+        // in the order of AREAS
+        let given = [
+            &args.format_record_head,
+            &args.format_snapshot_head,
+            &args.format_region,
+            &args.format_snapshot_tail,
+            &args.format_record_tail,
+        ];
+        for (i, t) in given.into_iter().enumerate() {
+            if let Some(t) = t {
                 check_area(i, t)?;
                 templates[i] = Some(t.to_string());
             }
         }
-        let percentiles_range = match args.given("percentiles_range") {
-            true => Some(args.ints("percentiles_range")?.unwrap_or_default()),
-            false => None,
-        };
         Ok(ReportFormat {
-            sort_regions_by: strings(args, "sort_regions_by")
-                .unwrap_or_else(|| vec!["address".into()]),
-            sort_regions_dsc: strings(args, "sort_regions_dsc"),
+            sort_regions_by: strings(&args.sort_regions_by),
+            sort_regions_dsc: args.sort_regions_dsc.as_deref().map(strings),
             temperature_weights,
-            hist_logscale: args.flag("hist_logscale"),
-            hist_cumulate: args.flag("hist_cumulate"),
-            hist_ranges: strings(args, "hist_ranges"),
-            percentiles_range,
+            hist_logscale: args.hist_logscale,
+            hist_cumulate: args.hist_cumulate,
+            hist_ranges: args.hist_ranges.clone(),
+            percentiles_range: args.percentiles_range.clone(),
             templates,
-            heatmap_width: args.int("snapshot_heatmap_width").unwrap_or(80),
-            heatmap_colorset: args
-                .str("snapshot_heatmap_colorset")
-                .unwrap_or("gray")
-                .to_string(),
-            heatmap_static: args.flag("snapshot_heatmap_static"),
-            region_box: args.flag("region_box"),
+            heatmap_width: args.snapshot_heatmap_width,
+            heatmap_colorset: args.snapshot_heatmap_colorset.as_str().to_string(),
+            heatmap_static: args.snapshot_heatmap_static,
+            region_box: args.region_box,
             box_values,
-            box_min_max_length: int_pair(args, "region_box_min_max_length", [1, 30]),
-            box_min_max_height: int_pair(args, "region_box_min_max_height", [1, 5]),
-            box_colorset: args
-                .str("region_box_colorset")
-                .unwrap_or("gray")
-                .to_string(),
+            box_min_max_length: int_pair(&args.region_box_min_max_length, [1, 30]),
+            box_min_max_height: int_pair(&args.region_box_min_max_height, [1, 5]),
+            box_colorset: args.region_box_colorset.as_str().to_string(),
             box_log: [log(0), log(1), log(2)],
-            box_align_right: args.str("region_box_align") == Some("right"),
+            box_align_right: args.region_box_align == RegionBoxAlign::Right,
             min_chars_for,
-            raw_number: args.flag("raw_number"),
+            raw_number: args.raw_number,
         })
     }
 
@@ -478,8 +466,8 @@ impl ReportFormat {
 
     /// Applies `--format`, `--style`, `--total_sz_only` and the defaults,
     /// in damo's order.
-    pub fn finish(&mut self, args: &Args, survey: &Survey) -> Result<()> {
-        let formats = args.lists("format").unwrap_or_default();
+    pub fn finish(&mut self, args: &AccessFormat, survey: &Survey) -> Result<()> {
+        let formats = &args.format;
         if let [single] = formats.as_slice()
             && single.len() == 1
         {
@@ -489,7 +477,7 @@ impl ReportFormat {
             );
         }
         let mut appends = Vec::new();
-        for f in &formats {
+        for f in formats {
             let [action, area, text] = f.as_slice() else {
                 bail!(
                     "wrong number of --format arguments ({}): give <set|append> <area> <template>",
@@ -500,16 +488,14 @@ impl ReportFormat {
                 format!("wrong --format area '{area}': one of {}", AREAS.join(", "))
             })?;
             check_area(idx, text)?;
-            match *action {
+            match action.as_str() {
                 "set" => self.templates[idx] = Some(text.to_string()),
                 "append" => appends.push((idx, text.to_string())),
                 _ => bail!("wrong --format action '{action}': set or append"),
             }
         }
-        if let Some(style) = args.str("style") {
-            self.apply_style(style, survey);
-        }
-        if args.flag("total_sz_only") {
+        self.apply_style(args.style.as_str(), survey);
+        if args.total_sz_only {
             self.templates[SNAPSHOT_HEAD] = Some(String::new());
             self.templates[REGION] = Some(String::new());
             self.templates[SNAPSHOT_TAIL] = Some("<total bytes>".into());

@@ -15,7 +15,7 @@ pub mod keywords;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::parse::Args;
+use crate::cli::opts::{AccessFormat, ArgsAccessesFormat, OutputFormat, ReportAccess};
 use crate::damon::damos::DamosFilter;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{format_sz, format_time_ns};
@@ -36,46 +36,41 @@ enum Input {
     Live(Option<Vec<[usize; 3]>>),
 }
 
-fn input_source(args: &Args) -> Result<Input> {
+fn input_source(args: &ReportAccess) -> Result<Input> {
     let mut files: Vec<String> = Vec::new();
     let mut tried: Vec<[usize; 3]> = Vec::new();
-    if let Some(inputs) = args.lists("input") {
-        for i in inputs {
-            match i.as_slice() {
-                ["tried_regions_of", rest @ ..] => {
-                    let idx: Vec<usize> = rest.iter().filter_map(|x| x.parse().ok()).collect();
-                    match idx.as_slice() {
-                        [k, c, s] if rest.len() == 3 => tried.push([*k, *c, *s]),
-                        _ if rest.len() != 3 => {
-                            bail!(
-                                "--input handling failed (wrong number of args for tried_regions_of)"
-                            )
-                        }
-                        _ => {
-                            bail!("--input handling failed (tried_regions_of should get only ints)")
-                        }
+    for i in &args.input {
+        let i: Vec<&str> = i.iter().map(String::as_str).collect();
+        match i.as_slice() {
+            ["tried_regions_of", rest @ ..] => {
+                let idx: Vec<usize> = rest.iter().filter_map(|x| x.parse().ok()).collect();
+                match idx.as_slice() {
+                    [k, c, s] if rest.len() == 3 => tried.push([*k, *c, *s]),
+                    _ if rest.len() != 3 => {
+                        bail!("--input handling failed (wrong number of args for tried_regions_of)")
+                    }
+                    _ => {
+                        bail!("--input handling failed (tried_regions_of should get only ints)")
                     }
                 }
-                [f] if std::path::Path::new(f).is_file() => files.push(f.to_string()),
-                [f] => bail!("--input handling failed: {f} is not a record file"),
-                _ => bail!(
-                    "--input handling failed (unsupported input); give one record file per --input"
-                ),
             }
+            [f] if std::path::Path::new(f).is_file() => files.push(f.to_string()),
+            [f] => bail!("--input handling failed: {f} is not a record file"),
+            _ => bail!(
+                "--input handling failed (unsupported input); give one record file per --input"
+            ),
         }
     }
-    if let Some(l) = args.lists("tried_regions_of") {
-        for t in l {
-            let v: Vec<usize> = t.iter().filter_map(|x| x.parse().ok()).collect();
-            if let [k, c, s] = v.as_slice() {
-                tried.push([*k, *c, *s]);
-            }
+    for t in &args.tried_regions_of {
+        let v: Vec<usize> = t.iter().filter_map(|x| usize::try_from(*x).ok()).collect();
+        if let [k, c, s] = v.as_slice() {
+            tried.push([*k, *c, *s]);
         }
     }
     if files.is_empty()
-        && let Some(l) = args.list("input_file")
+        && let Some(l) = &args.input_file
     {
-        files = l.iter().map(|s| s.to_string()).collect();
+        files = l.clone();
     }
     if !tried.is_empty() {
         return Ok(Input::Live(Some(tried)));
@@ -103,14 +98,22 @@ fn input_source(args: &Args) -> Result<Input> {
 
 /// Takes a live snapshot (or the tried regions of given schemes) and
 /// writes it to a temporary record file the reports then read.
-fn live_records(args: &Args, tried: &Option<Vec<[usize; 3]>>, tmp: &std::path::Path) -> Result<()> {
-    let fs = crate::control::open_sysfs(args)?;
-    let merge = !args.flag("dont_merge_regions");
+fn live_records(
+    args: &ReportAccess,
+    tried: &Option<Vec<[usize; 3]>>,
+    tmp: &std::path::Path,
+) -> Result<()> {
+    let fs = crate::control::open_sysfs(
+        "report access",
+        args.debug_damon,
+        args.damon_interface_deprecated,
+    )?;
+    let merge = !args.access_format.dont_merge_regions;
     let records = match tried {
         Some(idxs) => crate::control::snapshot::tried_regions_of(&fs, idxs, merge)?,
         None => {
-            let filter = RecordFilter::from_args(args)?;
-            let extra = crate::damon::args::snapshot_damos_filters(args)?;
+            let filter = filter_of(args)?;
+            let extra = crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?;
             let monitor = crate::control::snapshot::monitor_scheme(&fs, &filter, extra);
             crate::control::snapshot::snapshot(&fs, monitor, merge)?
         }
@@ -440,11 +443,10 @@ fn keyword_list<F>(table: &[Keyword<F>]) -> String {
 }
 
 /// damo's `--repeat`: (delay, count; -1 for ever).
-fn repeat_spec(args: &Args) -> Result<Option<(std::time::Duration, i128)>> {
-    if !args.given("repeat") {
+fn repeat_spec(args: &ReportAccess) -> Result<Option<(std::time::Duration, i128)>> {
+    let Some(vals) = &args.repeat else {
         return Ok(None);
-    }
-    let vals = args.list("repeat").unwrap_or_default();
+    };
     match vals.as_slice() {
         [] => Ok(Some((std::time::Duration::from_secs(1), -1))),
         [delay, count] => {
@@ -479,50 +481,55 @@ pub fn keywords_help(subtopic: &str) -> Option<String> {
 }
 
 /// `--ls_*_format_keywords`: the keyword list asked for, if any.
-fn ls_keywords(args: &Args) -> Option<String> {
-    for (flag, table) in [
-        ("ls_record_format_keywords", keyword_list(keywords::RECORD)),
-        (
-            "ls_snapshot_format_keywords",
-            keyword_list(keywords::SNAPSHOT),
-        ),
-        ("ls_region_format_keywords", keyword_list(keywords::REGION)),
-    ] {
-        if args.flag(flag) {
-            return Some(table);
-        }
+fn ls_keywords(args: &AccessFormat) -> Option<String> {
+    if args.ls_record_format_keywords {
+        Some(keyword_list(keywords::RECORD))
+    } else if args.ls_snapshot_format_keywords {
+        Some(keyword_list(keywords::SNAPSHOT))
+    } else if args.ls_region_format_keywords {
+        Some(keyword_list(keywords::REGION))
+    } else {
+        None
     }
-    None
+}
+
+/// The record filter options, with the report's temperature weights.
+fn filter_of(args: &ReportAccess) -> Result<RecordFilter> {
+    RecordFilter::from_opts(
+        &args.access_filter,
+        Some(&args.access_format.temperature_weights),
+    )
 }
 
 /// `damo args accesses_format`: the report format the options describe
 /// (as `report access` would use it on no records), as JSON or YAML.
-pub fn args_format(args: &Args) -> Result<()> {
-    if let Some(list) = ls_keywords(args) {
+pub fn args_format(args: &ArgsAccessesFormat) -> Result<()> {
+    let f = &args.access_format;
+    if let Some(list) = ls_keywords(f) {
         return crate::output::print(&list);
     }
-    let mut fmt = ReportFormat::from_args(args)?;
-    fmt.finish(args, &format::Survey::default())?;
-    let js = fmt.to_js(args.flag("dont_merge_regions"), args.flag("json"));
-    crate::output::print(&js.to_text(args.str("output_format") == Some("yaml")))
+    let mut fmt = ReportFormat::from_opts(f)?;
+    fmt.finish(f, &format::Survey::default())?;
+    let js = fmt.to_js(f.dont_merge_regions, f.json);
+    crate::output::print(&js.to_text(args.output_format == OutputFormat::Yaml))
 }
 
 /// `damo report access`.
-pub fn main(args: &Args) -> Result<()> {
-    if let Some(list) = ls_keywords(args) {
+pub fn main(args: &ReportAccess) -> Result<()> {
+    if let Some(list) = ls_keywords(&args.access_format) {
         return crate::output::print(&list);
     }
-    if args.given("exec") {
+    if args.exec.is_some() {
         bail!(
             "--exec runs Python code on damo's record objects; this damo has no Python (export the record with 'damo convert_record_format --format json' and process that instead)"
         );
     }
-    if args.given("on_cache") {
+    if args.on_cache.is_some() {
         bail!("--on_cache (experimental in damo) is not supported");
     }
     let repeat = repeat_spec(args)?;
     let source = input_source(args)?;
-    let filter = RecordFilter::from_args(args)?;
+    let filter = filter_of(args)?;
     let tmp_dir = crate::outfile::TempDir::new("damo-snapshot-")?;
     let tmp = tmp_dir.path().join("snapshot.json");
     let (records, shown) = match &source {
@@ -549,12 +556,13 @@ pub fn main(args: &Args) -> Result<()> {
             }
             r?;
         }
-        if args.flag("raw_form") {
-            raw_form(args, &records, filter.clone(), &shown)?;
-        } else if args.flag("json") {
-            json(args, &records, filter.clone(), &shown)?;
+        let f = &args.access_format;
+        if f.raw_form {
+            raw_form(f, &records, filter.clone(), &shown)?;
+        } else if f.json {
+            json(f, &records, filter.clone(), &shown)?;
         } else {
-            formatted(args, &records, filter.clone(), &shown, repeat.is_some())?;
+            formatted(f, &records, filter.clone(), &shown, repeat.is_some())?;
         }
         done += 1;
         std::thread::sleep(delay);
@@ -565,9 +573,14 @@ pub fn main(args: &Args) -> Result<()> {
     Ok(())
 }
 
-fn raw_form(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -> Result<()> {
+fn raw_form(
+    args: &AccessFormat,
+    records: &RecordFiles,
+    filter: RecordFilter,
+    shown: &str,
+) -> Result<()> {
     let mut form = RawForm {
-        raw: args.flag("raw_number"),
+        raw: args.raw_number,
         lines: Vec::new(),
         base: None,
         records: 0,
@@ -584,7 +597,12 @@ fn raw_form(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &st
 
 /// `--json`: the records as damo's JSON, human-readable numbers unless
 /// `--raw_number`.
-fn json(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -> Result<()> {
+fn json(
+    args: &AccessFormat,
+    records: &RecordFiles,
+    filter: RecordFilter,
+    shown: &str,
+) -> Result<()> {
     // Read everything once first, so a corrupt record fails before any
     // output (damo prints nothing then either).
     let mut src = Source::new(records.clone());
@@ -592,7 +610,7 @@ fn json(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -
         &mut SurveySink::default(),
         filter.clone(),
     ))?;
-    let mut writer = JsonWriter::with_raw(PagedOut::new(), args.flag("raw_number"));
+    let mut writer = JsonWriter::with_raw(PagedOut::new(), args.raw_number);
     src.read(&mut Filtered::new(&mut writer, filter))?;
     let nr_records = writer.records();
     let out = writer.finish()?;
@@ -603,7 +621,7 @@ fn json(args: &Args, records: &RecordFiles, filter: RecordFilter, shown: &str) -
 }
 
 fn formatted(
-    args: &Args,
+    args: &AccessFormat,
     records: &RecordFiles,
     filter: RecordFilter,
     shown: &str,
@@ -621,7 +639,7 @@ fn formatted(
              (--raw_form and --json work without them)"
         );
     }
-    let mut fmt = ReportFormat::from_args(args)?;
+    let mut fmt = ReportFormat::from_opts(args)?;
     fmt.finish(args, &survey.survey())?;
     let tpl = fmt.compile();
     let boxes = if tpl.uses_boxes() {

@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 
 use super::plot;
 use super::record_info::{self, Guide, GuideKey};
-use crate::cli::parse::Args;
+use crate::cli::conv::Choice as _;
+use crate::cli::opts::{DrawRange, ReportHeatmap};
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units, format_sz, format_sz_accurate, format_time_ns};
 use crate::record::spool::Source;
@@ -460,7 +461,7 @@ pub fn build(files: &mut Source, spec: &Spec) -> Result<HeatMap> {
 }
 
 /// `--time_range <start> <end> [base]`.
-fn time_range(user: Option<Vec<&str>>, guide: &Guide) -> Result<[Num; 2]> {
+fn time_range(user: Option<&[String]>, guide: &Guide) -> Result<[Num; 2]> {
     let Some(user) = user else {
         return Ok([guide.start_time, guide.end_time]);
     };
@@ -470,12 +471,12 @@ fn time_range(user: Option<Vec<&str>>, guide: &Guide) -> Result<[Num; 2]> {
             user.len()
         );
     }
-    let t0 = units::text_to_ns(user[0])?;
-    let t1 = units::text_to_ns(user[1])?;
-    let base = match user.get(2) {
+    let t0 = units::text_to_ns(&user[0])?;
+    let t1 = units::text_to_ns(&user[1])?;
+    let base = match user.get(2).map(String::as_str) {
         None => return Ok([t0, t1]),
-        Some(&"guided") => guide.start_time,
-        Some(&"guided_end") => guide.end_time,
+        Some("guided") => guide.start_time,
+        Some("guided_end") => guide.end_time,
         Some(b) => units::text_to_ns(b)?,
     };
     Ok([base.add(t0), base.add(t1)])
@@ -497,26 +498,24 @@ fn guided_address_ranges(draw_range: &str, guide: &Guide) -> Vec<[Num; 2]> {
 
 /// `--address_range` values, completed with guided ranges.  Like damo, a
 /// malformed entry makes all ranges fall back to the guided ones.
-fn address_ranges(
-    user: Option<Vec<Vec<&str>>>,
-    draw_range: &str,
-    guide: &Guide,
-) -> Result<Vec<[Num; 2]>> {
+fn address_ranges(user: &[Vec<String>], draw_range: &str, guide: &Guide) -> Result<Vec<[Num; 2]>> {
     let guided = guided_address_ranges(draw_range, guide);
-    let Some(user) = user else { return Ok(guided) };
+    if user.is_empty() {
+        return Ok(guided);
+    }
     let mut out = Vec::new();
     for (i, r) in user.iter().enumerate() {
         if !(r.len() == 2 || r.len() == 3) {
             return Ok(guided);
         }
-        let a0 = units::text_to_bytes(r[0])?;
-        let a1 = units::text_to_bytes(r[1])?;
-        let base = match r.get(2) {
+        let a0 = units::text_to_bytes(&r[0])?;
+        let a1 = units::text_to_bytes(&r[1])?;
+        let base = match r.get(2).map(String::as_str) {
             None => {
                 out.push([a0, a1]);
                 continue;
             }
-            Some(&"guided") => match guided.get(i) {
+            Some("guided") => match guided.get(i) {
                 Some(g) => g[0],
                 None => return Ok(guided),
             },
@@ -528,14 +527,13 @@ fn address_ranges(
 }
 
 /// `damo report heatmap`.
-pub fn main(args: &Args) -> Result<()> {
-    let inputs = args.list("input").unwrap_or_default();
-    let files = RecordFiles::new(&inputs);
+pub fn main(args: &ReportHeatmap) -> Result<()> {
+    let files = RecordFiles::new(&args.input);
     files.check()?;
-    let output = args.str("output").unwrap_or("stdout");
+    let output = args.output.as_str();
 
-    if args.flag("guide") || args.flag("guide_human") {
-        let text = record_info::guide_text(&files, args.flag("guide"), true)?;
+    if args.guide || args.guide_human {
+        let text = record_info::guide_text(&files, args.guide, true)?;
         return crate::output::print(&text);
     }
     let image = if output == "stdout" || output == "raw" {
@@ -543,34 +541,33 @@ pub fn main(args: &Args) -> Result<()> {
     } else {
         Some(plot::ImageKind::from_path(output)?)
     };
-    let draw_range = args.str("draw_range").unwrap_or("hottest");
+    let draw_range = args.draw_range.as_str();
     let mut src = Source::new(files);
-    let guides = record_info::guides(&mut src, draw_range == "hottest")?;
+    let guides = record_info::guides(&mut src, args.draw_range == DrawRange::Hottest)?;
     guides.check_intervals_consistency()?;
     let guides = guides.guides;
     let first = guides.first().context(crate::record::NO_SNAPSHOTS)?;
     let key = GuideKey {
-        kdamond_idx: args.int_as::<i64>("kdamond_idx")?.or(first.key.kdamond_idx),
-        context_idx: args.int_as::<i64>("context_idx")?.or(first.key.context_idx),
-        scheme_idx: args.int_as::<i64>("scheme_idx")?.or(first.key.scheme_idx),
-        tid: args.int("tid").map(I).or(first.key.tid),
+        kdamond_idx: args.kdamond_idx.or(first.key.kdamond_idx),
+        context_idx: args.context_idx.or(first.key.context_idx),
+        scheme_idx: args.scheme_idx.or(first.key.scheme_idx),
+        tid: args.tid.map(I).or(first.key.tid),
     };
     let guide = guides.iter().find(|g| g.key == key).context(
         "no record matches the given --kdamond_idx/--context_idx/--scheme_idx/--tid; see --guide",
     )?;
-    let trange = time_range(args.list("time_range"), guide).context("bad --time_range")?;
-    let aranges = address_ranges(args.lists("address_range"), draw_range, guide)
-        .context("bad --address_range")?;
-    let resol = match args.ints("resol")? {
-        Some(r) if r.len() == 2 => [r[0], r[1]],
+    let trange = time_range(args.time_range.as_deref(), guide).context("bad --time_range")?;
+    let aranges =
+        address_ranges(&args.address_range, draw_range, guide).context("bad --address_range")?;
+    let resol = match args.resol.as_deref() {
+        Some(&[rows, cols]) => [rows, cols],
         _ if output == "stdout" => [40, 80],
         _ => [500, 500],
     };
-    let sort = match args.flag("sort_temperature") {
+    let sort = match args.sort_temperature {
         false => None,
         true => {
-            let w = args.floats("temperature_weights")?.unwrap_or_default();
-            let (freq, age) = match w.as_slice() {
+            let (freq, age) = match args.temperature_weights.as_slice() {
                 [f, a] => (*f, *a),
                 _ => (1.0, 1.0),
             };
@@ -588,7 +585,7 @@ pub fn main(args: &Args) -> Result<()> {
         resol,
         sort,
     };
-    if !args.flag("interactive_edit") {
+    if !args.interactive_edit {
         let text = draw.render(&mut src, trange, &aranges)?;
         return crate::output::print(&text);
     }
@@ -597,7 +594,7 @@ pub fn main(args: &Args) -> Result<()> {
 
 /// Everything but the ranges, which `--interactive_edit` changes.
 struct Draw<'a> {
-    args: &'a Args,
+    args: &'a ReportHeatmap,
     image: Option<plot::ImageKind>,
     output: &'a str,
     key: GuideKey,
@@ -617,32 +614,25 @@ impl Draw<'_> {
                 time_range: trange,
                 addr_range: *arange,
                 resol: self.resol,
-                df_passed: args.flag("df_passed"),
+                df_passed: args.df_passed,
                 sort: self.sort.clone(),
             };
             let map = build(src, &spec)?;
             match (&self.image, self.output) {
                 (None, "stdout") => {
                     text.push_str(&map.ascii_text(
-                        args.str("stdout_colorset").unwrap_or("gray"),
-                        !args.flag("stdout_skip_colorset_example"),
+                        args.stdout_colorset.as_str(),
+                        !args.stdout_skip_colorset_example,
                     ));
                     text.push('\n');
                 }
                 (None, _) => {
-                    text.push_str(&map.raw_text(args.flag("abs_time"), args.flag("abs_addr")));
+                    text.push_str(&map.raw_text(args.abs_time, args.abs_addr));
                     text.push('\n');
                 }
                 (Some(kind), path) => {
                     let path = plot::numbered_path(path, idx);
-                    plot::heatmap_image(
-                        &map,
-                        &spec,
-                        *kind,
-                        &path,
-                        args.flag("abs_time"),
-                        args.flag("abs_addr"),
-                    )?;
+                    plot::heatmap_image(&map, &spec, *kind, &path, args.abs_time, args.abs_addr)?;
                 }
             }
         }
