@@ -130,3 +130,57 @@ pub fn if_given<T>(
 ) -> Result<Option<T>> {
     if a.given(d) { f(a, d) } else { Ok(None) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::opts::{Command, Sortby};
+    use super::super::parse::parse;
+    use super::super::spec::CMD_ROOT;
+
+    fn opts(line: &str) -> anyhow::Result<Command> {
+        let argv: Vec<String> = line.split(' ').map(String::from).collect();
+        let a = parse(&CMD_ROOT, &argv).map_err(|e| anyhow::anyhow!(e.render()))?;
+        Command::from_args(&a)
+    }
+
+    #[test]
+    fn values_are_typed_once() {
+        let Ok(Command::ReportWss(o)) = opts("report wss --sortby time --range 1 2 3") else {
+            panic!("not report wss");
+        };
+        assert_eq!(
+            (o.sortby, o.range, o.nr_cols_bar),
+            (Some(Sortby::Time), vec![1, 2, 3], 59)
+        );
+        // defaults are converted too; options without one stay None
+        assert_eq!((o.input.as_str(), o.plot), ("damon.data", None));
+    }
+
+    #[test]
+    fn a_value_too_wide_for_its_field_is_a_one_line_error() {
+        // the parser takes any 64-bit value; the index field is an i64
+        let e = opts("report heatmap --kdamond_idx 18446744073709551615").err();
+        let msg = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.starts_with("argument --kdamond_idx: "), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn damo_none_defaults_are_absent_and_occurrences_kept_apart() {
+        let Ok(Command::Reclaim(o)) = opts("reclaim enable --quota 1 2 3") else {
+            panic!("not reclaim");
+        };
+        assert_eq!(
+            (o.module.quota, o.module.wmarks),
+            (Some(vec![1, 2, 3]), None)
+        );
+        let Ok(Command::ArgsDamon(o)) =
+            opts("args damon --damos_action stat --damos_action pageout --damos_age 1 2")
+        else {
+            panic!("not args damon");
+        };
+        assert_eq!(o.damon.damos_action, [vec!["stat"], vec!["pageout"]]);
+        assert!(o.damon.given_options().contains(&"damos_age"));
+        assert!(!o.damon.given_options().contains(&"damos_filter"));
+    }
+}
