@@ -12,7 +12,7 @@ mod ns;
 
 use anyhow::{Context as _, Result, bail};
 
-use super::model::Kdamond;
+use super::model::{Context, Kdamond, Scheme};
 use crate::cli::conv::Choice;
 use crate::cli::opts::{ArgsDamon, DamonParams, Format};
 use crate::fmt::pynum::{I, Num};
@@ -206,8 +206,45 @@ fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
     let mut ctxs = (0..nr_ctxs)
         .map(|i| ns.ctx(i, &ops[i]))
         .collect::<Result<Vec<_>>>()?;
+    add_targets(args, &ns, &ops, &mut ctxs)?;
+    let schemes = schemes_of(args, &ns)?;
+    let per_ctx = per_context(
+        ns.nr_schemes.clone(),
+        schemes.len(),
+        nr_ctxs,
+        [
+            "--nr_schemes is required for multiple contexts",
+            "--nr_schemes and number of schemes mismatch",
+            "--nr_schemes and number of ctxs mismatch",
+        ],
+    )?;
+    for (c, s) in ctxs.iter_mut().zip(split_by(schemes, &per_ctx)) {
+        c.schemes = s;
+    }
 
-    // targets
+    // probes
+    let probes = ns.probes()?;
+    let per_ctx = per_context(
+        counts_of(&args.nr_probes, "nr_probes")?,
+        probes.len(),
+        nr_ctxs,
+        [
+            "--nr_probes is required",
+            "--nr_probes mismatches number of probes",
+            "--nr_probes mismatches number of contexts",
+        ],
+    )?;
+    for (c, p) in ctxs.iter_mut().zip(split_by(probes, &per_ctx)) {
+        c.probes = p;
+    }
+
+    let kdamonds = kdamonds_of(args, &ns, ctxs)?;
+    Ok((kdamonds, self_started, ns.notes))
+}
+
+/// The targets of all contexts, split among them by `--nr_targets`.
+fn add_targets(args: &DamonParams, ns: &Ns, ops: &[String], ctxs: &mut [Context]) -> Result<()> {
+    let nr_ctxs = ctxs.len();
     let nr_targets = ns.nr_targets_total();
     if let Some(o) = &args.obsolete_targets
         && o.iter().any(|i| i128::from(*i) >= nr_targets as i128)
@@ -255,9 +292,13 @@ fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
     for (c, t) in ctxs.iter_mut().zip(split_by(targets, &per_ctx)) {
         c.targets = t;
     }
+    Ok(())
+}
 
-    // schemes
-    let schemes = if !args.damos_action.is_empty() {
+/// The schemes of the `--damos_*` options, or of `--schemes` (JSON text or
+/// file).
+fn schemes_of(args: &DamonParams, ns: &Ns) -> Result<Vec<Scheme>> {
+    Ok(if !args.damos_action.is_empty() {
         schemes_for(
             args,
             ns.damos_nr_quota_goals.as_deref(),
@@ -273,38 +314,12 @@ fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
             .map_err(|e| anyhow::anyhow!("failed damo schemes arguments parsing ({e:#})"))?
     } else {
         Vec::new()
-    };
-    let per_ctx = per_context(
-        ns.nr_schemes.clone(),
-        schemes.len(),
-        nr_ctxs,
-        [
-            "--nr_schemes is required for multiple contexts",
-            "--nr_schemes and number of schemes mismatch",
-            "--nr_schemes and number of ctxs mismatch",
-        ],
-    )?;
-    for (c, s) in ctxs.iter_mut().zip(split_by(schemes, &per_ctx)) {
-        c.schemes = s;
-    }
+    })
+}
 
-    // probes
-    let probes = ns.probes()?;
-    let per_ctx = per_context(
-        counts_of(&args.nr_probes, "nr_probes")?,
-        probes.len(),
-        nr_ctxs,
-        [
-            "--nr_probes is required",
-            "--nr_probes mismatches number of probes",
-            "--nr_probes mismatches number of contexts",
-        ],
-    )?;
-    for (c, p) in ctxs.iter_mut().zip(split_by(probes, &per_ctx)) {
-        c.probes = p;
-    }
-
-    // kdamonds
+/// The kdamonds: the contexts split by `--nr_ctxs`, each with its
+/// `--refresh_stat`.
+fn kdamonds_of(args: &DamonParams, ns: &Ns, ctxs: Vec<Context>) -> Result<Vec<Kdamond>> {
     let per_kdamond = ns.nr_ctxs.clone().unwrap_or(vec![ctxs.len()]);
     if per_kdamond.iter().sum::<usize>() != ctxs.len() {
         bail!(
@@ -332,7 +347,7 @@ fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
             bail!("only paddr supports non-one --damon_addr_unit");
         }
     }
-    Ok((kdamonds, self_started, ns.notes))
+    Ok(kdamonds)
 }
 
 /// A kdamonds file named by `--add`, `--remove` or `--replace`.
