@@ -82,11 +82,16 @@ def help_key(o):
     return o['dest']
 
 
+USED_HELP = set()   # (section, key) of help.ini entries looked up
+
+
 def help_of(help_ini, path, o):
     key = help_key(o)
     sect = 'options ' + path
     if help_ini.has_section(sect) and help_ini.has_option(sect, key):
+        USED_HELP.add((sect, key))
         return help_ini.get(sect, key)
+    USED_HELP.add(('options', key))
     return help_ini.get('options', key, fallback='')
 
 
@@ -200,26 +205,28 @@ def field(o):
     """(Rust type, conversion expression) of one argument."""
     d, t = o['dest'], scalar_type(o)
     kind = ('choice' if o['choices'] else
-            {'int': 'int', 'float': 'float'}.get(o['type'], 'str'))
+            {'int': 'int', 'float': 'float'}.get(o['type'], 'text'))
     n, act = o['nargs'], o['action']
     if act in ('store_true', 'store_false'):
         return 'bool', 'a.flag(%s)' % rs(d)
     if act == 'append':
         if n == 1:
-            return 'Vec<%s>' % t, 'conv::occurrences_%s(a, %s)?' % (kind, rs(d))
+            return 'Vec<%s>' % t, 'conv::occurrences(a, %s, conv::%s)?' % (
+                rs(d), kind)
         return ('Vec<Vec<%s>>' % t,
-                'conv::occurrence_lists_%s(a, %s)?' % (kind, rs(d)))
+                'conv::occurrence_lists(a, %s, conv::%s)?' % (rs(d), kind))
     # damo's `[None] * n` defaults mean "not given"
     dflt = o['default']
     has_default = dflt is not None and dflt != 'None' and not (
         isinstance(dflt, list) and 'None' in dflt)
     shape = 'one' if n in (1, '?') else 'list'
-    expr = 'conv::%s_%s(a, %s)?' % (shape, kind, rs(d))
+    expr = 'conv::%s(a, %s, conv::%s)?' % (shape, rs(d), kind)
     t = t if shape == 'one' else 'Vec<%s>' % t
     if has_default:
         return t, 'conv::present(%s, %s)?' % (expr, rs(d))
-    return 'Option<%s>' % t, 'conv::if_given(a, %s, conv::%s_%s)?' % (
-        rs(d), shape, kind)
+    return 'Option<%s>' % t, (
+        'conv::if_given(a, %s, |a, d| conv::%s(a, d, conv::%s))?' % (
+            rs(d), shape, kind))
 
 
 def doc(text, indent):
@@ -383,6 +390,15 @@ def main():
         f.write(gen_spec(table, help_ini) + '\n')
     with open(os.path.join(ROOT, 'src', 'cli', 'opts.rs'), 'w') as f:
         f.write(gen_opts(table, help_ini))
+    paths = {c['command']['path'] or 'damo' for c in table['commands']}
+    stale = ['[about] %s' % k for k in help_ini.options('about')
+             if k not in paths]
+    stale += ['[%s] %s' % (sect, k) for sect in help_ini.sections()
+              if sect.startswith('options') for k in help_ini.options(sect)
+              if (sect, k) not in USED_HELP]
+    if stale:
+        sys.exit('tools/cli/help.ini: entries no option or command uses: %s'
+                 % ', '.join(stale))
 
 
 main()

@@ -1,6 +1,6 @@
 //! Conversions the generated `opts.rs` uses to fill the typed options from
-//! the parsed arguments: one function per shape (one value, a list, one
-//! value per occurrence, a list per occurrence) and kind (text, integer,
+//! the parsed arguments: a shape (one value, a list, one value per
+//! occurrence, a list per occurrence) applied with a kind (text, integer,
 //! float, choice).  Values were checked against their argparse type when
 //! parsed; here they are narrowed to the field's type, with an error
 //! naming the option when a value does not fit.
@@ -20,7 +20,8 @@ fn bad(dest: &str, why: &str) -> anyhow::Error {
     anyhow!("argument --{dest}: {why}")
 }
 
-fn int<T: TryFrom<i128>>(dest: &str, s: &str) -> Result<T> {
+/// Kind: an integer of the field's type.
+pub fn int<T: TryFrom<i128>>(dest: &str, s: &str) -> Result<T> {
     let v = pyparse::py_int(s).map_err(|e| bad(dest, &e.to_string()))?;
     T::try_from(v).map_err(|_| {
         bad(
@@ -30,15 +31,18 @@ fn int<T: TryFrom<i128>>(dest: &str, s: &str) -> Result<T> {
     })
 }
 
-fn float(dest: &str, s: &str) -> Result<f64> {
+/// Kind: a float.
+pub fn float(dest: &str, s: &str) -> Result<f64> {
     pyparse::py_float(s).map_err(|e| bad(dest, &e.to_string()))
 }
 
-fn choice<E: Choice>(dest: &str, s: &str) -> Result<E> {
+/// Kind: one of the option's choices.
+pub fn choice<E: Choice>(dest: &str, s: &str) -> Result<E> {
     E::parse(s).ok_or_else(|| bad(dest, &format!("invalid choice: '{s}'")))
 }
 
-fn str(_: &str, s: &str) -> Result<String> {
+/// Kind: the text itself.
+pub fn text(_: &str, s: &str) -> Result<String> {
     Ok(s.to_string())
 }
 
@@ -47,88 +51,55 @@ pub fn present<T>(v: Option<T>, dest: &str) -> Result<T> {
     v.ok_or_else(|| bad(dest, "no value"))
 }
 
-fn one<T>(a: &Args, dest: &str, f: impl Fn(&str, &str) -> Result<T>) -> Result<Option<T>> {
-    a.str(dest).map(|s| f(dest, s)).transpose()
+/// Shape: one value (given or the default).
+pub fn one<T>(a: &Args, dest: &str, kind: fn(&str, &str) -> Result<T>) -> Result<Option<T>> {
+    a.str(dest).map(|s| kind(dest, s)).transpose()
 }
 
-fn list<T>(a: &Args, dest: &str, f: impl Fn(&str, &str) -> Result<T>) -> Result<Option<Vec<T>>> {
+/// Shape: a list of values (given or the default).
+pub fn list<T>(a: &Args, dest: &str, kind: fn(&str, &str) -> Result<T>) -> Result<Option<Vec<T>>> {
     a.list(dest)
-        .map(|l| l.iter().map(|s| f(dest, s)).collect())
+        .map(|l| l.iter().map(|s| kind(dest, s)).collect())
         .transpose()
 }
 
-fn lists<T>(a: &Args, dest: &str, f: impl Fn(&str, &str) -> Result<T>) -> Result<Vec<Vec<T>>> {
+/// Shape: the values of each occurrence of an append option (none when
+/// not given).
+pub fn occurrence_lists<T>(
+    a: &Args,
+    dest: &str,
+    kind: fn(&str, &str) -> Result<T>,
+) -> Result<Vec<Vec<T>>> {
     if !a.given(dest) {
         return Ok(Vec::new());
     }
     a.lists(dest)
         .unwrap_or_default()
         .iter()
-        .map(|l| l.iter().map(|s| f(dest, s)).collect())
+        .map(|l| l.iter().map(|s| kind(dest, s)).collect())
         .collect()
 }
 
-fn flat<T>(a: &Args, dest: &str, f: impl Fn(&str, &str) -> Result<T>) -> Result<Vec<T>> {
-    Ok(lists(a, dest, f)?.into_iter().flatten().collect())
-}
-
-pub fn one_str(a: &Args, d: &str) -> Result<Option<String>> {
-    one(a, d, str)
-}
-pub fn one_int<T: TryFrom<i128>>(a: &Args, d: &str) -> Result<Option<T>> {
-    one(a, d, int)
-}
-pub fn one_float(a: &Args, d: &str) -> Result<Option<f64>> {
-    one(a, d, float)
-}
-pub fn one_choice<E: Choice>(a: &Args, d: &str) -> Result<Option<E>> {
-    one(a, d, choice)
-}
-pub fn list_str(a: &Args, d: &str) -> Result<Option<Vec<String>>> {
-    list(a, d, str)
-}
-pub fn list_int<T: TryFrom<i128>>(a: &Args, d: &str) -> Result<Option<Vec<T>>> {
-    list(a, d, int)
-}
-pub fn list_float(a: &Args, d: &str) -> Result<Option<Vec<f64>>> {
-    list(a, d, float)
-}
-pub fn list_choice<E: Choice>(a: &Args, d: &str) -> Result<Option<Vec<E>>> {
-    list(a, d, choice)
-}
-pub fn occurrences_str(a: &Args, d: &str) -> Result<Vec<String>> {
-    flat(a, d, str)
-}
-pub fn occurrences_int<T: TryFrom<i128>>(a: &Args, d: &str) -> Result<Vec<T>> {
-    flat(a, d, int)
-}
-pub fn occurrences_float(a: &Args, d: &str) -> Result<Vec<f64>> {
-    flat(a, d, float)
-}
-pub fn occurrences_choice<E: Choice>(a: &Args, d: &str) -> Result<Vec<E>> {
-    flat(a, d, choice)
-}
-pub fn occurrence_lists_str(a: &Args, d: &str) -> Result<Vec<Vec<String>>> {
-    lists(a, d, str)
-}
-pub fn occurrence_lists_int<T: TryFrom<i128>>(a: &Args, d: &str) -> Result<Vec<Vec<T>>> {
-    lists(a, d, int)
-}
-pub fn occurrence_lists_float(a: &Args, d: &str) -> Result<Vec<Vec<f64>>> {
-    lists(a, d, float)
-}
-pub fn occurrence_lists_choice<E: Choice>(a: &Args, d: &str) -> Result<Vec<Vec<E>>> {
-    lists(a, d, choice)
+/// Shape: the value of each occurrence of a one-value append option.
+pub fn occurrences<T>(a: &Args, dest: &str, kind: fn(&str, &str) -> Result<T>) -> Result<Vec<T>> {
+    Ok(occurrence_lists(a, dest, kind)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// An option without a default: `None` unless given (damo's `[None] * n`
 /// defaults included).
 pub fn if_given<T>(
     a: &Args,
-    d: &str,
-    f: impl Fn(&Args, &str) -> Result<Option<T>>,
+    dest: &str,
+    shape: impl Fn(&Args, &str) -> Result<Option<T>>,
 ) -> Result<Option<T>> {
-    if a.given(d) { f(a, d) } else { Ok(None) }
+    if a.given(dest) {
+        shape(a, dest)
+    } else {
+        Ok(None)
+    }
 }
 
 #[cfg(test)]

@@ -1002,61 +1002,61 @@ impl DamonParams {
         Ok(Self {
             kdamond: a.flag("kdamond"),
             damon_ctx: a.flag("damon_ctx"),
-            ops: conv::occurrences_choice(a, "ops")?,
+            ops: conv::occurrences(a, "ops", conv::choice)?,
             probe: a.flag("probe"),
-            probe_prep: conv::occurrences_str(a, "probe_prep")?,
-            nr_probe_preps: conv::if_given(a, "nr_probe_preps", conv::list_int)?,
-            probe_filter: conv::occurrence_lists_str(a, "probe_filter")?,
-            nr_probe_filters: conv::if_given(a, "nr_probe_filters", conv::list_int)?,
-            probe_weight: conv::occurrence_lists_int(a, "probe_weight")?,
-            nr_probes: conv::if_given(a, "nr_probes", conv::list_int)?,
-            pause_ctx: conv::if_given(a, "pause_ctx", conv::list_int)?,
-            exp_ops_use_reports: conv::occurrences_str(a, "exp_ops_use_reports")?,
-            exp_ops_write_only: conv::occurrences_str(a, "exp_ops_write_only")?,
-            exp_ops_cpus: conv::occurrences_str(a, "exp_ops_cpus")?,
-            exp_ops_tids: conv::occurrences_str(a, "exp_ops_tids")?,
-            refresh_stat: conv::occurrences_str(a, "refresh_stat")?,
-            damon_addr_unit: conv::occurrences_str(a, "damon_addr_unit")?,
+            probe_prep: conv::occurrences(a, "probe_prep", conv::text)?,
+            nr_probe_preps: conv::if_given(a, "nr_probe_preps", |a, d| conv::list(a, d, conv::int))?,
+            probe_filter: conv::occurrence_lists(a, "probe_filter", conv::text)?,
+            nr_probe_filters: conv::if_given(a, "nr_probe_filters", |a, d| conv::list(a, d, conv::int))?,
+            probe_weight: conv::occurrence_lists(a, "probe_weight", conv::int)?,
+            nr_probes: conv::if_given(a, "nr_probes", |a, d| conv::list(a, d, conv::int))?,
+            pause_ctx: conv::if_given(a, "pause_ctx", |a, d| conv::list(a, d, conv::int))?,
+            exp_ops_use_reports: conv::occurrences(a, "exp_ops_use_reports", conv::text)?,
+            exp_ops_write_only: conv::occurrences(a, "exp_ops_write_only", conv::text)?,
+            exp_ops_cpus: conv::occurrences(a, "exp_ops_cpus", conv::text)?,
+            exp_ops_tids: conv::occurrences(a, "exp_ops_tids", conv::text)?,
+            refresh_stat: conv::occurrences(a, "refresh_stat", conv::text)?,
+            damon_addr_unit: conv::occurrences(a, "damon_addr_unit", conv::text)?,
             damon_target: a.flag("damon_target"),
-            target_pid: conv::occurrences_int(a, "target_pid")?,
-            regions: conv::occurrences_str(a, "regions")?,
-            numa_node: conv::occurrence_lists_int(a, "numa_node")?,
+            target_pid: conv::occurrences(a, "target_pid", conv::int)?,
+            regions: conv::occurrences(a, "regions", conv::text)?,
+            numa_node: conv::occurrence_lists(a, "numa_node", conv::int)?,
             monitoring_intervals_autotune: a.flag("monitoring_intervals_autotune"),
-            monitoring_intervals: conv::occurrence_lists_str(a, "monitoring_intervals")?,
-            monitoring_intervals_goal: conv::occurrence_lists_str(a, "monitoring_intervals_goal")?,
-            monitoring_nr_regions_range: conv::occurrence_lists_str(a, "monitoring_nr_regions_range")?,
-            sample_primitives: conv::occurrence_lists_choice(a, "sample_primitives")?,
-            nr_targets: conv::if_given(a, "nr_targets", conv::list_int)?,
-            obsolete_targets: conv::if_given(a, "obsolete_targets", conv::list_int)?,
-            nr_ctxs: conv::if_given(a, "nr_ctxs", conv::list_int)?,
+            monitoring_intervals: conv::occurrence_lists(a, "monitoring_intervals", conv::text)?,
+            monitoring_intervals_goal: conv::occurrence_lists(a, "monitoring_intervals_goal", conv::text)?,
+            monitoring_nr_regions_range: conv::occurrence_lists(a, "monitoring_nr_regions_range", conv::text)?,
+            sample_primitives: conv::occurrence_lists(a, "sample_primitives", conv::choice)?,
+            nr_targets: conv::if_given(a, "nr_targets", |a, d| conv::list(a, d, conv::int))?,
+            obsolete_targets: conv::if_given(a, "obsolete_targets", |a, d| conv::list(a, d, conv::int))?,
+            nr_ctxs: conv::if_given(a, "nr_ctxs", |a, d| conv::list(a, d, conv::int))?,
             damos_scheme: a.flag("damos_scheme"),
-            damos_action: conv::occurrence_lists_str(a, "damos_action")?,
-            damos_sz_region: conv::occurrence_lists_str(a, "damos_sz_region")?,
-            damos_access_rate: conv::occurrence_lists_str(a, "damos_access_rate")?,
-            damos_age: conv::occurrence_lists_str(a, "damos_age")?,
-            damos_apply_interval: conv::occurrences_str(a, "damos_apply_interval")?,
-            damos_quotas: conv::occurrence_lists_str(a, "damos_quotas")?,
-            damos_quota_interval: conv::occurrences_str(a, "damos_quota_interval")?,
-            damos_quota_time: conv::occurrences_str(a, "damos_quota_time")?,
-            damos_quota_space: conv::occurrences_str(a, "damos_quota_space")?,
-            damos_quota_weights: conv::occurrence_lists_str(a, "damos_quota_weights")?,
-            damos_quota_fail_charge_ratio: conv::occurrence_lists_str(a, "damos_quota_fail_charge_ratio")?,
-            damos_quota_goal: conv::occurrence_lists_str(a, "damos_quota_goal")?,
-            damos_quota_goal_tuner: conv::occurrences_str(a, "damos_quota_goal_tuner")?,
-            damos_nr_quota_goals: conv::if_given(a, "damos_nr_quota_goals", conv::list_int)?,
-            damos_filter: conv::occurrence_lists_str(a, "damos_filter")?,
-            damos_nr_filters: conv::if_given(a, "damos_nr_filters", conv::list_int)?,
-            damos_wmarks: conv::occurrence_lists_str(a, "damos_wmarks")?,
-            damos_max_nr_snapshots: conv::occurrences_str(a, "damos_max_nr_snapshots")?,
-            nr_schemes: conv::if_given(a, "nr_schemes", conv::list_int)?,
-            schemes: conv::if_given(a, "schemes", conv::one_str)?,
-            kdamonds: conv::if_given(a, "kdamonds", conv::one_str)?,
-            sample: conv::occurrences_str(a, "sample")?,
-            aggr: conv::occurrences_str(a, "aggr")?,
-            updr: conv::occurrences_str(a, "updr")?,
-            minr: conv::occurrences_str(a, "minr")?,
-            maxr: conv::occurrences_str(a, "maxr")?,
-            deducible_target: conv::if_given(a, "deducible_target", conv::one_str)?,
+            damos_action: conv::occurrence_lists(a, "damos_action", conv::text)?,
+            damos_sz_region: conv::occurrence_lists(a, "damos_sz_region", conv::text)?,
+            damos_access_rate: conv::occurrence_lists(a, "damos_access_rate", conv::text)?,
+            damos_age: conv::occurrence_lists(a, "damos_age", conv::text)?,
+            damos_apply_interval: conv::occurrences(a, "damos_apply_interval", conv::text)?,
+            damos_quotas: conv::occurrence_lists(a, "damos_quotas", conv::text)?,
+            damos_quota_interval: conv::occurrences(a, "damos_quota_interval", conv::text)?,
+            damos_quota_time: conv::occurrences(a, "damos_quota_time", conv::text)?,
+            damos_quota_space: conv::occurrences(a, "damos_quota_space", conv::text)?,
+            damos_quota_weights: conv::occurrence_lists(a, "damos_quota_weights", conv::text)?,
+            damos_quota_fail_charge_ratio: conv::occurrence_lists(a, "damos_quota_fail_charge_ratio", conv::text)?,
+            damos_quota_goal: conv::occurrence_lists(a, "damos_quota_goal", conv::text)?,
+            damos_quota_goal_tuner: conv::occurrences(a, "damos_quota_goal_tuner", conv::text)?,
+            damos_nr_quota_goals: conv::if_given(a, "damos_nr_quota_goals", |a, d| conv::list(a, d, conv::int))?,
+            damos_filter: conv::occurrence_lists(a, "damos_filter", conv::text)?,
+            damos_nr_filters: conv::if_given(a, "damos_nr_filters", |a, d| conv::list(a, d, conv::int))?,
+            damos_wmarks: conv::occurrence_lists(a, "damos_wmarks", conv::text)?,
+            damos_max_nr_snapshots: conv::occurrences(a, "damos_max_nr_snapshots", conv::text)?,
+            nr_schemes: conv::if_given(a, "nr_schemes", |a, d| conv::list(a, d, conv::int))?,
+            schemes: conv::if_given(a, "schemes", |a, d| conv::one(a, d, conv::text))?,
+            kdamonds: conv::if_given(a, "kdamonds", |a, d| conv::one(a, d, conv::text))?,
+            sample: conv::occurrences(a, "sample", conv::text)?,
+            aggr: conv::occurrences(a, "aggr", conv::text)?,
+            updr: conv::occurrences(a, "updr", conv::text)?,
+            minr: conv::occurrences(a, "minr", conv::text)?,
+            maxr: conv::occurrences(a, "maxr", conv::text)?,
+            deducible_target: conv::if_given(a, "deducible_target", |a, d| conv::one(a, d, conv::text))?,
             argv: a.argv.clone(),
         })
     }
@@ -1305,31 +1305,31 @@ pub struct AccessFormat {
 impl AccessFormat {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            style: conv::present(conv::one_choice(a, "style")?, "style")?,
-            percentiles_range: conv::if_given(a, "percentiles_range", conv::list_int)?,
-            sort_regions_by: conv::present(conv::list_choice(a, "sort_regions_by")?, "sort_regions_by")?,
-            sort_regions_dsc: conv::if_given(a, "sort_regions_dsc", conv::list_choice)?,
-            temperature_weights: conv::present(conv::list_int(a, "temperature_weights")?, "temperature_weights")?,
+            style: conv::present(conv::one(a, "style", conv::choice)?, "style")?,
+            percentiles_range: conv::if_given(a, "percentiles_range", |a, d| conv::list(a, d, conv::int))?,
+            sort_regions_by: conv::present(conv::list(a, "sort_regions_by", conv::choice)?, "sort_regions_by")?,
+            sort_regions_dsc: conv::if_given(a, "sort_regions_dsc", |a, d| conv::list(a, d, conv::choice))?,
+            temperature_weights: conv::present(conv::list(a, "temperature_weights", conv::int)?, "temperature_weights")?,
             hist_logscale: a.flag("hist_logscale"),
-            hist_ranges: conv::if_given(a, "hist_ranges", conv::list_str)?,
+            hist_ranges: conv::if_given(a, "hist_ranges", |a, d| conv::list(a, d, conv::text))?,
             hist_cumulate: a.flag("hist_cumulate"),
-            format: conv::occurrence_lists_str(a, "format")?,
-            format_record_head: conv::if_given(a, "format_record_head", conv::one_str)?,
-            format_record_tail: conv::if_given(a, "format_record_tail", conv::one_str)?,
-            format_snapshot_head: conv::if_given(a, "format_snapshot_head", conv::one_str)?,
-            format_snapshot_tail: conv::if_given(a, "format_snapshot_tail", conv::one_str)?,
-            format_region: conv::if_given(a, "format_region", conv::one_str)?,
-            snapshot_heatmap_width: conv::present(conv::one_int(a, "snapshot_heatmap_width")?, "snapshot_heatmap_width")?,
-            snapshot_heatmap_colorset: conv::present(conv::one_choice(a, "snapshot_heatmap_colorset")?, "snapshot_heatmap_colorset")?,
+            format: conv::occurrence_lists(a, "format", conv::text)?,
+            format_record_head: conv::if_given(a, "format_record_head", |a, d| conv::one(a, d, conv::text))?,
+            format_record_tail: conv::if_given(a, "format_record_tail", |a, d| conv::one(a, d, conv::text))?,
+            format_snapshot_head: conv::if_given(a, "format_snapshot_head", |a, d| conv::one(a, d, conv::text))?,
+            format_snapshot_tail: conv::if_given(a, "format_snapshot_tail", |a, d| conv::one(a, d, conv::text))?,
+            format_region: conv::if_given(a, "format_region", |a, d| conv::one(a, d, conv::text))?,
+            snapshot_heatmap_width: conv::present(conv::one(a, "snapshot_heatmap_width", conv::int)?, "snapshot_heatmap_width")?,
+            snapshot_heatmap_colorset: conv::present(conv::one(a, "snapshot_heatmap_colorset", conv::choice)?, "snapshot_heatmap_colorset")?,
             snapshot_heatmap_static: a.flag("snapshot_heatmap_static"),
             region_box: a.flag("region_box"),
-            region_box_values: conv::present(conv::list_choice(a, "region_box_values")?, "region_box_values")?,
-            region_box_min_max_length: conv::present(conv::list_int(a, "region_box_min_max_length")?, "region_box_min_max_length")?,
-            region_box_min_max_height: conv::present(conv::list_int(a, "region_box_min_max_height")?, "region_box_min_max_height")?,
-            region_box_colorset: conv::present(conv::one_choice(a, "region_box_colorset")?, "region_box_colorset")?,
-            region_box_scales: conv::present(conv::list_choice(a, "region_box_scales")?, "region_box_scales")?,
-            region_box_align: conv::present(conv::one_choice(a, "region_box_align")?, "region_box_align")?,
-            min_chars_for: conv::occurrence_lists_str(a, "min_chars_for")?,
+            region_box_values: conv::present(conv::list(a, "region_box_values", conv::choice)?, "region_box_values")?,
+            region_box_min_max_length: conv::present(conv::list(a, "region_box_min_max_length", conv::int)?, "region_box_min_max_length")?,
+            region_box_min_max_height: conv::present(conv::list(a, "region_box_min_max_height", conv::int)?, "region_box_min_max_height")?,
+            region_box_colorset: conv::present(conv::one(a, "region_box_colorset", conv::choice)?, "region_box_colorset")?,
+            region_box_scales: conv::present(conv::list(a, "region_box_scales", conv::choice)?, "region_box_scales")?,
+            region_box_align: conv::present(conv::one(a, "region_box_align", conv::choice)?, "region_box_align")?,
+            min_chars_for: conv::occurrence_lists(a, "min_chars_for", conv::text)?,
             total_sz_only: a.flag("total_sz_only"),
             dont_merge_regions: a.flag("dont_merge_regions"),
             raw_number: a.flag("raw_number"),
@@ -1366,14 +1366,14 @@ pub struct AccessFilter {
 impl AccessFilter {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            sz_region: conv::present(conv::list_str(a, "sz_region")?, "sz_region")?,
-            access_rate: conv::present(conv::list_str(a, "access_rate")?, "access_rate")?,
-            age: conv::present(conv::list_str(a, "age")?, "age")?,
-            address: conv::occurrence_lists_str(a, "address")?,
-            sz_snapshot: conv::occurrence_lists_str(a, "sz_snapshot")?,
-            snapshot_time: conv::occurrence_lists_str(a, "snapshot_time")?,
-            snapshot_idx: conv::occurrence_lists_str(a, "snapshot_idx")?,
-            temperature: conv::occurrence_lists_int(a, "temperature")?,
+            sz_region: conv::present(conv::list(a, "sz_region", conv::text)?, "sz_region")?,
+            access_rate: conv::present(conv::list(a, "access_rate", conv::text)?, "access_rate")?,
+            age: conv::present(conv::list(a, "age", conv::text)?, "age")?,
+            address: conv::occurrence_lists(a, "address", conv::text)?,
+            sz_snapshot: conv::occurrence_lists(a, "sz_snapshot", conv::text)?,
+            snapshot_time: conv::occurrence_lists(a, "snapshot_time", conv::text)?,
+            snapshot_idx: conv::occurrence_lists(a, "snapshot_idx", conv::text)?,
+            temperature: conv::occurrence_lists(a, "temperature", conv::int)?,
         })
     }
 }
@@ -1402,14 +1402,14 @@ pub struct ReclaimModule {
 impl ReclaimModule {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            min_age: conv::if_given(a, "min_age", conv::one_int)?,
-            quota: conv::if_given(a, "quota", conv::list_int)?,
-            wmarks: conv::if_given(a, "wmarks", conv::list_int)?,
-            monitor_intervals: conv::if_given(a, "monitor_intervals", conv::list_int)?,
-            nr_regions: conv::if_given(a, "nr_regions", conv::list_int)?,
-            monitor_region: conv::if_given(a, "monitor_region", conv::list_int)?,
+            min_age: conv::if_given(a, "min_age", |a, d| conv::one(a, d, conv::int))?,
+            quota: conv::if_given(a, "quota", |a, d| conv::list(a, d, conv::int))?,
+            wmarks: conv::if_given(a, "wmarks", |a, d| conv::list(a, d, conv::int))?,
+            monitor_intervals: conv::if_given(a, "monitor_intervals", |a, d| conv::list(a, d, conv::int))?,
+            nr_regions: conv::if_given(a, "nr_regions", |a, d| conv::list(a, d, conv::int))?,
+            monitor_region: conv::if_given(a, "monitor_region", |a, d| conv::list(a, d, conv::int))?,
             skip_anon: a.flag("skip_anon"),
-            action: conv::present(conv::one_choice(a, "action")?, "action")?,
+            action: conv::present(conv::one(a, "action", conv::choice)?, "action")?,
         })
     }
 }
@@ -1438,14 +1438,14 @@ pub struct LruSortModule {
 impl LruSortModule {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            hot_thres_access_freq: conv::if_given(a, "hot_thres_access_freq", conv::one_int)?,
-            cold_min_age: conv::if_given(a, "cold_min_age", conv::one_int)?,
-            quota: conv::if_given(a, "quota", conv::list_int)?,
-            wmarks: conv::if_given(a, "wmarks", conv::list_int)?,
-            monitor_intervals: conv::if_given(a, "monitor_intervals", conv::list_int)?,
-            nr_regions: conv::if_given(a, "nr_regions", conv::list_int)?,
-            monitor_region: conv::if_given(a, "monitor_region", conv::list_int)?,
-            action: conv::present(conv::one_choice(a, "action")?, "action")?,
+            hot_thres_access_freq: conv::if_given(a, "hot_thres_access_freq", |a, d| conv::one(a, d, conv::int))?,
+            cold_min_age: conv::if_given(a, "cold_min_age", |a, d| conv::one(a, d, conv::int))?,
+            quota: conv::if_given(a, "quota", |a, d| conv::list(a, d, conv::int))?,
+            wmarks: conv::if_given(a, "wmarks", |a, d| conv::list(a, d, conv::int))?,
+            monitor_intervals: conv::if_given(a, "monitor_intervals", |a, d| conv::list(a, d, conv::int))?,
+            nr_regions: conv::if_given(a, "nr_regions", |a, d| conv::list(a, d, conv::int))?,
+            monitor_region: conv::if_given(a, "monitor_region", |a, d| conv::list(a, d, conv::int))?,
+            action: conv::present(conv::one(a, "action", conv::choice)?, "action")?,
         })
     }
 }
@@ -1466,7 +1466,7 @@ impl Start {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             damon: DamonParams::from_args(a)?,
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
             include_child_tasks: a.flag("include_child_tasks"),
         })
@@ -1490,7 +1490,7 @@ impl Tune {
         Ok(Self {
             damon: DamonParams::from_args(a)?,
             quota_goals_only: a.flag("quota_goals_only"),
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
         })
     }
@@ -1507,7 +1507,7 @@ pub struct Stop {
 impl Stop {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
         })
     }
@@ -1553,20 +1553,20 @@ impl Record {
         Ok(Self {
             damon: DamonParams::from_args(a)?,
             access_filter: AccessFilter::from_args(a)?,
-            out: conv::present(conv::one_str(a, "out")?, "out")?,
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            out: conv::present(conv::one(a, "out", conv::text)?, "out")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
-            output_type: conv::present(conv::one_choice(a, "output_type")?, "output_type")?,
-            output_permission: conv::present(conv::one_str(a, "output_permission")?, "output_permission")?,
-            output_flush_sec: conv::present(conv::one_str(a, "output_flush_sec")?, "output_flush_sec")?,
-            perf_path: conv::if_given(a, "perf_path", conv::one_str)?,
+            output_type: conv::present(conv::one(a, "output_type", conv::choice)?, "output_type")?,
+            output_permission: conv::present(conv::one(a, "output_permission", conv::text)?, "output_permission")?,
+            output_flush_sec: conv::present(conv::one(a, "output_flush_sec", conv::text)?, "output_flush_sec")?,
+            perf_path: conv::if_given(a, "perf_path", |a, d| conv::one(a, d, conv::text))?,
             include_child_tasks: a.flag("include_child_tasks"),
             schemes_target_regions: a.flag("schemes_target_regions"),
-            snapshot: conv::if_given(a, "snapshot", conv::list_str)?,
-            timeout: conv::if_given(a, "timeout", conv::one_float)?,
-            do_record: conv::present(conv::list_choice(a, "do_record")?, "do_record")?,
-            damon_tracer: conv::if_given(a, "damon_tracer", conv::one_choice)?,
-            snapshot_damos_filter: conv::occurrence_lists_str(a, "snapshot_damos_filter")?,
+            snapshot: conv::if_given(a, "snapshot", |a, d| conv::list(a, d, conv::text))?,
+            timeout: conv::if_given(a, "timeout", |a, d| conv::one(a, d, conv::float))?,
+            do_record: conv::present(conv::list(a, "do_record", conv::choice)?, "do_record")?,
+            damon_tracer: conv::if_given(a, "damon_tracer", |a, d| conv::one(a, d, conv::choice))?,
+            snapshot_damos_filter: conv::occurrence_lists(a, "snapshot_damos_filter", conv::text)?,
         })
     }
 }
@@ -1600,15 +1600,15 @@ impl ReportAccess {
         Ok(Self {
             access_format: AccessFormat::from_args(a)?,
             access_filter: AccessFilter::from_args(a)?,
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
-            input: conv::occurrence_lists_str(a, "input")?,
-            input_file: conv::if_given(a, "input_file", conv::list_str)?,
-            tried_regions_of: conv::occurrence_lists_int(a, "tried_regions_of")?,
-            snapshot_damos_filter: conv::occurrence_lists_str(a, "snapshot_damos_filter")?,
-            exec: conv::if_given(a, "exec", conv::one_str)?,
-            on_cache: conv::if_given(a, "on_cache", conv::list_str)?,
-            repeat: conv::if_given(a, "repeat", conv::list_str)?,
+            input: conv::occurrence_lists(a, "input", conv::text)?,
+            input_file: conv::if_given(a, "input_file", |a, d| conv::list(a, d, conv::text))?,
+            tried_regions_of: conv::occurrence_lists(a, "tried_regions_of", conv::int)?,
+            snapshot_damos_filter: conv::occurrence_lists(a, "snapshot_damos_filter", conv::text)?,
+            exec: conv::if_given(a, "exec", |a, d| conv::one(a, d, conv::text))?,
+            on_cache: conv::if_given(a, "on_cache", |a, d| conv::list(a, d, conv::text))?,
+            repeat: conv::if_given(a, "repeat", |a, d| conv::list(a, d, conv::text))?,
         })
     }
 }
@@ -1646,18 +1646,18 @@ pub struct ReportDamon {
 impl ReportDamon {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            format: conv::if_given(a, "format", conv::one_choice)?,
+            format: conv::if_given(a, "format", |a, d| conv::one(a, d, conv::choice))?,
             json: a.flag("json"),
             raw: a.flag("raw"),
             show_cpu_usage: a.flag("show_cpu_usage"),
             kdamonds_summary: a.flag("kdamonds_summary"),
             damos_stats: a.flag("damos_stats"),
-            damos_stat_fields: conv::if_given(a, "damos_stat_fields", conv::list_choice)?,
+            damos_stat_fields: conv::if_given(a, "damos_stat_fields", |a, d| conv::list(a, d, conv::choice))?,
             omit_damos_tried_regions: a.flag("omit_damos_tried_regions"),
             damon_params: a.flag("damon_params"),
             damon_params_omit_defaults: a.flag("damon_params_omit_defaults"),
-            input_file: conv::if_given(a, "input_file", conv::one_str)?,
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            input_file: conv::if_given(a, "input_file", |a, d| conv::one(a, d, conv::text))?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
         })
     }
@@ -1675,7 +1675,7 @@ pub struct ReportSysinfo {
 impl ReportSysinfo {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            print: conv::present(conv::list_choice(a, "print")?, "print")?,
+            print: conv::present(conv::list(a, "print", conv::choice)?, "print")?,
             invalidate_cache: a.flag("invalidate_cache"),
         })
     }
@@ -1693,7 +1693,7 @@ pub struct ReportRecordInfo {
 impl ReportRecordInfo {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            input: conv::present(conv::list_str(a, "input")?, "input")?,
+            input: conv::present(conv::list(a, "input", conv::text)?, "input")?,
             raw_numbers: a.flag("raw_numbers"),
         })
     }
@@ -1773,31 +1773,31 @@ pub struct ReportAttrs {
 impl ReportAttrs {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
-            sz_region: conv::present(conv::list_str(a, "sz_region")?, "sz_region")?,
-            access_rate: conv::present(conv::list_str(a, "access_rate")?, "access_rate")?,
-            age: conv::present(conv::list_str(a, "age")?, "age")?,
-            address: conv::occurrence_lists_str(a, "address")?,
-            sz_snapshot: conv::occurrence_lists_str(a, "sz_snapshot")?,
-            snapshot_time: conv::occurrence_lists_str(a, "snapshot_time")?,
-            snapshot_idx: conv::occurrence_lists_str(a, "snapshot_idx")?,
-            temperature: conv::occurrence_lists_int(a, "temperature")?,
-            input: conv::occurrence_lists_str(a, "input")?,
-            snapshot_damos_filter: conv::occurrence_lists_str(a, "snapshot_damos_filter")?,
-            style: conv::present(conv::one_choice(a, "style")?, "style")?,
-            percentiles_range: conv::if_given(a, "percentiles_range", conv::list_int)?,
-            sort_regions_by: conv::if_given(a, "sort_regions_by", conv::list_str)?,
-            temperature_weights: conv::present(conv::list_int(a, "temperature_weights")?, "temperature_weights")?,
+            sz_region: conv::present(conv::list(a, "sz_region", conv::text)?, "sz_region")?,
+            access_rate: conv::present(conv::list(a, "access_rate", conv::text)?, "access_rate")?,
+            age: conv::present(conv::list(a, "age", conv::text)?, "age")?,
+            address: conv::occurrence_lists(a, "address", conv::text)?,
+            sz_snapshot: conv::occurrence_lists(a, "sz_snapshot", conv::text)?,
+            snapshot_time: conv::occurrence_lists(a, "snapshot_time", conv::text)?,
+            snapshot_idx: conv::occurrence_lists(a, "snapshot_idx", conv::text)?,
+            temperature: conv::occurrence_lists(a, "temperature", conv::int)?,
+            input: conv::occurrence_lists(a, "input", conv::text)?,
+            snapshot_damos_filter: conv::occurrence_lists(a, "snapshot_damos_filter", conv::text)?,
+            style: conv::present(conv::one(a, "style", conv::choice)?, "style")?,
+            percentiles_range: conv::if_given(a, "percentiles_range", |a, d| conv::list(a, d, conv::int))?,
+            sort_regions_by: conv::if_given(a, "sort_regions_by", |a, d| conv::list(a, d, conv::text))?,
+            temperature_weights: conv::present(conv::list(a, "temperature_weights", conv::int)?, "temperature_weights")?,
             hist_logscale: a.flag("hist_logscale"),
-            hist_ranges: conv::if_given(a, "hist_ranges", conv::list_str)?,
+            hist_ranges: conv::if_given(a, "hist_ranges", |a, d| conv::list(a, d, conv::text))?,
             hist_cumulate: a.flag("hist_cumulate"),
-            format: conv::occurrence_lists_str(a, "format")?,
-            adjust_region: conv::occurrence_lists_str(a, "adjust_region")?,
-            snapshot_heatmap_width: conv::present(conv::one_int(a, "snapshot_heatmap_width")?, "snapshot_heatmap_width")?,
-            snapshot_heatmap_colorset: conv::present(conv::one_choice(a, "snapshot_heatmap_colorset")?, "snapshot_heatmap_colorset")?,
+            format: conv::occurrence_lists(a, "format", conv::text)?,
+            adjust_region: conv::occurrence_lists(a, "adjust_region", conv::text)?,
+            snapshot_heatmap_width: conv::present(conv::one(a, "snapshot_heatmap_width", conv::int)?, "snapshot_heatmap_width")?,
+            snapshot_heatmap_colorset: conv::present(conv::one(a, "snapshot_heatmap_colorset", conv::choice)?, "snapshot_heatmap_colorset")?,
             snapshot_heatmap_static: a.flag("snapshot_heatmap_static"),
-            min_chars_for: conv::occurrence_lists_str(a, "min_chars_for")?,
+            min_chars_for: conv::occurrence_lists(a, "min_chars_for", conv::text)?,
             total_sz_only: a.flag("total_sz_only"),
             dont_merge_regions: a.flag("dont_merge_regions"),
             raw_number: a.flag("raw_number"),
@@ -1806,8 +1806,8 @@ impl ReportAttrs {
             ls_record_format_keywords: a.flag("ls_record_format_keywords"),
             ls_snapshot_format_keywords: a.flag("ls_snapshot_format_keywords"),
             ls_region_format_keywords: a.flag("ls_region_format_keywords"),
-            exec: conv::if_given(a, "exec", conv::one_str)?,
-            repeat: conv::if_given(a, "repeat", conv::list_str)?,
+            exec: conv::if_given(a, "exec", |a, d| conv::one(a, d, conv::text))?,
+            repeat: conv::if_given(a, "repeat", |a, d| conv::list(a, d, conv::text))?,
         })
     }
 }
@@ -1860,25 +1860,25 @@ pub struct ReportHeatmap {
 impl ReportHeatmap {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            output: conv::present(conv::one_str(a, "output")?, "output")?,
-            input: conv::present(conv::list_str(a, "input")?, "input")?,
-            kdamond_idx: conv::if_given(a, "kdamond_idx", conv::one_int)?,
-            context_idx: conv::if_given(a, "context_idx", conv::one_int)?,
-            scheme_idx: conv::if_given(a, "scheme_idx", conv::one_int)?,
-            tid: conv::if_given(a, "tid", conv::one_int)?,
-            resol: conv::if_given(a, "resol", conv::list_int)?,
-            time_range: conv::if_given(a, "time_range", conv::list_str)?,
-            draw_range: conv::present(conv::one_choice(a, "draw_range")?, "draw_range")?,
-            address_range: conv::occurrence_lists_str(a, "address_range")?,
+            output: conv::present(conv::one(a, "output", conv::text)?, "output")?,
+            input: conv::present(conv::list(a, "input", conv::text)?, "input")?,
+            kdamond_idx: conv::if_given(a, "kdamond_idx", |a, d| conv::one(a, d, conv::int))?,
+            context_idx: conv::if_given(a, "context_idx", |a, d| conv::one(a, d, conv::int))?,
+            scheme_idx: conv::if_given(a, "scheme_idx", |a, d| conv::one(a, d, conv::int))?,
+            tid: conv::if_given(a, "tid", |a, d| conv::one(a, d, conv::int))?,
+            resol: conv::if_given(a, "resol", |a, d| conv::list(a, d, conv::int))?,
+            time_range: conv::if_given(a, "time_range", |a, d| conv::list(a, d, conv::text))?,
+            draw_range: conv::present(conv::one(a, "draw_range", conv::choice)?, "draw_range")?,
+            address_range: conv::occurrence_lists(a, "address_range", conv::text)?,
             abs_time: a.flag("abs_time"),
             abs_addr: a.flag("abs_addr"),
             guide: a.flag("guide"),
             guide_human: a.flag("guide_human"),
-            stdout_colorset: conv::present(conv::one_choice(a, "stdout_colorset")?, "stdout_colorset")?,
+            stdout_colorset: conv::present(conv::one(a, "stdout_colorset", conv::choice)?, "stdout_colorset")?,
             stdout_skip_colorset_example: a.flag("stdout_skip_colorset_example"),
             df_passed: a.flag("df_passed"),
             sort_temperature: a.flag("sort_temperature"),
-            temperature_weights: conv::present(conv::list_float(a, "temperature_weights")?, "temperature_weights")?,
+            temperature_weights: conv::present(conv::list(a, "temperature_weights", conv::float)?, "temperature_weights")?,
             interactive_edit: a.flag("interactive_edit"),
         })
     }
@@ -1903,12 +1903,12 @@ pub struct ReportHolistic {
 impl ReportHolistic {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            access_pattern: conv::present(conv::one_str(a, "access_pattern")?, "access_pattern")?,
-            footprints: conv::if_given(a, "footprints", conv::one_str)?,
-            profile: conv::if_given(a, "profile", conv::one_str)?,
+            access_pattern: conv::present(conv::one(a, "access_pattern", conv::text)?, "access_pattern")?,
+            footprints: conv::if_given(a, "footprints", |a, d| conv::one(a, d, conv::text))?,
+            profile: conv::if_given(a, "profile", |a, d| conv::one(a, d, conv::text))?,
             long: a.flag("long"),
-            perf_path: conv::present(conv::one_str(a, "perf_path")?, "perf_path")?,
-            heatmap_time_last_n_sec: conv::if_given(a, "heatmap_time_last_n_sec", conv::one_float)?,
+            perf_path: conv::present(conv::one(a, "perf_path", conv::text)?, "perf_path")?,
+            heatmap_time_last_n_sec: conv::if_given(a, "heatmap_time_last_n_sec", |a, d| conv::one(a, d, conv::float))?,
         })
     }
 }
@@ -1935,13 +1935,13 @@ pub struct ReportTrace {
 impl ReportTrace {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            event: conv::present(conv::list_choice(a, "event")?, "event")?,
-            no_event: conv::if_given(a, "no_event", conv::list_choice)?,
-            tracer: conv::if_given(a, "tracer", conv::one_choice)?,
-            input: conv::if_given(a, "input", conv::one_str)?,
-            output: conv::if_given(a, "output", conv::one_str)?,
+            event: conv::present(conv::list(a, "event", conv::choice)?, "event")?,
+            no_event: conv::if_given(a, "no_event", |a, d| conv::list(a, d, conv::choice))?,
+            tracer: conv::if_given(a, "tracer", |a, d| conv::one(a, d, conv::choice))?,
+            input: conv::if_given(a, "input", |a, d| conv::one(a, d, conv::text))?,
+            output: conv::if_given(a, "output", |a, d| conv::one(a, d, conv::text))?,
             raw: a.flag("raw"),
-            max_cols: conv::present(conv::one_int(a, "max_cols")?, "max_cols")?,
+            max_cols: conv::present(conv::one(a, "max_cols", conv::int)?, "max_cols")?,
         })
     }
 }
@@ -1960,8 +1960,8 @@ pub struct ReportPaLayout {
 impl ReportPaLayout {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            numa_node: conv::if_given(a, "numa_node", conv::one_int)?,
-            numa_addr: conv::if_given(a, "numa_addr", conv::one_int)?,
+            numa_node: conv::if_given(a, "numa_node", |a, d| conv::one(a, d, conv::int))?,
+            numa_addr: conv::if_given(a, "numa_addr", |a, d| conv::one(a, d, conv::int))?,
             raw_number: a.flag("raw_number"),
         })
     }
@@ -1999,15 +1999,15 @@ pub struct ReportWss {
 impl ReportWss {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
-            range: conv::present(conv::list_int(a, "range")?, "range")?,
-            exclude_samples: conv::present(conv::one_int(a, "exclude_samples")?, "exclude_samples")?,
-            acc_thres: conv::present(conv::one_int(a, "acc_thres")?, "acc_thres")?,
-            sz_thres: conv::present(conv::one_int(a, "sz_thres")?, "sz_thres")?,
-            work_time: conv::present(conv::one_int(a, "work_time")?, "work_time")?,
-            sortby: conv::if_given(a, "sortby", conv::one_choice)?,
-            plot: conv::if_given(a, "plot", conv::one_str)?,
-            nr_cols_bar: conv::present(conv::one_int(a, "nr_cols_bar")?, "nr_cols_bar")?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
+            range: conv::present(conv::list(a, "range", conv::int)?, "range")?,
+            exclude_samples: conv::present(conv::one(a, "exclude_samples", conv::int)?, "exclude_samples")?,
+            acc_thres: conv::present(conv::one(a, "acc_thres", conv::int)?, "acc_thres")?,
+            sz_thres: conv::present(conv::one(a, "sz_thres", conv::int)?, "sz_thres")?,
+            work_time: conv::present(conv::one(a, "work_time", conv::int)?, "work_time")?,
+            sortby: conv::if_given(a, "sortby", |a, d| conv::one(a, d, conv::choice))?,
+            plot: conv::if_given(a, "plot", |a, d| conv::one(a, d, conv::text))?,
+            nr_cols_bar: conv::present(conv::one(a, "nr_cols_bar", conv::int)?, "nr_cols_bar")?,
             raw_number: a.flag("raw_number"),
             all_wss: a.flag("all_wss"),
             collapse_targets: a.flag("collapse_targets"),
@@ -2039,14 +2039,14 @@ pub struct ReportFootprints {
 impl ReportFootprints {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
-            range: conv::present(conv::list_int(a, "range")?, "range")?,
-            sortby: conv::present(conv::one_choice(a, "sortby")?, "sortby")?,
-            plot: conv::if_given(a, "plot", conv::one_str)?,
-            nr_cols_bar: conv::present(conv::one_int(a, "nr_cols_bar")?, "nr_cols_bar")?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
+            range: conv::present(conv::list(a, "range", conv::int)?, "range")?,
+            sortby: conv::present(conv::one(a, "sortby", conv::choice)?, "sortby")?,
+            plot: conv::if_given(a, "plot", |a, d| conv::one(a, d, conv::text))?,
+            nr_cols_bar: conv::present(conv::one(a, "nr_cols_bar", conv::int)?, "nr_cols_bar")?,
             raw_number: a.flag("raw_number"),
             all_footprint: a.flag("all_footprint"),
-            metric: conv::present(conv::one_choice(a, "metric")?, "metric")?,
+            metric: conv::present(conv::one(a, "metric", conv::choice)?, "metric")?,
         })
     }
 }
@@ -2066,8 +2066,8 @@ impl ReportProfile {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             access_filter: AccessFilter::from_args(a)?,
-            inputs: conv::present(conv::list_str(a, "inputs")?, "inputs")?,
-            perf_path: conv::present(conv::one_str(a, "perf_path")?, "perf_path")?,
+            inputs: conv::present(conv::list(a, "inputs", conv::text)?, "inputs")?,
+            perf_path: conv::present(conv::one(a, "perf_path", conv::text)?, "perf_path")?,
         })
     }
 }
@@ -2085,7 +2085,7 @@ impl ReportTimes {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             access_filter: AccessFilter::from_args(a)?,
-            inputs: conv::present(conv::list_str(a, "inputs")?, "inputs")?,
+            inputs: conv::present(conv::list(a, "inputs", conv::text)?, "inputs")?,
         })
     }
 }
@@ -2106,10 +2106,10 @@ pub struct ReportNrRegions {
 impl ReportNrRegions {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
-            range: conv::if_given(a, "range", conv::list_int)?,
-            sortby: conv::if_given(a, "sortby", conv::one_choice)?,
-            plot: conv::if_given(a, "plot", conv::one_str)?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
+            range: conv::if_given(a, "range", |a, d| conv::list(a, d, conv::int))?,
+            sortby: conv::if_given(a, "sortby", |a, d| conv::one(a, d, conv::choice))?,
+            plot: conv::if_given(a, "plot", |a, d| conv::one(a, d, conv::text))?,
         })
     }
 }
@@ -2132,11 +2132,11 @@ pub struct Replay {
 impl Replay {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            progress_notice_interval: conv::if_given(a, "progress_notice_interval", conv::one_str)?,
+            progress_notice_interval: conv::if_given(a, "progress_notice_interval", |a, d| conv::one(a, d, conv::text))?,
             test_perf: a.flag("test_perf"),
-            test_perf_sz_mem: conv::present(conv::one_str(a, "test_perf_sz_mem")?, "test_perf_sz_mem")?,
-            test_perf_runtime: conv::present(conv::one_str(a, "test_perf_runtime")?, "test_perf_runtime")?,
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
+            test_perf_sz_mem: conv::present(conv::one(a, "test_perf_sz_mem", conv::text)?, "test_perf_sz_mem")?,
+            test_perf_runtime: conv::present(conv::one(a, "test_perf_runtime", conv::text)?, "test_perf_runtime")?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
         })
     }
 }
@@ -2189,11 +2189,11 @@ pub struct ModuleStatRead {
 impl ModuleStatRead {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            idle_time_mem_sz_lines: conv::present(conv::one_int(a, "idle_time_mem_sz_lines")?, "idle_time_mem_sz_lines")?,
-            idle_time_percentiles_range: conv::present(conv::list_int(a, "idle_time_percentiles_range")?, "idle_time_percentiles_range")?,
-            input_idle_time_percentiles: conv::if_given(a, "input_idle_time_percentiles", conv::list_str)?,
+            idle_time_mem_sz_lines: conv::present(conv::one(a, "idle_time_mem_sz_lines", conv::int)?, "idle_time_mem_sz_lines")?,
+            idle_time_percentiles_range: conv::present(conv::list(a, "idle_time_percentiles_range", conv::int)?, "idle_time_percentiles_range")?,
+            input_idle_time_percentiles: conv::if_given(a, "input_idle_time_percentiles", |a, d| conv::list(a, d, conv::text))?,
             raw_number: a.flag("raw_number"),
-            to_read: conv::if_given(a, "to_read", conv::list_str)?,
+            to_read: conv::if_given(a, "to_read", |a, d| conv::list(a, d, conv::text))?,
         })
     }
 }
@@ -2208,7 +2208,7 @@ pub struct ModuleStatWrite {
 impl ModuleStatWrite {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            parameter_value: conv::if_given(a, "parameter_value", conv::list_str)?,
+            parameter_value: conv::if_given(a, "parameter_value", |a, d| conv::list(a, d, conv::text))?,
         })
     }
 }
@@ -2265,7 +2265,7 @@ pub struct HelpDamonParamOptions {
 impl HelpDamonParamOptions {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            category: conv::if_given(a, "category", conv::one_choice)?,
+            category: conv::if_given(a, "category", |a, d| conv::one(a, d, conv::choice))?,
         })
     }
 }
@@ -2292,7 +2292,7 @@ pub struct HelpAccessFormatOptions {
 impl HelpAccessFormatOptions {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            subtopic: conv::present(conv::one_choice(a, "subtopic")?, "subtopic")?,
+            subtopic: conv::present(conv::one(a, "subtopic", conv::choice)?, "subtopic")?,
         })
     }
 }
@@ -2322,12 +2322,12 @@ impl ArgsDamon {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             damon: DamonParams::from_args(a)?,
-            format: conv::present(conv::one_choice(a, "format")?, "format")?,
+            format: conv::present(conv::one(a, "format", conv::choice)?, "format")?,
             raw: a.flag("raw"),
-            add: conv::if_given(a, "add", conv::one_str)?,
-            remove: conv::if_given(a, "remove", conv::list_str)?,
-            replace: conv::if_given(a, "replace", conv::list_str)?,
-            out: conv::if_given(a, "out", conv::one_str)?,
+            add: conv::if_given(a, "add", |a, d| conv::one(a, d, conv::text))?,
+            remove: conv::if_given(a, "remove", |a, d| conv::list(a, d, conv::text))?,
+            replace: conv::if_given(a, "replace", |a, d| conv::list(a, d, conv::text))?,
+            out: conv::if_given(a, "out", |a, d| conv::one(a, d, conv::text))?,
             omit_defaults: a.flag("omit_defaults"),
         })
     }
@@ -2348,7 +2348,7 @@ impl ArgsAccessesFilter {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             access_filter: AccessFilter::from_args(a)?,
-            format: conv::present(conv::one_choice(a, "format")?, "format")?,
+            format: conv::present(conv::one(a, "format", conv::choice)?, "format")?,
             raw: a.flag("raw"),
         })
     }
@@ -2369,7 +2369,7 @@ impl ArgsAccessesFormat {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             access_format: AccessFormat::from_args(a)?,
-            output_format: conv::present(conv::one_choice(a, "output_format")?, "output_format")?,
+            output_format: conv::present(conv::one(a, "output_format", conv::choice)?, "output_format")?,
             raw: a.flag("raw"),
         })
     }
@@ -2401,7 +2401,7 @@ impl Schemes {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             damon: DamonParams::from_args(a)?,
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
         })
     }
@@ -2423,10 +2423,10 @@ pub struct Monitor {
 impl Monitor {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            report_type: conv::present(conv::one_choice(a, "report_type")?, "report_type")?,
-            delay: conv::present(conv::one_float(a, "delay")?, "delay")?,
-            count: conv::present(conv::one_int(a, "count")?, "count")?,
-            target: conv::if_given(a, "target", conv::one_str)?,
+            report_type: conv::present(conv::one(a, "report_type", conv::choice)?, "report_type")?,
+            delay: conv::present(conv::one(a, "delay", conv::float)?, "delay")?,
+            count: conv::present(conv::one(a, "count", conv::int)?, "count")?,
+            target: conv::if_given(a, "target", |a, d| conv::one(a, d, conv::text))?,
         })
     }
 }
@@ -2450,9 +2450,9 @@ impl Features {
         Ok(Self {
             infer_version: a.flag("infer_version"),
             invalidate_cache: a.flag("invalidate_cache"),
-            damon_interface_deprecated: conv::present(conv::one_choice(a, "damon_interface_DEPRECATED")?, "damon_interface_DEPRECATED")?,
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
-            r#type: conv::present(conv::one_choice(a, "type")?, "type")?,
+            r#type: conv::present(conv::one(a, "type", conv::choice)?, "type")?,
         })
     }
 }
@@ -2479,13 +2479,13 @@ pub struct Validate {
 impl Validate {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
-            aggr: conv::present(conv::list_int(a, "aggr")?, "aggr")?,
-            nr_regions: conv::present(conv::list_int(a, "nr_regions")?, "nr_regions")?,
-            nr_accesses: conv::present(conv::list_int(a, "nr_accesses")?, "nr_accesses")?,
-            allow_error: conv::present(conv::one_str(a, "allow_error")?, "allow_error")?,
-            regions_boundary: conv::if_given(a, "regions_boundary", conv::list_str)?,
-            record_file_positional: conv::if_given(a, "record_file_positional", conv::one_str)?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
+            aggr: conv::present(conv::list(a, "aggr", conv::int)?, "aggr")?,
+            nr_regions: conv::present(conv::list(a, "nr_regions", conv::int)?, "nr_regions")?,
+            nr_accesses: conv::present(conv::list(a, "nr_accesses", conv::int)?, "nr_accesses")?,
+            allow_error: conv::present(conv::one(a, "allow_error", conv::text)?, "allow_error")?,
+            regions_boundary: conv::if_given(a, "regions_boundary", |a, d| conv::list(a, d, conv::text))?,
+            record_file_positional: conv::if_given(a, "record_file_positional", |a, d| conv::one(a, d, conv::text))?,
         })
     }
 }
@@ -2513,12 +2513,12 @@ impl Adjust {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             access_filter: AccessFilter::from_args(a)?,
-            aggregate_interval: conv::if_given(a, "aggregate_interval", conv::one_int)?,
-            input: conv::present(conv::one_str(a, "input")?, "input")?,
-            output: conv::present(conv::one_str(a, "output")?, "output")?,
-            output_type: conv::present(conv::one_choice(a, "output_type")?, "output_type")?,
-            output_permission: conv::present(conv::one_str(a, "output_permission")?, "output_permission")?,
-            skip: conv::present(conv::one_int(a, "skip")?, "skip")?,
+            aggregate_interval: conv::if_given(a, "aggregate_interval", |a, d| conv::one(a, d, conv::int))?,
+            input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
+            output: conv::present(conv::one(a, "output", conv::text)?, "output")?,
+            output_type: conv::present(conv::one(a, "output_type", conv::choice)?, "output_type")?,
+            output_permission: conv::present(conv::one(a, "output_permission", conv::text)?, "output_permission")?,
+            skip: conv::present(conv::one(a, "skip", conv::int)?, "skip")?,
         })
     }
 }
@@ -2537,9 +2537,9 @@ pub struct ConvertRecordFormat {
 impl ConvertRecordFormat {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            record_file: conv::present(conv::one_str(a, "record_file")?, "record_file")?,
-            format: conv::present(conv::one_choice(a, "format")?, "format")?,
-            output_file: conv::if_given(a, "output_file", conv::one_str)?,
+            record_file: conv::present(conv::one(a, "record_file", conv::text)?, "record_file")?,
+            format: conv::present(conv::one(a, "format", conv::choice)?, "format")?,
+            output_file: conv::if_given(a, "output_file", |a, d| conv::one(a, d, conv::text))?,
         })
     }
 }

@@ -32,7 +32,7 @@ pub struct RecordFilter {
 }
 
 /// damo's `parse_sort_bytes_ranges_input`: sorted, non-overlapping.
-fn byte_ranges(input: Vec<Vec<&str>>, what: &str) -> Result<Vec<[Num; 2]>> {
+fn byte_ranges(input: &[Vec<String>], what: &str) -> Result<Vec<[Num; 2]>> {
     let mut ranges = Vec::new();
     for r in input {
         let [a, b] = r.as_slice() else {
@@ -56,20 +56,22 @@ fn byte_ranges(input: Vec<Vec<&str>>, what: &str) -> Result<Vec<[Num; 2]>> {
     Ok(ranges)
 }
 
+/// `<start> <end>` occurrences; `None` when the option was not given.
 fn pairs(
-    input: Option<Vec<Vec<&str>>>,
+    input: &[Vec<String>],
     parse: fn(&str) -> Result<Num, units::ParseError>,
 ) -> Result<Option<Vec<[Num; 2]>>> {
+    if input.is_empty() {
+        return Ok(None);
+    }
     input
-        .map(|v| {
-            v.into_iter()
-                .map(|p| match p.as_slice() {
-                    [a, b] => Ok([parse(a)?, parse(b)?]),
-                    _ => bail!("two values per range expected"),
-                })
-                .collect()
+        .iter()
+        .map(|p| match p.as_slice() {
+            [a, b] => Ok([parse(a)?, parse(b)?]),
+            _ => bail!("two values per range expected"),
         })
-        .transpose()
+        .collect::<Result<_>>()
+        .map(Some)
 }
 
 impl RecordFilter {
@@ -145,21 +147,17 @@ impl RecordFilter {
         let (sz, rate, age) = (&args.sz_region, &args.access_rate, &args.age);
         let bound =
             |v: &[String], i: usize, f: fn(&str) -> Result<Num, units::ParseError>, name: &str| {
-                let text = v.get(i).map_or(["min", "max"][i.min(1)], String::as_str);
+                // the values default to ["min", "max"]
+                let text = v
+                    .get(i)
+                    .map_or(if i == 0 { "min" } else { "max" }, String::as_str);
                 f(text).with_context(|| format!("wrong --{name}"))
             };
-        fn given(v: &[Vec<String>]) -> Option<Vec<Vec<&str>>> {
-            (!v.is_empty()).then(|| {
-                v.iter()
-                    .map(|p| p.iter().map(String::as_str).collect())
-                    .collect()
-            })
-        }
-        let address_ranges = given(&args.address)
-            .map(|v| byte_ranges(v, "--address"))
+        let address_ranges = (!args.address.is_empty())
+            .then(|| byte_ranges(&args.address, "--address"))
             .transpose()?;
-        let snapshot_sz_ranges = given(&args.sz_snapshot)
-            .map(|v| byte_ranges(v, "--sz_snapshot"))
+        let snapshot_sz_ranges = (!args.sz_snapshot.is_empty())
+            .then(|| byte_ranges(&args.sz_snapshot, "--sz_snapshot"))
             .transpose()?;
         let temperature_ranges = (!args.temperature.is_empty())
             .then(|| {
@@ -193,9 +191,9 @@ impl RecordFilter {
             ],
             address_ranges,
             snapshot_sz_ranges,
-            snapshot_time_ranges: pairs(given(&args.snapshot_time), units::text_to_ns)
+            snapshot_time_ranges: pairs(&args.snapshot_time, units::text_to_ns)
                 .context("wrong --snapshot_time")?,
-            snapshot_index_ranges: pairs(given(&args.snapshot_idx), units::text_to_nr)
+            snapshot_index_ranges: pairs(&args.snapshot_idx, units::text_to_nr)
                 .context("wrong --snapshot_idx")?,
             temperature_ranges,
             temperature_weights,

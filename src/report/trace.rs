@@ -269,7 +269,7 @@ pub fn wrapped(line: &str, max_cols: usize) -> String {
 
 /// The events to show: `--event` (all by default) minus `--no_event`.
 fn events(args: &ReportTrace) -> Vec<String> {
-    let mut v: Vec<String> = if args.event.is_empty() || args.event.contains(&EventChoice::All) {
+    let mut v: Vec<String> = if args.event.contains(&EventChoice::All) {
         EVENTS.iter().map(|s| s.to_string()).collect()
     } else {
         args.event.iter().map(|e| e.as_str().to_string()).collect()

@@ -482,8 +482,8 @@ fn time_range(user: Option<&[String]>, guide: &Guide) -> Result<[Num; 2]> {
     Ok([base.add(t0), base.add(t1)])
 }
 
-fn guided_address_ranges(draw_range: &str, guide: &Guide) -> Vec<[Num; 2]> {
-    if draw_range == "all" {
+fn guided_address_ranges(draw_range: DrawRange, guide: &Guide) -> Vec<[Num; 2]> {
+    if draw_range == DrawRange::All {
         return guide
             .contig_regions
             .iter()
@@ -498,7 +498,11 @@ fn guided_address_ranges(draw_range: &str, guide: &Guide) -> Vec<[Num; 2]> {
 
 /// `--address_range` values, completed with guided ranges.  Like damo, a
 /// malformed entry makes all ranges fall back to the guided ones.
-fn address_ranges(user: &[Vec<String>], draw_range: &str, guide: &Guide) -> Result<Vec<[Num; 2]>> {
+fn address_ranges(
+    user: &[Vec<String>],
+    draw_range: DrawRange,
+    guide: &Guide,
+) -> Result<Vec<[Num; 2]>> {
     let guided = guided_address_ranges(draw_range, guide);
     if user.is_empty() {
         return Ok(guided);
@@ -541,7 +545,6 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
     } else {
         Some(plot::ImageKind::from_path(output)?)
     };
-    let draw_range = args.draw_range.as_str();
     let mut src = Source::new(files);
     let guides = record_info::guides(&mut src, args.draw_range == DrawRange::Hottest)?;
     guides.check_intervals_consistency()?;
@@ -557,8 +560,8 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
         "no record matches the given --kdamond_idx/--context_idx/--scheme_idx/--tid; see --guide",
     )?;
     let trange = time_range(args.time_range.as_deref(), guide).context("bad --time_range")?;
-    let aranges =
-        address_ranges(&args.address_range, draw_range, guide).context("bad --address_range")?;
+    let aranges = address_ranges(&args.address_range, args.draw_range, guide)
+        .context("bad --address_range")?;
     let resol = match args.resol.as_deref() {
         Some(&[rows, cols]) => [rows, cols],
         _ if output == "stdout" => [40, 80],
