@@ -185,27 +185,7 @@ pub(super) fn schemes_for(
     let rate = occurrences(args.damos_access_rate.as_slice());
     let age = occurrences(args.damos_age.as_slice());
     let apply = occurrences(args.damos_apply_interval.as_slice());
-    let mut quotas = occurrences(args.damos_quotas.as_slice())
-        .into_iter()
-        .map(|q| q.iter().map(|s| s.to_string()).collect::<Vec<String>>())
-        .collect::<Vec<_>>();
-    let qi = occurrences(args.damos_quota_interval.as_slice());
-    if !qi.is_empty() {
-        if !quotas.is_empty() {
-            bail!("--damos_quotas and --damos_quota_interval cannot passed together");
-        }
-        let qt = occurrences(args.damos_quota_time.as_slice());
-        let qs = occurrences(args.damos_quota_space.as_slice());
-        let qw = occurrences(args.damos_quota_weights.as_slice());
-        for (i, interval) in qi.iter().enumerate() {
-            let t = qt.get(i).map(|v| v[0]).unwrap_or("0");
-            let s = qs.get(i).map(|v| v[0]).unwrap_or("0");
-            let w = qw.get(i).cloned().unwrap_or_else(|| vec!["1", "1", "1"]);
-            let mut q = vec![t.to_string(), s.to_string(), interval[0].to_string()];
-            q.extend(w.iter().map(|x| x.to_string()));
-            quotas.push(q);
-        }
-    }
+    let quotas = quota_words(args)?;
     let goals = occurrences(args.damos_quota_goal.as_slice());
     if !goals.is_empty() && (quotas.is_empty() || quotas.iter().any(|q| q.len() < 3)) {
         bail!(
@@ -229,12 +209,9 @@ pub(super) fn schemes_for(
             bail!("too much --{dest}");
         }
     }
+    // the count options were read into the markers' counts
     let split = |dest: &str, marked: Option<&[usize]>, total: usize| -> Result<Vec<usize>> {
-        let counts: Vec<usize> = match marked {
-            Some(m) => m.to_vec(),
-            // the count options were read into the markers' counts
-            None => Vec::new(),
-        };
+        let counts: Vec<usize> = marked.map(<[usize]>::to_vec).unwrap_or_default();
         if counts.is_empty() {
             if n > 1 && total > 0 {
                 bail!("--{dest} required");
@@ -255,82 +232,13 @@ pub(super) fn schemes_for(
     let (mut goal_at, mut filter_at) = (0, 0);
     let mut schemes = Vec::with_capacity(n);
     for (i, action_words) in actions.iter().enumerate() {
-        let action = action_words[0];
-        if !ACTIONS.contains(&action) {
-            bail!(
-                "Wrong '--damos_*' argument (wrong damos action: {action}; one of: {})",
-                crate::damon::model::ACTIONS.join(", ")
-            );
-        }
-        let (mut target_nid, mut dests) = (None, Vec::new());
-        if action == "migrate_hot" || action == "migrate_cold" {
-            let bad = || {
-                anyhow::anyhow!(
-                    "\"{action}\" action require a numeric target_nid or dests arguments."
-                )
-            };
-            match &action_words[1..] {
-                [] => {}
-                [nid] => target_nid = Some(I(crate::fmt::pyparse::py_int(nid).map_err(|_| bad())?)),
-                rest => {
-                    if rest.len() % 2 != 0 {
-                        return Err(bad());
-                    }
-                    for p in rest.chunks(2) {
-                        dests.push((
-                            units::text_to_nr(p[0]).map_err(|_| bad())?,
-                            units::text_to_nr(p[1]).map_err(|_| bad())?,
-                        ));
-                    }
-                }
-            }
-        } else if action_words.len() > 1 {
-            bail!("Wrong number of --damos_action arguments.");
-        }
-        let [smin, smax] = pair_of(sz.get(i), ["min", "max"]);
-        let [rmin, rmax] = pair_of(rate.get(i), ["min", "max"]);
-        let [amin, amax] = pair_of(age.get(i), ["min", "max"]);
-        let access_pattern = AccessPattern {
-            sz_bytes: [
-                num(&smin, "--damos_sz_region", units::text_to_bytes)?,
-                num(&smax, "--damos_sz_region", units::text_to_bytes)?,
-            ],
-            nr_accesses: [
-                num(&rmin, "--damos_access_rate", units::text_to_percent)?,
-                num(&rmax, "--damos_access_rate", units::text_to_percent)?,
-            ],
-            nr_accesses_unit: NrAccUnit::Percent,
-            age: [
-                num(&amin, "--damos_age", units::text_to_us)?,
-                num(&amax, "--damos_age", units::text_to_us)?,
-            ],
-            age_unit: AgeUnit::Usec,
-        };
+        let action = action_of(action_words)?;
+        let access_pattern = access_pattern_of(sz.get(i), rate.get(i), age.get(i))?;
         let apply_interval_us = match apply.get(i) {
             Some(v) => num(v[0], "--damos_apply_interval", units::text_to_us)?,
             None => I(0),
         };
-        let mut q = Quotas::default();
-        if let Some(qa) = quotas.get(i) {
-            if qa.len() > 6 {
-                bail!("Wrong --damos_quotas ({}, >6 parameters)", qa.join(" "));
-            }
-            let get = |k: usize| qa.get(k).map(String::as_str);
-            if let Some(v) = get(0) {
-                q.time_ms = num(v, "--damos_quotas time", units::text_to_ms)?;
-            }
-            if let Some(v) = get(1) {
-                q.sz_bytes = num(v, "--damos_quotas size", units::text_to_bytes)?;
-            }
-            if let Some(v) = get(2) {
-                q.reset_interval_ms = num(v, "--damos_quotas reset interval", units::text_to_ms)?;
-            }
-            for k in 0..3 {
-                if let Some(v) = get(3 + k) {
-                    q.weights[k] = num(v, "--damos_quotas weight", units::text_to_permil)?;
-                }
-            }
-        }
+        let mut q = quotas_of(quotas.get(i))?;
         if let Some([a, b]) = fail_charge.get(i).map(Vec::as_slice) {
             q.fail_charge_num = num(a, "--damos_quota_fail_charge_ratio", units::text_to_nr)?;
             q.fail_charge_denom = num(b, "--damos_quota_fail_charge_ratio", units::text_to_nr)?;
@@ -342,33 +250,16 @@ pub(super) fn schemes_for(
             q.goals.push(quota_goal_for(g)?);
         }
         goal_at += nr_goals[i];
-        let mut wm = Watermarks::default();
-        if let Some([m, iv, h, mi, l]) = wmarks.get(i).map(Vec::as_slice) {
-            if !crate::damon::model::WATERMARK_METRICS.contains(m) {
-                bail!(
-                    "Wrong --damos_wmarks (wrong watermark metric ({m}); one of: {})",
-                    crate::damon::model::WATERMARK_METRICS.join(", ")
-                );
-            }
-            wm = Watermarks {
-                metric: m.to_string(),
-                interval_us: num(iv, "--damos_wmarks interval", units::text_to_us)?,
-                marks: [
-                    num(h, "--damos_wmarks", units::text_to_permil)?,
-                    num(mi, "--damos_wmarks", units::text_to_permil)?,
-                    num(l, "--damos_wmarks", units::text_to_permil)?,
-                ],
-            };
-        }
+        let wm = watermarks_of(wmarks.get(i).map(Vec::as_slice))?;
         let mut fs = Vec::new();
         for f in &filters[filter_at..filter_at + nr_filters[i]] {
             fs.push(filter_for(f)?);
         }
         filter_at += nr_filters[i];
         schemes.push(Scheme {
-            action: action.to_string(),
-            dests,
-            target_nid,
+            action: action.name,
+            dests: action.dests,
+            target_nid: action.target_nid,
             access_pattern,
             apply_interval_us,
             quotas: q,
@@ -380,4 +271,154 @@ pub(super) fn schemes_for(
         });
     }
     Ok(schemes)
+}
+
+/// The `--damos_quotas` words of each scheme: given as they are, or built
+/// from `--damos_quota_interval` (with `--damos_quota_time`, `_space` and
+/// `_weights`); not both.
+fn quota_words(args: &DamonParams) -> Result<Vec<Vec<String>>> {
+    let mut quotas = args.damos_quotas.clone();
+    if args.damos_quota_interval.is_empty() {
+        return Ok(quotas);
+    }
+    if !quotas.is_empty() {
+        bail!("--damos_quotas and --damos_quota_interval cannot passed together");
+    }
+    for (i, interval) in args.damos_quota_interval.iter().enumerate() {
+        let t = args.damos_quota_time.get(i).map_or("0", String::as_str);
+        let s = args.damos_quota_space.get(i).map_or("0", String::as_str);
+        let mut q = vec![t.to_string(), s.to_string(), interval.clone()];
+        match args.damos_quota_weights.get(i) {
+            Some(w) => q.extend(w.iter().cloned()),
+            None => q.extend(["1", "1", "1"].map(String::from)),
+        }
+        quotas.push(q);
+    }
+    Ok(quotas)
+}
+
+/// A `--damos_action`: the action, and the target node or the
+/// destinations (node, weight) the migrate actions take.
+struct Action {
+    name: String,
+    target_nid: Option<Num>,
+    dests: Vec<(Num, Num)>,
+}
+
+fn action_of(words: &[&str]) -> Result<Action> {
+    let Some((&action, rest)) = words.split_first() else {
+        bail!("Wrong number of --damos_action arguments.");
+    };
+    if !ACTIONS.contains(&action) {
+        bail!(
+            "Wrong '--damos_*' argument (wrong damos action: {action}; one of: {})",
+            crate::damon::model::ACTIONS.join(", ")
+        );
+    }
+    let (mut target_nid, mut dests) = (None, Vec::new());
+    if action == "migrate_hot" || action == "migrate_cold" {
+        let bad = || {
+            anyhow::anyhow!("\"{action}\" action require a numeric target_nid or dests arguments.")
+        };
+        match rest {
+            [] => {}
+            [nid] => target_nid = Some(I(crate::fmt::pyparse::py_int(nid).map_err(|_| bad())?)),
+            rest => {
+                if rest.len() % 2 != 0 {
+                    return Err(bad());
+                }
+                for p in rest.chunks(2) {
+                    dests.push((
+                        units::text_to_nr(p[0]).map_err(|_| bad())?,
+                        units::text_to_nr(p[1]).map_err(|_| bad())?,
+                    ));
+                }
+            }
+        }
+    } else if !rest.is_empty() {
+        bail!("Wrong number of --damos_action arguments.");
+    }
+    Ok(Action {
+        name: action.to_string(),
+        target_nid,
+        dests,
+    })
+}
+
+/// A scheme's access pattern from its `--damos_sz_region`,
+/// `--damos_access_rate` and `--damos_age` (each min to max by default).
+fn access_pattern_of(
+    sz: Option<&Vec<&str>>,
+    rate: Option<&Vec<&str>>,
+    age: Option<&Vec<&str>>,
+) -> Result<AccessPattern> {
+    let [smin, smax] = pair_of(sz, ["min", "max"]);
+    let [rmin, rmax] = pair_of(rate, ["min", "max"]);
+    let [amin, amax] = pair_of(age, ["min", "max"]);
+    Ok(AccessPattern {
+        sz_bytes: [
+            num(&smin, "--damos_sz_region", units::text_to_bytes)?,
+            num(&smax, "--damos_sz_region", units::text_to_bytes)?,
+        ],
+        nr_accesses: [
+            num(&rmin, "--damos_access_rate", units::text_to_percent)?,
+            num(&rmax, "--damos_access_rate", units::text_to_percent)?,
+        ],
+        nr_accesses_unit: NrAccUnit::Percent,
+        age: [
+            num(&amin, "--damos_age", units::text_to_us)?,
+            num(&amax, "--damos_age", units::text_to_us)?,
+        ],
+        age_unit: AgeUnit::Usec,
+    })
+}
+
+/// Quotas from one `--damos_quotas` word list: time, size, reset interval
+/// and the three weights, each optional.
+fn quotas_of(words: Option<&Vec<String>>) -> Result<Quotas> {
+    let mut q = Quotas::default();
+    let Some(qa) = words else {
+        return Ok(q);
+    };
+    if qa.len() > 6 {
+        bail!("Wrong --damos_quotas ({}, >6 parameters)", qa.join(" "));
+    }
+    let get = |k: usize| qa.get(k).map(String::as_str);
+    if let Some(v) = get(0) {
+        q.time_ms = num(v, "--damos_quotas time", units::text_to_ms)?;
+    }
+    if let Some(v) = get(1) {
+        q.sz_bytes = num(v, "--damos_quotas size", units::text_to_bytes)?;
+    }
+    if let Some(v) = get(2) {
+        q.reset_interval_ms = num(v, "--damos_quotas reset interval", units::text_to_ms)?;
+    }
+    for k in 0..3 {
+        if let Some(v) = get(3 + k) {
+            q.weights[k] = num(v, "--damos_quotas weight", units::text_to_permil)?;
+        }
+    }
+    Ok(q)
+}
+
+/// Watermarks from one `--damos_wmarks` (none by default).
+fn watermarks_of(words: Option<&[&str]>) -> Result<Watermarks> {
+    let Some([m, iv, h, mi, l]) = words else {
+        return Ok(Watermarks::default());
+    };
+    if !crate::damon::model::WATERMARK_METRICS.contains(m) {
+        bail!(
+            "Wrong --damos_wmarks (wrong watermark metric ({m}); one of: {})",
+            crate::damon::model::WATERMARK_METRICS.join(", ")
+        );
+    }
+    Ok(Watermarks {
+        metric: m.to_string(),
+        interval_us: num(iv, "--damos_wmarks interval", units::text_to_us)?,
+        marks: [
+            num(h, "--damos_wmarks", units::text_to_permil)?,
+            num(mi, "--damos_wmarks", units::text_to_permil)?,
+            num(l, "--damos_wmarks", units::text_to_permil)?,
+        ],
+    })
 }
