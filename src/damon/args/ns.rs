@@ -227,17 +227,24 @@ impl<'a> Ns<'a> {
                 bail!("--[damos]_nr_* cannot be used with start markers");
             }
         }
+        // A marker not given is implied once inside each of its containers
+        // (damo 3.4.3 puts it in front of everything, so `--kdamond
+        // --damon_ctx` without `--damon_target` failed; docs/compat.md).
+        let (implied_ctx, implied_target) = (!args.damon_ctx, !args.damon_target);
         let mut words: Vec<&str> = Vec::new();
-        if !args.kdamond {
-            words.push("--kdamond");
+        for word in (!args.kdamond)
+            .then_some("--kdamond")
+            .into_iter()
+            .chain(args.argv.iter().map(String::as_str))
+        {
+            words.push(word);
+            if word == "--kdamond" && implied_ctx {
+                words.push("--damon_ctx");
+            }
+            if (word == "--damon_ctx" || word == "--kdamond" && implied_ctx) && implied_target {
+                words.push("--damon_target");
+            }
         }
-        if !args.damon_ctx {
-            words.push("--damon_ctx");
-        }
-        if !args.damon_target {
-            words.push("--damon_target");
-        }
-        words.extend(args.argv.iter().map(String::as_str));
         // The counters: (option counted, index of the container, counts).
         let (mut kd, mut ctx, mut probe, mut scheme) = (-1i64, -1i64, -1i64, -1i64);
         let mut nr_ctxs = Vec::new();
