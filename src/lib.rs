@@ -6,25 +6,23 @@
 //! - [`record`]: damon.data records: model, readers, writers;
 //! - [`report`]: one module per report;
 //! - [`sysfs`]: the kdamond layer (DAMON's sysfs interface);
-//! - [`control`]: start, stop, tune, schemes;
+//! - [`live`]: snapshots of running kdamonds, as records;
+//! - [`commands`]: every command's entry point, above all of these;
 //! - [`interrupt`]: SIGINT/SIGTERM as a flag to poll;
-//! - [`tools`]: record tools (adjust, convert_record_format, validate);
 //! - [`output`]: writing to stdout;
 //! - [`proc`]: processes from /proc (alive, children, CPU usage).
 
 pub mod cli;
 pub mod commands;
-pub mod control;
 pub mod damon;
 pub mod env;
 pub mod fmt;
 pub mod interrupt;
+pub mod live;
 pub mod outfile;
 pub mod output;
 pub mod pa_layout;
 pub mod proc;
 pub mod record;
-pub mod replay;
 pub mod report;
 pub mod sysfs;
-pub mod tools;

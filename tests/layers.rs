@@ -244,3 +244,61 @@ fn only_the_command_line_reads_options_by_name() {
         "these read the parsed arguments instead of typed options: {offenders:?}"
     );
 }
+
+/// The layers beneath the reports neither print nor exit: the DAMON
+/// model, the kernel backends and the record formats return values and
+/// errors, and only the command layer and the reports write to the
+/// terminal.  And only the command layer decides what a command may touch
+/// (the root check, opening the DAMON interface).  (`interrupt`, the
+/// signal handler, ends the process on a signal it does not catch: that
+/// is its job.)
+#[test]
+fn library_layers_return_and_only_commands_open_the_kernel() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let library = [
+        "damon",
+        "record",
+        "sysfs",
+        "live.rs",
+        "fmt",
+        "env.rs",
+        "proc.rs",
+        "pa_layout.rs",
+        "outfile.rs",
+    ];
+    let mut printing = Vec::new();
+    let mut opening = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).expect("under src");
+        let top = rel.components().next().expect("a component");
+        let top = top.as_os_str().to_string_lossy().to_string();
+        let text = code(&std::fs::read_to_string(&f).expect("read"));
+        let prints = [
+            "println!",
+            "print!(",
+            "eprintln!",
+            "eprint!(",
+            "output::",
+            "process::exit",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+        if library.contains(&top.as_str()) && prints {
+            printing.push(rel.display().to_string());
+        }
+        let opens = text.contains("require_root_for(") || text.contains("open_for(");
+        if opens && top != "commands" && rel != Path::new("sysfs/mod.rs") {
+            opening.push(rel.display().to_string());
+        }
+    }
+    assert!(
+        printing.is_empty(),
+        "library files that print or exit: {printing:?}"
+    );
+    assert!(
+        opening.is_empty(),
+        "files below the command layer that check root or open the kernel: {opening:?}"
+    );
+}

@@ -1,5 +1,5 @@
 //! Commands that change DAMON: `start` (and following child tasks),
-//! `stop`, `tune`, `schemes`, `monitor`.
+//! `stop`, `tune`, `schemes`; and `features`.
 //!
 //! Each checks first (root, the interface, running kdamonds, DAMON
 //! modules), then stages; when staging or turning on fails half-way, the
@@ -7,62 +7,12 @@
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::cli::opts::{
-    DamonInterfaceDeprecated, DamonParams, Features, Schemes, Start, Stop, Tune,
-};
-use crate::damon::args::kdamonds_and_start;
+use crate::cli::opts::{DamonParams, Features, Schemes, Start, Stop, Tune};
+use crate::damon::args::kdamonds_for;
 use crate::damon::model::Kdamond;
 use crate::sysfs::{Sysfs, stage};
 
-pub(crate) mod children;
-pub mod modules;
-pub mod monitor;
-pub mod record;
-pub mod snapshot;
-
-/// The effective uid, from /proc (no libc call needed).
-/// The DAMON sysfs interface, after the checks every DAMON command does:
-/// root (unless the tree is a `DAMO_SYSFS_ROOT` one) and the interface's
-/// presence.
-/// `command` names the command in the root check's advice; `debug_damon`
-/// prints every file access (`--debug_damon`).
-pub fn open_sysfs(
-    command: &str,
-    debug_damon: bool,
-    interface: DamonInterfaceDeprecated,
-) -> Result<Sysfs> {
-    let mut fs = Sysfs::open()?;
-    if debug_damon {
-        fs.set_debug(Some(Box::new(|line| println!("{line}"))));
-    }
-    require_root_for(command)?;
-    if interface == DamonInterfaceDeprecated::Debugfs {
-        bail!(
-            "--damon_interface_DEPRECATED debugfs: the DAMON debugfs interface is not \
-             supported (it is deprecated upstream); drop the option to use sysfs"
-        );
-    }
-    if !fs.supported() {
-        bail!(
-            "DAMON sysfs interface not found ({} is missing): the kernel needs \
-             CONFIG_DAMON_SYSFS (Linux 5.18 or later), and sysfs must be mounted",
-            fs.kdamonds_dir().display()
-        );
-    }
-    Ok(fs)
-}
-
-/// damo's root check for `damo <command> ...`, skipped for
-/// `DAMO_SYSFS_ROOT` trees.
-pub fn require_root_for(command: &str) -> Result<()> {
-    let env = crate::env::get();
-    if !env.is_fake() && !env.is_root {
-        bail!(
-            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {command}')"
-        );
-    }
-    Ok(())
-}
+use super::children;
 
 /// Why a memcg filter may have failed: its cgroup directory is missing.
 fn memcg_diagnosis(fs: &Sysfs, kdamonds: &[Kdamond]) -> Option<String> {
@@ -155,8 +105,9 @@ pub(crate) fn turn_on(
             param.display()
         );
     }
-    let (kdamonds, self_started) =
-        kdamonds_and_start(params).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    let built = kdamonds_for(params).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    super::args::print_notes(&built.notes)?;
+    let (kdamonds, self_started) = (built.kdamonds, built.self_started);
     stage::check(&kdamonds)?;
     check_pids(&kdamonds)?;
     // from here to turning on, no other damo changes the setup
@@ -200,7 +151,7 @@ pub(crate) fn turn_on(
 
 /// `damo start`.
 pub fn start(args: &Start) -> Result<()> {
-    let fs = open_sysfs("start", args.debug_damon, args.damon_interface_deprecated)?;
+    let fs = super::open_sysfs("start", args.debug_damon, args.damon_interface_deprecated)?;
     let (mut kdamonds, _) = turn_on(&fs, &args.damon, "start")?;
     if !args.include_child_tasks {
         return Ok(());
@@ -225,7 +176,7 @@ pub fn start(args: &Start) -> Result<()> {
 /// command target exits, or SIGINT/SIGTERM), then turns them off and
 /// stages the previous setup back.
 pub fn schemes(args: &Schemes) -> Result<()> {
-    let fs = open_sysfs("schemes", args.debug_damon, args.damon_interface_deprecated)?;
+    let fs = super::open_sysfs("schemes", args.debug_damon, args.damon_interface_deprecated)?;
     crate::interrupt::catch()?;
     let orig = fs.current_kdamonds()?;
     let (kdamonds, self_started) = match turn_on(&fs, &args.damon, "schemes") {
@@ -282,7 +233,7 @@ pub fn schemes(args: &Schemes) -> Result<()> {
 
 /// `damo stop`.
 pub fn stop(args: &Stop) -> Result<()> {
-    let fs = open_sysfs("stop", args.debug_damon, args.damon_interface_deprecated)?;
+    let fs = super::open_sysfs("stop", args.debug_damon, args.damon_interface_deprecated)?;
     let _lock = fs.lock_setup("damo stop")?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
@@ -294,13 +245,14 @@ pub fn stop(args: &Stop) -> Result<()> {
 
 /// `damo tune`.
 pub fn tune(args: &Tune) -> Result<()> {
-    let fs = open_sysfs("tune", args.debug_damon, args.damon_interface_deprecated)?;
+    let fs = super::open_sysfs("tune", args.debug_damon, args.damon_interface_deprecated)?;
     let _lock = fs.lock_setup("damo tune")?;
     if fs.running_idxs()?.is_empty() {
         bail!("DAMON is not turned on: start it with 'damo start' (tune changes a running DAMON)");
     }
-    let (mut kdamonds, _) =
-        kdamonds_and_start(&args.damon).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    let built = kdamonds_for(&args.damon).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
+    super::args::print_notes(&built.notes)?;
+    let mut kdamonds = built.kdamonds;
     stage::check(&kdamonds)?;
     let idxs: Vec<usize> = (0..kdamonds.len()).collect();
     let before = fs.current_kdamonds()?;
@@ -350,7 +302,7 @@ pub fn tune(args: &Tune) -> Result<()> {
 /// `damo features`: what the kernel supports, found passively (nothing
 /// is staged).
 pub fn features(args: &Features) -> Result<()> {
-    let fs = open_sysfs(
+    let fs = super::open_sysfs(
         "features",
         args.debug_damon,
         args.damon_interface_deprecated,

@@ -14,7 +14,7 @@ use crate::sysfs::modules::{LRU_SORT, Module, Params, RECLAIM};
 /// need no DAMON sysfs interface).
 fn open(command: &str) -> Result<Sysfs> {
     let fs = Sysfs::open()?;
-    super::require_root_for(command)?;
+    crate::sysfs::require_root_for(command)?;
     Ok(fs)
 }
 
@@ -174,7 +174,7 @@ fn stat_read_params(args: &ModuleStatRead, p: &Params) -> Result<()> {
 /// DAMON modules without a command of their own (the sample modules).
 pub fn generic(name: &str, words: &[String]) -> Result<()> {
     let fs = Sysfs::open()?;
-    super::require_root_for(&format!("module {name} ..."))?;
+    crate::sysfs::require_root_for(&format!("module {name} ..."))?;
     let p = Params::of(&fs, name);
     p.require_dir(&format!("DAMON module {name}"), "its kernel config option")?;
     let rest: Vec<&str> = words.iter().skip(1).map(String::as_str).collect();

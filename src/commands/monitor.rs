@@ -16,7 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::cli::conv::Choice as _;
-use crate::cli::opts::{DamonInterfaceDeprecated, Monitor};
+use crate::cli::opts::Monitor;
+use crate::sysfs::{Interface, Sysfs};
 
 /// Whether the user asked to quit: `q`, Ctrl-C (raw mode) or a signal.
 fn quit_requested(raw: bool) -> bool {
@@ -88,7 +89,7 @@ fn show(text: &str, raw: bool) -> Result<()> {
 }
 
 pub fn main(args: &Monitor) -> Result<()> {
-    let fs = super::open_sysfs("monitor", false, DamonInterfaceDeprecated::Auto)?;
+    let fs = Sysfs::open_for("monitor", Interface::Auto)?;
     let exe = std::env::current_exe().context("cannot find this damo's own path")?;
     let target = args.target.clone().unwrap_or_else(|| "ongoing".to_string());
     let delay = args.delay;

@@ -298,7 +298,7 @@ fn options(args: &Record) -> Result<Options> {
             "--damon_tracer perf: {perf} is unavailable; install linux-perf, or drop the option (DAMON's tracepoints are read from tracefs without perf)"
         );
     }
-    let format = crate::tools::output_format(&args.output_type)?;
+    let format = super::tools::output_format(&args.output_type)?;
     if format == Format::PerfData && !use_perf {
         bail!(
             "--output_type perf_data needs perf, which this damo does not use; \
@@ -310,7 +310,7 @@ fn options(args: &Record) -> Result<Options> {
     Ok(Options {
         out: PathBuf::from(&args.out),
         format,
-        mode: crate::tools::file_permission(&args.output_permission)?,
+        mode: super::tools::file_permission(&args.output_permission)?,
         todo: DoRecord {
             access: words.contains(&Do::Access),
             mem_footprint: words.contains(&Do::MemFootprint),
@@ -421,20 +421,15 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set the mode of {}", path.display()))
 }
 
+/// `damo record`: checks, DAMON on (or the running kdamonds taken), the
+/// trace and the sidecars captured until the end, DAMON restored, the
+/// outputs written.
 pub fn main(args: &Record) -> Result<()> {
-    let fs =
-        crate::control::open_sysfs("record", args.debug_damon, args.damon_interface_deprecated)?;
+    let fs = super::open_sysfs("record", args.debug_damon, args.damon_interface_deprecated)?;
     let o = options(args)?;
     // everything that can be checked is checked before DAMON is touched
     let trace_root = trace_root(&o)?;
-    let ongoing = match args.damon.deducible_target.as_deref() {
-        Some("ongoing") => true,
-        Some(_) => false,
-        None => !fs.running_idxs()?.is_empty(),
-    };
-    if ongoing && fs.running_idxs()?.is_empty() {
-        bail!("DAMON is not turned on: nothing to record as 'ongoing'");
-    }
+    let ongoing = check_ongoing(&fs, args)?;
     back_up(&o.out)?;
     if o.todo.mem_footprint {
         back_up(&PathBuf::from(format!("{}.mem_footprint", o.out.display())))?;
@@ -445,7 +440,7 @@ pub fn main(args: &Record) -> Result<()> {
     let (mut kdamonds, self_started) = if ongoing {
         (orig.clone(), false)
     } else {
-        match crate::control::turn_on(&fs, &args.damon, "record") {
+        match super::control::turn_on(&fs, &args.damon, "record") {
             Ok(k) => k,
             Err(e) => {
                 eprintln!("damo: could not turn DAMON on ({e:#})");
@@ -467,32 +462,12 @@ pub fn main(args: &Record) -> Result<()> {
         started: &started,
         self_started,
     };
-
-    // the trace spool (and perf's data) in a private directory beside the
-    // record: nothing in it can be planted by another user
-    let spool_dir = match crate::outfile::TempDir::new_in(
-        o.out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-        ".damo-record-",
-    ) {
-        Ok(d) => d,
+    let (capture, tracing) = match Capture::start(&o, trace_root) {
+        Ok(c) => c,
         Err(e) => {
             session.restore();
-            return Err(e.context("DAMON was restored"));
+            return Err(e);
         }
-    };
-    let spool = spool_dir.path().join("trace");
-    let tracing = match &trace_root {
-        Some(root) => match Tracing::start(&o, root, &spool) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                session.restore();
-                return Err(e.context("could not start tracing; DAMON was restored"));
-            }
-        },
-        None => None,
     };
     let profiler = start_profiler(&o);
     // damo stays quiet for a few immediate snapshots
@@ -506,7 +481,7 @@ pub fn main(args: &Record) -> Result<()> {
     let mut snap = match (o.snapshot, o.todo.access) {
         (Some(plan), true) => Some(Snapshots {
             plan,
-            monitor: crate::control::snapshot::monitor_scheme(
+            monitor: crate::live::monitor_scheme(
                 &fs,
                 &crate::record::filter::RecordFilter::from_opts(&args.access_filter, None)?,
                 crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?,
@@ -517,46 +492,16 @@ pub fn main(args: &Record) -> Result<()> {
         }),
         _ => None,
     };
-    let begin = Instant::now();
-    let mut tracing = tracing;
-    // after a flush, every output (the last too) goes to a stamped directory
-    let mut flushed = false;
-    let result = loop {
-        let r = Sidecars::create(&o.out, &o.todo).and_then(|mut sidecars| {
-            let r = record_loop(
-                args,
-                &session,
-                &mut kdamonds,
-                tracing.take(),
-                &mut sidecars,
-                snap.as_mut(),
-                (begin, o.flush),
-            );
-            r.map(|(t, end)| (t, end, sidecars))
-        });
-        match r {
-            Ok((t, End::Flush, sidecars)) => {
-                let records = snap.as_mut().map(|s| std::mem::take(&mut s.records));
-                let saved = flushed_options(&o)
-                    .and_then(|at| write_outputs(&at, &kdamonds, sidecars, t, records, &spool));
-                if let Err(e) = saved {
-                    break Err(e);
-                }
-                flushed = true;
-                tracing = match &trace_root {
-                    Some(root) => match Tracing::start(&o, root, &spool) {
-                        Ok(t) => Some(t),
-                        Err(e) => break Err(e),
-                    },
-                    None => None,
-                };
-            }
-            Ok((t, End::Done(sig), sidecars)) => break Ok((t, sig, sidecars)),
-            Err(e) => break Err(e),
-        }
-    };
+    let result = capture_until_end(
+        args,
+        &o,
+        &session,
+        &mut kdamonds,
+        (&capture, tracing),
+        snap.as_mut(),
+    );
     session.restore();
-    let (tracing, signal, sidecars) = result?;
+    let (tracing, signal, sidecars, flushed) = result?;
     drop(profiler);
     let last = if flushed {
         flushed_options(&o)?
@@ -564,8 +509,8 @@ pub fn main(args: &Record) -> Result<()> {
         o.clone()
     };
     let records = snap.map(|s| s.records);
-    let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &spool);
-    drop(spool_dir);
+    let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &capture.spool);
+    drop(capture);
     written?;
     match signal {
         Some(sig) => {
@@ -573,6 +518,103 @@ pub fn main(args: &Record) -> Result<()> {
             Err(Exit(u8::try_from(sig).unwrap_or(1)).into())
         }
         None => Ok(()),
+    }
+}
+
+/// Whether `record` takes the running kdamonds (`ongoing`, or no target
+/// while DAMON runs); an error when there is nothing to take.
+fn check_ongoing(fs: &Sysfs, args: &Record) -> Result<bool> {
+    let ongoing = match args.damon.deducible_target.as_deref() {
+        Some("ongoing") => true,
+        Some(_) => false,
+        None => !fs.running_idxs()?.is_empty(),
+    };
+    if ongoing && fs.running_idxs()?.is_empty() {
+        bail!("DAMON is not turned on: nothing to record as 'ongoing'");
+    }
+    Ok(ongoing)
+}
+
+/// Where the trace is captured: a spool file (and perf's data) in a
+/// private directory beside the record, where nothing can be planted by
+/// another user.
+struct Capture {
+    /// the private directory, removed when dropped
+    _dir: crate::outfile::TempDir,
+    spool: PathBuf,
+    trace_root: Option<PathBuf>,
+}
+
+impl Capture {
+    /// The directory and the first tracing session into it (errors say
+    /// that DAMON is restored: the caller restores it).
+    fn start(o: &Options, trace_root: Option<PathBuf>) -> Result<(Capture, Option<Tracing>)> {
+        let dir = crate::outfile::TempDir::new_in(
+            o.out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+            ".damo-record-",
+        )
+        .context("DAMON was restored")?;
+        let spool = dir.path().join("trace");
+        let capture = Capture {
+            _dir: dir,
+            spool,
+            trace_root,
+        };
+        let first = capture
+            .tracing(o)
+            .context("could not start tracing; DAMON was restored")?;
+        Ok((capture, first))
+    }
+
+    /// A new tracing session into the spool (none without tracefs work).
+    fn tracing(&self, o: &Options) -> Result<Option<Tracing>> {
+        match &self.trace_root {
+            Some(root) => Tracing::start(o, root, &self.spool).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Records until the end (timeout, targets gone, a signal), saving the
+/// outputs so far at every `--output_flush_sec`.  Returns the last
+/// tracing session, the signal that ended it, the last sidecars, and
+/// whether outputs were flushed (then the last go to a stamped
+/// directory too).
+fn capture_until_end(
+    args: &Record,
+    o: &Options,
+    session: &Session,
+    kdamonds: &mut [Kdamond],
+    (capture, mut tracing): (&Capture, Option<Tracing>),
+    mut snap: Option<&mut Snapshots>,
+) -> Result<(Option<Tracing>, Option<i32>, Sidecars, bool)> {
+    let begin = Instant::now();
+    let mut flushed = false;
+    loop {
+        let mut sidecars = Sidecars::create(&o.out, &o.todo)?;
+        let (t, end) = record_loop(
+            args,
+            session,
+            kdamonds,
+            tracing.take(),
+            &mut sidecars,
+            snap.as_deref_mut(),
+            (begin, o.flush),
+        )?;
+        match end {
+            End::Flush => {
+                let records = snap.as_mut().map(|s| std::mem::take(&mut s.records));
+                flushed_options(o).and_then(|at| {
+                    write_outputs(&at, kdamonds, sidecars, t, records, &capture.spool)
+                })?;
+                flushed = true;
+                tracing = capture.tracing(o)?;
+            }
+            End::Done(sig) => return Ok((t, sig, sidecars, flushed)),
+        }
     }
 }
 
@@ -809,7 +851,7 @@ fn record_loop(
             if let Some(sig) = crate::interrupt::received() {
                 return Ok((tracer, End::Done(Some(sig))));
             }
-            let records = crate::control::snapshot::snapshot(s.fs, sn.monitor.clone(), sn.merge)?;
+            let records = crate::live::snapshot(s.fs, sn.monitor.clone(), sn.merge)?;
             sn.records.extend(records);
             sn.plan.count -= 1;
             if sn.plan.count <= 0 {

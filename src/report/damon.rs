@@ -112,15 +112,13 @@ fn options(args: &ReportDamon) -> (View, Settings) {
     (view, settings)
 }
 
-pub fn main(args: &ReportDamon) -> Result<()> {
+/// `report damon`; `kernel` opens the DAMON interface when no record of
+/// kdamonds is given.
+pub fn main(args: &ReportDamon, kernel: super::Kernel) -> Result<()> {
     let input_file = args.input_file.as_deref();
     let fs = match input_file {
         Some(_) => None,
-        None => Some(crate::control::open_sysfs(
-            "report damon",
-            args.debug_damon,
-            args.damon_interface_deprecated,
-        )?),
+        None => Some(kernel()?),
     };
     let (view, settings) = options(args);
     let out = match &view {

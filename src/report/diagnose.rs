@@ -10,7 +10,7 @@
 
 use anyhow::Result;
 
-use crate::cli::opts::{DamonInterfaceDeprecated, Diagnose};
+use crate::cli::opts::Diagnose;
 use crate::damon::js::Js;
 use crate::damon::model::{Context, Kdamond, Scheme};
 use crate::fmt::pynum::Num;
@@ -308,8 +308,7 @@ fn verbose_js(fs: &Sysfs, kdamonds: &[Kdamond]) -> Js {
 }
 
 /// `damo diagnose [--verbose]`.
-pub fn main(args: &Diagnose) -> Result<()> {
-    let fs = crate::control::open_sysfs("diagnose", false, DamonInterfaceDeprecated::Auto)?;
+pub fn main(args: &Diagnose, fs: &Sysfs) -> Result<()> {
     let running = fs.running_idxs()?;
     // what damo refreshes before reading (errors here are findings, not
     // failures: a kernel may lack a command)
@@ -380,7 +379,7 @@ pub fn main(args: &Diagnose) -> Result<()> {
     }
     let modules: Vec<String> = [&RECLAIM, &LRU_SORT]
         .iter()
-        .filter_map(|m| module_line(&fs, m))
+        .filter_map(|m| module_line(fs, m))
         .collect();
     if !modules.is_empty() {
         out.push_str(&format!("modules: {}\n", modules.join(", ")));
@@ -392,7 +391,7 @@ pub fn main(args: &Diagnose) -> Result<()> {
         counts[Level::Ok as usize]
     ));
     if args.verbose {
-        out.push_str(&verbose_js(&fs, &kdamonds).to_text(false));
+        out.push_str(&verbose_js(fs, &kdamonds).to_text(false));
     }
     crate::output::print(&out)
 }

@@ -1,5 +1,9 @@
 //! Reports: one module per `damo report` subcommand.
 
+/// Opens the DAMON interface for a live report, with the checks its
+/// command makes (root, the interface); given by the command layer.
+pub type Kernel<'a> = &'a dyn Fn() -> anyhow::Result<crate::sysfs::Sysfs>;
+
 pub mod access;
 pub mod color;
 pub mod damon;

@@ -231,10 +231,8 @@ pub fn render(info: &SysInfo, print: &[&str]) -> String {
 }
 
 /// `damo report sysinfo`.
-pub fn main(args: &ReportSysinfo) -> Result<()> {
-    crate::control::require_root_for("report sysinfo")?;
-    let fs = Sysfs::open()?;
-    let info = SysInfo::gather(&fs);
+pub fn main(args: &ReportSysinfo, fs: &Sysfs) -> Result<()> {
+    let info = SysInfo::gather(fs);
     let print: Vec<&str> = args.print.iter().map(|p| p.as_str()).collect();
     crate::output::print(&render(&info, &print))
 }

@@ -337,7 +337,6 @@ fn report_file(args: &ReportTrace, path: &str) -> Result<()> {
 }
 
 fn report_live(args: &ReportTrace) -> Result<()> {
-    crate::control::require_root_for("report trace")?;
     let root = crate::env::get().tracefs_root().context(
         "tracefs is not mounted (mount it with 'mount -t tracefs nodev /sys/kernel/tracing')",
     )?;
@@ -438,6 +437,8 @@ fn report_live(args: &ReportTrace) -> Result<()> {
 }
 
 /// `damo report trace`.
+/// `report trace` of a recorded trace (`--input`), or live (the caller
+/// checked for root).
 pub fn main(args: &ReportTrace) -> Result<()> {
     match args.input.as_deref() {
         Some(path) => report_file(args, path),

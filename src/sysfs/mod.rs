@@ -124,6 +124,39 @@ pub trait Kernel {
     }
 }
 
+/// The DAMON interface a command asks for (damo's
+/// `--damon_interface_DEPRECATED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interface {
+    Auto,
+    Sysfs,
+    Debugfs,
+}
+
+impl Interface {
+    /// The interface of a `--damon_interface_DEPRECATED` choice (`auto`
+    /// for any other word).
+    pub fn named(name: &str) -> Interface {
+        match name {
+            "sysfs" => Interface::Sysfs,
+            "debugfs" => Interface::Debugfs,
+            _ => Interface::Auto,
+        }
+    }
+}
+
+/// damo's root check for `damo <command> ...`, skipped for
+/// `DAMO_SYSFS_ROOT` trees.
+pub fn require_root_for(command: &str) -> anyhow::Result<()> {
+    let env = crate::env::get();
+    if !env.is_fake() && !env.is_root {
+        anyhow::bail!(
+            "Run as root: DAMON's sysfs files are writable by root only (try 'sudo damo {command}')"
+        );
+    }
+    Ok(())
+}
+
 /// Where every read and write is shown (damo's `--debug_damon`).
 pub type ShowAccess = Box<dyn Fn(&str)>;
 
@@ -190,6 +223,29 @@ impl Sysfs {
             trace,
             debug: None,
         })
+    }
+
+    /// The DAMON sysfs interface a command drives, after the checks every
+    /// DAMON command does: root (unless the tree is a `DAMO_SYSFS_ROOT`
+    /// one) and the interface's presence.  `command` names the command in
+    /// the root check's advice.
+    pub fn open_for(command: &str, interface: Interface) -> anyhow::Result<Sysfs> {
+        let fs = Sysfs::open()?;
+        require_root_for(command)?;
+        if interface == Interface::Debugfs {
+            anyhow::bail!(
+                "--damon_interface_DEPRECATED debugfs: the DAMON debugfs interface is not \
+                 supported (it is deprecated upstream); drop the option to use sysfs"
+            );
+        }
+        if !fs.supported() {
+            anyhow::bail!(
+                "DAMON sysfs interface not found ({} is missing): the kernel needs \
+                 CONFIG_DAMON_SYSFS (Linux 5.18 or later), and sysfs must be mounted",
+                fs.kdamonds_dir().display()
+            );
+        }
+        Ok(fs)
     }
 
     /// Takes the setup lock (see [`lock`]) for `what` (the command).

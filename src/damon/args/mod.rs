@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result, bail};
 
 use super::model::{Context, Kdamond, Scheme};
 use crate::cli::conv::Choice;
-use crate::cli::opts::{ArgsDamon, DamonParams, Format};
+use crate::cli::opts::DamonParams;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units, ParseError};
 use damos::schemes_for;
@@ -81,11 +81,6 @@ pub fn which(word: &str) -> Option<std::path::PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join(word))
         .find(|p| exec(p))
-}
-
-/// The kdamonds the options describe.
-pub fn kdamonds_for(args: &DamonParams) -> Result<Vec<Kdamond>> {
-    kdamonds_and_start(args).map(|(k, _)| k)
 }
 
 /// Whether a target text starts with a program name (damo's command
@@ -168,14 +163,24 @@ fn split_by<T>(items: Vec<T>, counts: &[usize]) -> Vec<Vec<T>> {
         .collect()
 }
 
-/// The kdamonds the options describe, and whether a command target was
-/// started for them (damo's `kdamonds_for`).
-pub fn kdamonds_and_start(args: &DamonParams) -> Result<(Vec<Kdamond>, bool)> {
+/// The kdamonds some DAMON options describe (damo's `kdamonds_for`).
+pub struct Built {
+    pub kdamonds: Vec<Kdamond>,
+    /// Whether a command target was started for them.
+    pub self_started: bool,
+    /// Notes damo prints on stdout about the options (one line each).
+    pub notes: Vec<String>,
+}
+
+/// The kdamonds the options describe, starting a command target where
+/// one is given.
+pub fn kdamonds_for(args: &DamonParams) -> Result<Built> {
     let (kdamonds, self_started, notes) = build(args)?;
-    for n in notes {
-        crate::output::print(&format!("{n}\n"))?;
-    }
-    Ok((kdamonds, self_started))
+    Ok(Built {
+        kdamonds,
+        self_started,
+        notes,
+    })
 }
 
 fn build(args: &DamonParams) -> Result<(Vec<Kdamond>, bool, Vec<String>)> {
@@ -351,92 +356,16 @@ fn kdamonds_of(args: &DamonParams, ns: &Ns, ctxs: Vec<Context>) -> Result<Vec<Kd
 }
 
 /// A kdamonds file named by `--add`, `--remove` or `--replace`.
-fn kdamonds_file(path: &str) -> Result<Vec<Kdamond>> {
+pub fn kdamonds_file(path: &str) -> Result<Vec<Kdamond>> {
     super::input::kdamonds_from_arg(path)
         .map_err(|e| anyhow::anyhow!("cannot parse {path} ({e:#})"))
 }
 
 /// A kdamond index argument of `--remove`/`--replace`, within `len`.
-fn kdamond_index(text: &str, len: usize, opt: &str) -> Result<usize> {
+pub fn kdamond_index(text: &str, len: usize, opt: &str) -> Result<usize> {
     crate::fmt::pyparse::py_int(text)
         .ok()
         .and_then(|i| usize::try_from(i).ok())
         .filter(|i| *i < len)
         .with_context(|| format!("--{opt}: no kdamond of index '{text}' (the file has {len})"))
-}
-
-/// `damo args damon`: the kdamonds as JSON, YAML or text, without touching
-/// sysfs or needing root.
-pub fn main(args: &ArgsDamon) -> Result<()> {
-    let format = args.format;
-    if format == Format::Report && args.out.is_some() {
-        bail!("--out and report format cannot be used together");
-    }
-    let mut kdamonds =
-        kdamonds_for(&args.damon).map_err(|e| anyhow::anyhow!("invalid arguments ({e:#})"))?;
-    for s in kdamonds
-        .iter_mut()
-        .flat_map(|k| k.contexts.iter_mut())
-        .flat_map(|c| c.schemes.iter_mut())
-    {
-        s.stats = None;
-        s.tried_regions = None;
-    }
-    if let Some(path) = &args.add {
-        let mut old = kdamonds_file(path)?;
-        old.append(&mut kdamonds);
-        kdamonds = old;
-    }
-    if let Some([path, idx]) = args.remove.as_deref() {
-        kdamonds = kdamonds_file(path)?;
-        let i = kdamond_index(idx, kdamonds.len(), "remove")?;
-        kdamonds.remove(i);
-    }
-    if let Some([path, idx]) = args.replace.as_deref() {
-        let mut old = kdamonds_file(path)?;
-        let i = kdamond_index(idx, old.len(), "replace")?;
-        match kdamonds.first() {
-            Some(k) => old[i] = k.clone(),
-            None => bail!("--replace: the options describe no kdamond"),
-        }
-        kdamonds = old;
-    }
-    let raw = args.raw;
-    if format == Format::Report {
-        let show = super::show::Show {
-            raw,
-            params_only: false,
-            omit_tried_regions: false,
-            omit_defaults: false,
-            show_cpu: false,
-        };
-        let mut out = String::new();
-        for (i, k) in kdamonds.iter().enumerate() {
-            out.push_str(&format!(
-                "kdamond {i}\n{}\n",
-                super::show::indent(&k.to_str(show), 4)
-            ));
-        }
-        return crate::output::print(&out);
-    }
-    let omit = args.omit_defaults;
-    let js = crate::damon::js::Js::Obj(vec![(
-        "kdamonds".to_string(),
-        crate::damon::js::Js::List(kdamonds.iter().map(|k| k.to_js(raw, omit)).collect()),
-    )]);
-    let text = if format == Format::Yaml {
-        super::yaml::dump(&js)
-    } else {
-        let mut text = Vec::new();
-        js.write(&mut text, 0)?;
-        String::from_utf8_lossy(&text).into_owned()
-    };
-    match &args.out {
-        Some(path) => {
-            let mut f = crate::outfile::AtomicFile::create(std::path::Path::new(path))?;
-            std::io::Write::write_all(&mut f, text.as_bytes())?;
-            f.commit(None)
-        }
-        None => crate::output::print(&format!("{text}\n")),
-    }
 }

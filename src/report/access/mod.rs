@@ -15,6 +15,7 @@ pub mod keywords;
 
 use anyhow::{Context, Result, bail};
 
+use super::Kernel;
 use crate::cli::opts::{AccessFormat, ArgsAccessesFormat, OutputFormat, ReportAccess};
 use crate::damon::damos::DamosFilter;
 use crate::fmt::pynum::{I, Num};
@@ -100,22 +101,19 @@ fn input_source(args: &ReportAccess) -> Result<Input> {
 /// writes it to a temporary record file the reports then read.
 fn live_records(
     args: &ReportAccess,
+    kernel: Kernel,
     tried: &Option<Vec<[usize; 3]>>,
     tmp: &std::path::Path,
 ) -> Result<()> {
-    let fs = crate::control::open_sysfs(
-        "report access",
-        args.debug_damon,
-        args.damon_interface_deprecated,
-    )?;
+    let fs = kernel()?;
     let merge = !args.access_format.dont_merge_regions;
     let records = match tried {
-        Some(idxs) => crate::control::snapshot::tried_regions_of(&fs, idxs, merge)?,
+        Some(idxs) => crate::live::tried_regions_of(&fs, idxs, merge)?,
         None => {
             let filter = filter_of(args)?;
             let extra = crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?;
-            let monitor = crate::control::snapshot::monitor_scheme(&fs, &filter, extra);
-            crate::control::snapshot::snapshot(&fs, monitor, merge)?
+            let monitor = crate::live::monitor_scheme(&fs, &filter, extra);
+            crate::live::snapshot(&fs, monitor, merge)?
         }
     };
     crate::record::write::FileWriter::write_records(tmp, crate::record::Format::Json, records, None)
@@ -515,7 +513,9 @@ pub fn args_format(args: &ArgsAccessesFormat) -> Result<()> {
 }
 
 /// `damo report access`.
-pub fn main(args: &ReportAccess) -> Result<()> {
+/// `report access`; `kernel` opens the DAMON interface for a live
+/// snapshot (when no record is given).
+pub fn main(args: &ReportAccess, kernel: Kernel) -> Result<()> {
     if let Some(list) = ls_keywords(&args.access_format) {
         return crate::output::print(&list);
     }
@@ -550,7 +550,7 @@ pub fn main(args: &ReportAccess) -> Result<()> {
     let mut done: i128 = 0;
     while count < 0 || done < count {
         if let Input::Live(tried) = &source {
-            let r = live_records(args, tried, &tmp);
+            let r = live_records(args, kernel, tried, &tmp);
             if r.is_err() {
                 let _ = std::fs::remove_file(&tmp);
             }
