@@ -14,6 +14,19 @@ use crate::fmt::pynum::{F, I};
 use crate::record::{Age, NrAccesses, Record, RecordMeta, Region, Snapshot};
 use crate::sysfs::Sysfs;
 
+/// Live snapshots need DAMOS tried regions, which only the sysfs interface
+/// has.
+fn refuse_dbgfs(fs: &Sysfs) -> Result<()> {
+    if fs.is_dbgfs() {
+        bail!(
+            "live snapshots need DAMOS tried regions, which the DAMON debugfs interface \
+             lacks: record with 'damo record' and report the record, or use a kernel with \
+             DAMON sysfs (Linux 6.2 or later)"
+        );
+    }
+    Ok(())
+}
+
 /// Whether two schemes do the same in a context of `intervals` (damo's
 /// `Damos.effectively_equal`: access patterns compared in the kernel's
 /// units).
@@ -143,6 +156,7 @@ fn tried_records(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Rec
 
 /// The tried regions of the given schemes of running kdamonds.
 pub fn tried_regions_of(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Record>> {
+    refuse_dbgfs(fs)?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
         bail!(
@@ -157,6 +171,7 @@ pub fn tried_regions_of(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<
 /// through `monitor` (a `stat` scheme), installed where needed and
 /// removed afterwards.
 pub fn snapshot(fs: &Sysfs, mut monitor: Scheme, merge: bool) -> Result<Vec<Record>> {
+    refuse_dbgfs(fs)?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
         bail!(

@@ -1637,3 +1637,203 @@ fn record_refuses_trace_cmd_and_times_a_lone_snapshot() {
         "one aggregation interval: {json}"
     );
 }
+
+/// A tree with DAMON's debugfs interface only (a 5.15 to 6.8 kernel built
+/// without DAMON sysfs, or one whose sysfs DAMON is hidden).
+fn dbgfs_tree(tag: &str, version: &str) -> Tree {
+    let t = Tree::new(tag, version);
+    std::fs::remove_dir_all(t.root.join("kernel/mm")).expect("no sysfs DAMON");
+    damo::sysfs::emul::create_dbgfs(&t.root, version).expect("debugfs tree");
+    t
+}
+
+impl Tree {
+    fn dbgfs(&self, file: &str) -> String {
+        std::fs::read_to_string(self.root.join("kernel/debug/damon").join(file)).unwrap_or_default()
+    }
+}
+
+#[test]
+fn auto_falls_back_to_debugfs_and_stages_in_its_formats() {
+    let t = dbgfs_tree("dbgfs-auto", "6.1");
+    let pid = std::process::id().to_string();
+    t.ok(&[
+        "start",
+        &pid,
+        "--damos_action",
+        "pageout",
+        "--damos_age",
+        "1s",
+        "max",
+        "--damos_quotas",
+        "10ms",
+        "1G",
+        "1s",
+        "1",
+        "2",
+        "3",
+        "--damos_wmarks",
+        "free_mem_rate",
+        "1s",
+        "500",
+        "400",
+        "300",
+    ]);
+    assert_eq!(t.dbgfs("attrs"), "5000 100000 1000000 10 1000\n");
+    assert_eq!(t.dbgfs("target_ids"), format!("{pid}\n"));
+    assert_eq!(t.dbgfs("monitor_on"), "on\n");
+    // the access pattern in samples and aggregation intervals, the action
+    // as its number, then quotas, weights and watermarks; stats appended
+    let fields: Vec<String> = t
+        .dbgfs("schemes")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    assert_eq!(fields.len(), 23, "{fields:?}");
+    assert_eq!(&fields[4..7], ["10", "184467440737095", "2"]);
+    assert_eq!(&fields[7..13], ["10", "1073741824", "1000", "1", "2", "3"]);
+    assert_eq!(&fields[13..18], ["1", "1000000", "500", "400", "300"]);
+    let report = t.ok(&["report", "damon"]);
+    assert!(report.contains("state: on"), "{report}");
+    assert!(report.contains(&format!("pid: {pid}")), "{report}");
+    assert!(report.contains("action: pageout"), "{report}");
+    assert!(
+        report.contains("metric free_mem_rate, interval 1 s"),
+        "{report}"
+    );
+    // the five statistics in the kernel's order: tried, tried bytes,
+    // applied, applied bytes, quota exceeds
+    let sch = t.root.join("kernel/debug/damon/schemes");
+    let line = t.dbgfs("schemes");
+    let kept: Vec<&str> = line.split_whitespace().take(18).collect();
+    std::fs::write(&sch, format!("{} 7 4096 2 8192 3\n", kept.join(" "))).unwrap();
+    let report = t.ok(&["report", "damon"]);
+    assert!(report.contains("tried 7 times (4.000 KiB)"), "{report}");
+    assert!(report.contains("applied 2 times (8.000 KiB)"), "{report}");
+    assert!(report.contains("quota exceeded 3 times"), "{report}");
+    std::fs::write(&sch, line).unwrap();
+    // one kdamond only: a second start is refused before anything is written
+    let err = t.fails(&["start", "--ops", "paddr"]);
+    assert!(err.contains("already running"), "{err}");
+    t.ok(&["stop"]);
+    assert_eq!(t.dbgfs("monitor_on"), "off\n");
+    assert_eq!(t.dbgfs("kdamond_pid"), "none\n");
+}
+
+#[test]
+fn debugfs_paddr_regions_and_the_interface_option() {
+    let t = dbgfs_tree("dbgfs-paddr", "6.1");
+    t.ok(&[
+        "start",
+        "--ops",
+        "paddr",
+        "--regions",
+        "4096-8192",
+        "--damon_interface_DEPRECATED",
+        "debugfs",
+    ]);
+    assert_eq!(t.dbgfs("target_ids"), "42\n");
+    // 5.18+: init_regions names the target by its index
+    assert_eq!(t.dbgfs("init_regions"), "0 4096 8192\n");
+    assert_eq!(t.dbgfs("schemes"), "");
+    t.ok(&["stop"]);
+    let report = t.ok(&["report", "damon"]);
+    assert!(
+        report.contains("ops: paddr") && report.contains("region [4,096, 8,192)"),
+        "{report}"
+    );
+    // asking for sysfs on a tree without it names what is missing
+    let err = t.fails(&[
+        "start",
+        "--ops",
+        "paddr",
+        "--damon_interface_DEPRECATED",
+        "sysfs",
+    ]);
+    assert!(err.contains("DAMON sysfs interface not found"), "{err}");
+}
+
+#[test]
+fn what_debugfs_cannot_take_is_refused_before_writing() {
+    let t = dbgfs_tree("dbgfs-refuse", "6.1");
+    let pid = std::process::id().to_string();
+    for (args, why) in [
+        (
+            vec!["start", pid.as_str(), "--damos_action", "lru_prio"],
+            "'lru_prio' DAMOS action",
+        ),
+        (
+            vec![
+                "start",
+                pid.as_str(),
+                "--damos_action",
+                "stat",
+                "--damos_filter",
+                "reject",
+                "anon",
+            ],
+            "DAMOS filters",
+        ),
+        (
+            vec!["start", "--ops", "paddr", "--refresh_stat", "1s"],
+            "--refresh_stat",
+        ),
+        (
+            vec![
+                "start",
+                "--kdamond",
+                "--ops",
+                "paddr",
+                "--kdamond",
+                "--ops",
+                "paddr",
+            ],
+            "more than one kdamond",
+        ),
+    ] {
+        let trace = t.root.with_extension("trace");
+        let _ = std::fs::remove_file(&trace);
+        let out = t
+            .command(&args)
+            .env("DAMO_SYSFS_TRACE", &trace)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(why) && err.contains("debugfs"),
+            "{args:?}: {err}"
+        );
+        // checked before the first write: nothing written at all
+        let trace = std::fs::read_to_string(&trace).unwrap_or_default();
+        assert!(!trace.contains("write "), "{args:?} wrote:\n{trace}");
+        assert_eq!(t.dbgfs("monitor_on"), "off\n", "{args:?}");
+    }
+    // 5.15: no paddr, no schemes
+    let old = dbgfs_tree("dbgfs-5.15", "5.15");
+    let err = old.fails(&["start", "--ops", "paddr"]);
+    assert!(err.contains("physical address space"), "{err}");
+    old.ok(&["start", &pid]);
+    let err = old.fails(&["tune", &pid, "--aggr", "200ms"]);
+    assert!(err.contains("cannot change a running kdamond"), "{err}");
+    let err = old.fails(&["report", "access"]);
+    assert!(err.contains("tried regions"), "{err}");
+    old.ok(&["stop"]);
+}
+
+#[test]
+fn features_name_the_debugfs_abilities_of_the_version() {
+    let t = dbgfs_tree("dbgfs-features", "5.16");
+    let out = t.ok(&["features"]);
+    for (name, has) in [
+        ("debugfs/paddr", true),
+        ("debugfs/schemes_wmarks", true),
+        ("debugfs/schemes_stat_succ", false),
+        ("debugfs/init_regions_target_idx", false),
+        ("interface/damon_debugfs", true),
+        ("interface/damon_sysfs", false),
+    ] {
+        let want = format!("{name}: {}", if has { "Supported" } else { "Unsupported" });
+        assert!(out.lines().any(|l| l == want), "{want} in:\n{out}");
+    }
+}

@@ -76,10 +76,7 @@ fn check_pids(kdamonds: &[Kdamond]) -> Result<()> {
 fn refuse_running(fs: &Sysfs, n: usize) -> Result<()> {
     for i in 0..n.min(fs.nr_kdamonds()?) {
         if fs.is_running(i)? {
-            let pid = fs
-                .read(&fs.kdamond_dir(i).join("pid"))
-                .map(|p| p.trim().to_string())
-                .unwrap_or_default();
+            let pid = fs.kdamond_pid(i).unwrap_or_default();
             bail!(
                 "kdamond {i} is already running (pid {pid}); stop it with 'damo stop', \
                  or change its parameters with 'damo tune'"
@@ -109,6 +106,7 @@ pub(crate) fn turn_on(
     super::args::print_notes(&built.notes)?;
     let (kdamonds, self_started) = (built.kdamonds, built.self_started);
     stage::check(&kdamonds)?;
+    fs.check_stageable(&kdamonds)?;
     check_pids(&kdamonds)?;
     // from here to turning on, no other damo changes the setup
     let _lock = fs.lock_setup(&format!("damo {command}"))?;
@@ -246,6 +244,12 @@ pub fn stop(args: &Stop) -> Result<()> {
 /// `damo tune`.
 pub fn tune(args: &Tune) -> Result<()> {
     let fs = super::open_sysfs("tune", args.debug_damon, args.damon_interface_deprecated)?;
+    if fs.is_dbgfs() {
+        bail!(
+            "the DAMON debugfs interface cannot change a running kdamond: 'damo stop', then \
+             'damo start' with the new parameters (or use a kernel with DAMON sysfs)"
+        );
+    }
     let _lock = fs.lock_setup("damo tune")?;
     if fs.running_idxs()?.is_empty() {
         bail!("DAMON is not turned on: start it with 'damo start' (tune changes a running DAMON)");

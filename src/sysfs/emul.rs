@@ -313,6 +313,33 @@ pub fn create(root: &Path, version: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where the debugfs interface of a fake tree lives.
+pub const DBGFS_REL: &str = "kernel/debug/damon";
+
+/// Adds DAMON's debugfs interface to the fake tree at `root` (creating
+/// the tree's marker for `version` if there is none yet), as a kernel that
+/// has just booted shows it.
+pub fn create_dbgfs(root: &Path, version: &str) -> Result<()> {
+    let dir = root.join(DBGFS_REL);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, value) in [
+        ("attrs", "5000 100000 1000000 10 1000\n"),
+        ("target_ids", "\n"),
+        ("init_regions", ""),
+        ("schemes", ""),
+        ("monitor_on", "off\n"),
+        ("kdamond_pid", "none\n"),
+        ("mk_contexts", ""),
+        ("rm_contexts", ""),
+    ] {
+        std::fs::write(dir.join(name), value)?;
+    }
+    if !root.join(MARKER).exists() {
+        std::fs::write(root.join(MARKER), format!("version {version}\n"))?;
+    }
+    Ok(())
+}
+
 /// Adds DAMON module `name` (`reclaim`, `lru_sort`, `stat`) to the fake
 /// tree at `root`, with the parameters of the tree's kernel version.
 pub fn create_module(root: &Path, name: &str) -> Result<()> {
@@ -438,6 +465,9 @@ impl Emulator {
             .unwrap_or_default();
         let v = value.trim();
         let dir = path.parent().unwrap_or(root);
+        if dir == root.join(DBGFS_REL) {
+            return self.dbgfs_write(dir, name, v);
+        }
         if dir
             .parent()
             .is_some_and(|m| m.parent() == Some(&root.join("module")))
@@ -516,6 +546,88 @@ impl Emulator {
             return Err(err(EINVAL));
         }
         std::fs::write(path, format!("{v}\n"))
+    }
+
+    /// A write to the debugfs interface: files are refused (EBUSY) while
+    /// monitoring is on; each takes its whole input and shows it back in
+    /// the kernel's form (`paddr` as id 42, scheme lines with their
+    /// statistics).
+    fn dbgfs_write(&self, dir: &Path, name: &str, v: &str) -> io::Result<()> {
+        let on = std::fs::read_to_string(dir.join("monitor_on")).is_ok_and(|s| s.trim() == "on");
+        let nums = |s: &str| -> io::Result<Vec<u64>> {
+            s.split_whitespace()
+                .map(|w| w.parse::<u64>().map_err(|_| err(EINVAL)))
+                .collect()
+        };
+        let put = |file: &str, text: String| std::fs::write(dir.join(file), text);
+        let ab = super::dbgfs::Abilities::of(Some(self.version));
+        match name {
+            "monitor_on" | "monitor_on_DEPRECATED" => match (v, on) {
+                ("on", true) => Err(err(EBUSY)),
+                ("on", false) => {
+                    put(name, "on\n".into())?;
+                    put("kdamond_pid", format!("{}\n", std::process::id()))
+                }
+                ("off", _) => {
+                    put(name, "off\n".into())?;
+                    put("kdamond_pid", "none\n".into())
+                }
+                _ => Err(err(EINVAL)),
+            },
+            _ if on => Err(err(EBUSY)),
+            "attrs" => match nums(v)?.as_slice() {
+                [s, a, u, min, max] if min <= max && *min >= 3 => {
+                    put(name, format!("{s} {a} {u} {min} {max}\n"))
+                }
+                _ => Err(err(EINVAL)),
+            },
+            "target_ids" => {
+                let ids = if v == "paddr" && ab.paddr {
+                    "42".to_string()
+                } else {
+                    let ids = nums(v)?;
+                    let dead = ids
+                        .iter()
+                        .any(|p| !Path::new(&format!("/proc/{p}")).exists());
+                    if dead {
+                        return Err(err(EINVAL));
+                    }
+                    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+                };
+                // new targets start without regions
+                put("init_regions", String::new())?;
+                put(name, format!("{ids}\n"))
+            }
+            "init_regions" => {
+                let fields = nums(v)?;
+                if fields.len() % 3 != 0 {
+                    return Err(err(EINVAL));
+                }
+                let text: String = fields
+                    .chunks_exact(3)
+                    .map(|r| match r {
+                        [t, s, e] if s < e => Ok(format!("{t} {s} {e}\n")),
+                        _ => Err(err(EINVAL)),
+                    })
+                    .collect::<io::Result<_>>()?;
+                put(name, text)
+            }
+            "schemes" => {
+                let want = if ab.quotas_wmarks { 18 } else { 7 };
+                let stats = if ab.stat_succ { " 0 0 0 0 0" } else { " 0 0" };
+                let mut text = String::new();
+                for line in v.lines().filter(|l| !l.trim().is_empty()) {
+                    let f = nums(line)?;
+                    if f.len() != want || f.get(6).is_none_or(|a| *a > 5) {
+                        return Err(err(EINVAL));
+                    }
+                    let f: Vec<String> = f.iter().map(u64::to_string).collect();
+                    text.push_str(&format!("{}{stats}\n", f.join(" ")));
+                }
+                put(name, text)
+            }
+            _ => Err(err(EACCES)),
+        }
     }
 
     /// A DAMON module parameter: `enabled` starts and stops the module's

@@ -836,7 +836,6 @@ pub fn detect(fs: &Sysfs) -> Vec<(&'static str, bool)> {
 /// relative to the sysfs root).
 const FILE_FEATURES: &[(&str, &str)] = &[
     ("interface/damon_sysfs", "kernel/mm/damon/admin/kdamonds"),
-    ("interface/damon_debugfs", "kernel/debug/damon"),
     ("interface/damon_reclaim", "module/damon_reclaim"),
     ("interface/damon_lru_sort", "module/damon_lru_sort"),
     ("interface/damon_stat", "module/damon_stat"),
@@ -908,23 +907,12 @@ pub fn all(fs: &Sysfs) -> Vec<(String, bool)> {
         .filter(|(n, _)| *n != "sysfs/lru_sort")
         .map(|(n, ok)| (n.to_string(), ok && sysfs_on))
         .collect();
-    let debugfs = fs.root().join("kernel/debug/damon").is_dir();
-    for n in [
-        "init_regions",
-        "init_regions_target_idx",
-        "paddr",
-        "record",
-        "schemes",
-        "schemes_prioritization",
-        "schemes_size_quota",
-        "schemes_stat_qt_exceed",
-        "schemes_stat_succ",
-        "schemes_time_quota",
-        "schemes_wmarks",
-        "vaddr",
-    ] {
-        v.push((format!("debugfs/{n}"), debugfs && n != "record"));
+    // the debugfs interface's features, by the kernel version
+    let debugfs = fs.dbgfs_supported();
+    for (n, ok) in fs.dbgfs_abilities().features() {
+        v.push((n.to_string(), debugfs && ok));
     }
+    v.push(("interface/damon_debugfs".to_string(), debugfs));
     for (n, p) in FILE_FEATURES {
         v.push((n.to_string(), fs.root().join(p).exists()));
     }

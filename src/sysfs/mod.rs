@@ -15,6 +15,7 @@
 //! `DAMO_SYSFS_TRACE=<file>` appends every read and write to a file, in the
 //! format of the damo 3.4.3 traces the write-order tests compare with.
 
+pub mod dbgfs;
 pub mod emul;
 pub mod features;
 pub mod lock;
@@ -114,7 +115,7 @@ pub type SysResult<T> = std::result::Result<T, SysfsError>;
 pub trait Kernel {
     /// Reads a file.
     fn read_file(&self, path: &Path) -> io::Result<String> {
-        std::fs::read_to_string(path)
+        read_kernel_file(path)
     }
     /// Writes `value` to the file, as one write.
     fn write_file(&self, path: &Path, value: &str) -> io::Result<()>;
@@ -157,6 +158,24 @@ pub fn require_root_for(command: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Reads a kernel file whole.  The first read asks for 64 KiB at once:
+/// debugfs files print their content into a buffer of the read's size and
+/// serve later reads from a fresh print, so the small first read of
+/// `read_to_string` would cut their text short.
+pub fn read_kernel_file(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    const FIRST: usize = 64 << 10;
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; FIRST];
+    let n = f.read(&mut buf)?;
+    buf.truncate(n);
+    if n == FIRST {
+        // longer than any DAMON file: read on
+        f.read_to_end(&mut buf)?;
+    }
+    String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 /// Where every read and write is shown (damo's `--debug_damon`).
 pub type ShowAccess = Box<dyn Fn(&str)>;
 
@@ -181,6 +200,10 @@ pub struct Sysfs {
     trace: Option<RefCell<File>>,
     /// Shown every read and write (damo's `--debug_damon`).
     debug: Option<ShowAccess>,
+    /// `<debugfs>/damon`.
+    dbgfs_dir: PathBuf,
+    /// Whether DAMON is driven through its debugfs interface ([`dbgfs`]).
+    use_dbgfs: bool,
 }
 
 /// `kernel/mm/damon/admin/kdamonds`, relative to the sysfs root.
@@ -217,11 +240,20 @@ impl Sysfs {
             )),
             None => None,
         };
+        // debugfs: under the tree for a test tree, else where it is mounted
+        let debugfs = match env.is_fake() {
+            true => root.join("kernel/debug"),
+            false => {
+                crate::env::mount_point("debugfs").unwrap_or_else(|| root.join("kernel/debug"))
+            }
+        };
         Ok(Sysfs {
             root: root.to_path_buf(),
             kernel,
             trace,
             debug: None,
+            dbgfs_dir: debugfs.join("damon"),
+            use_dbgfs: false,
         })
     }
 
@@ -229,23 +261,51 @@ impl Sysfs {
     /// DAMON command does: root (unless the tree is a `DAMO_SYSFS_ROOT`
     /// one) and the interface's presence.  `command` names the command in
     /// the root check's advice.
+    ///
+    /// `interface` picks the DAMON interface: sysfs, debugfs (DAMON's
+    /// older interface, Linux 5.15 to 6.8), or `auto`: sysfs where the
+    /// kernel has it, debugfs otherwise (as damo 3.4.3).
     pub fn open_for(command: &str, interface: Interface) -> anyhow::Result<Sysfs> {
-        let fs = Sysfs::open()?;
+        let mut fs = Sysfs::open()?;
         require_root_for(command)?;
-        if interface == Interface::Debugfs {
-            anyhow::bail!(
-                "--damon_interface_DEPRECATED debugfs: the DAMON debugfs interface is not \
-                 supported (it is deprecated upstream); drop the option to use sysfs"
-            );
-        }
-        if !fs.supported() {
-            anyhow::bail!(
+        let sysfs_missing = || {
+            anyhow::anyhow!(
                 "DAMON sysfs interface not found ({} is missing): the kernel needs \
                  CONFIG_DAMON_SYSFS (Linux 5.18 or later), and sysfs must be mounted",
                 fs.kdamonds_dir().display()
-            );
-        }
+            )
+        };
+        let dbgfs_missing = || {
+            anyhow::anyhow!(
+                "DAMON debugfs interface not found ({} is missing): the kernel needs \
+                 CONFIG_DAMON_DBGFS (Linux 5.15 to 6.8), and debugfs must be mounted \
+                 ('mount -t debugfs none /sys/kernel/debug')",
+                fs.dbgfs_dir.display()
+            )
+        };
+        fs.use_dbgfs = match interface {
+            Interface::Sysfs if !fs.supported() => return Err(sysfs_missing()),
+            Interface::Sysfs => false,
+            Interface::Debugfs if !fs.dbgfs_supported() => return Err(dbgfs_missing()),
+            Interface::Debugfs => true,
+            Interface::Auto if fs.supported() => false,
+            Interface::Auto if fs.dbgfs_supported() => true,
+            Interface::Auto => {
+                anyhow::bail!(
+                    "DAMON not found: neither its sysfs interface ({}) nor its debugfs \
+                     interface ({}) exists; the kernel needs CONFIG_DAMON_SYSFS (Linux 5.18 \
+                     or later) or CONFIG_DAMON_DBGFS, and sysfs (or debugfs) must be mounted",
+                    fs.kdamonds_dir().display(),
+                    fs.dbgfs_dir.display()
+                )
+            }
+        };
         Ok(fs)
+    }
+
+    /// Whether DAMON is driven through its debugfs interface.
+    pub fn is_dbgfs(&self) -> bool {
+        self.use_dbgfs
     }
 
     /// Takes the setup lock (see [`lock`]) for `what` (the command).

@@ -116,6 +116,9 @@ impl Sysfs {
 
     /// The kdamonds the kernel has now.
     pub fn current_kdamonds(&self) -> Result<Vec<Kdamond>> {
+        if self.use_dbgfs {
+            return self.dbgfs_kdamonds();
+        }
         let dir = self.kdamonds_dir();
         let tree = self.read_tree(&dir)?;
         let Node::Dir(map) = &tree else {

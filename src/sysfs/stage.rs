@@ -79,6 +79,9 @@ impl Sysfs {
 
     /// Stages `kdamonds` (damo's `write_kdamonds_dir`).
     pub fn stage(&self, kdamonds: &[Kdamond]) -> Result<()> {
+        if self.use_dbgfs {
+            return self.dbgfs_stage(kdamonds);
+        }
         let dir = self.kdamonds_dir();
         self.ensure_nr(&dir.join("nr_kdamonds"), kdamonds.len())?;
         for (i, k) in kdamonds.iter().enumerate() {

@@ -15,6 +15,9 @@ const STATE_DEADLINE: Duration = Duration::from_secs(30);
 
 impl Sysfs {
     pub fn nr_kdamonds(&self) -> Result<usize> {
+        if self.use_dbgfs {
+            return Ok(1);
+        }
         Ok(self
             .read_int(&self.kdamonds_dir().join("nr_kdamonds"))?
             .max(0) as usize)
@@ -24,6 +27,9 @@ impl Sysfs {
     /// EBUSY while another sysfs operation holds DAMON's lock (just after
     /// `on`, for one): such reads are retried for up to a second.
     pub fn is_running(&self, idx: usize) -> Result<bool> {
+        if self.use_dbgfs {
+            return self.dbgfs_is_running();
+        }
         let path = self.kdamond_dir(idx).join("state");
         let deadline = Instant::now() + Duration::from_secs(1);
         loop {
@@ -35,6 +41,26 @@ impl Sysfs {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// The pid of kdamond `idx` as the kernel shows it.
+    pub fn kdamond_pid(&self, idx: usize) -> Result<String> {
+        if self.use_dbgfs {
+            return self.dbgfs_pid();
+        }
+        Ok(self
+            .read(&self.kdamond_dir(idx).join("pid"))?
+            .trim()
+            .to_string())
+    }
+
+    /// Whether any kdamond is on, through whichever DAMON interface the
+    /// kernel has (read-only; false where there is none).
+    pub fn damon_running(&self) -> bool {
+        if self.supported() {
+            return self.running_idxs().is_ok_and(|r| !r.is_empty());
+        }
+        self.dbgfs_supported() && self.dbgfs_is_running().unwrap_or(false)
     }
 
     /// Indices of the kdamonds that are on.
@@ -50,6 +76,18 @@ impl Sysfs {
 
     /// Writes `cmd` to the `state` file of each kdamond in `idxs`.
     pub fn state_command(&self, idxs: &[usize], cmd: &str) -> Result<()> {
+        if self.use_dbgfs {
+            return match cmd {
+                _ if idxs.is_empty() => Ok(()),
+                "on" | "off" => self.dbgfs_turn(cmd == "on"),
+                // debugfs shows statistics as they are: nothing to refresh
+                "update_schemes_stats" => Ok(()),
+                _ => bail!(
+                    "the DAMON debugfs interface has no '{cmd}' command: use a kernel with \
+                     DAMON sysfs (Linux 5.18 or later)"
+                ),
+            };
+        }
         for &i in idxs {
             self.write(&self.kdamond_dir(i).join("state"), cmd)?;
         }
@@ -88,6 +126,9 @@ impl Sysfs {
     /// Whether kdamond `idx` refreshes its statistics by itself
     /// (`refresh_ms` non-zero), so `update_*` commands are unneeded.
     fn self_refreshing(&self, idx: usize) -> Result<bool> {
+        if self.use_dbgfs {
+            return Ok(false);
+        }
         let p = self.kdamond_dir(idx).join("refresh_ms");
         if !p.is_file() {
             return Ok(false);
@@ -111,6 +152,9 @@ impl Sysfs {
     /// `update_tuned_intervals` on the running kdamonds that need it; a
     /// kernel without the command (EINVAL) is not an error.
     pub fn update_tuned_intervals(&self) -> Result<()> {
+        if self.use_dbgfs {
+            return Ok(());
+        }
         let idxs = self.without_refresh(&self.running_idxs()?)?;
         for i in idxs {
             match self.write(&self.kdamond_dir(i).join("state"), "update_tuned_intervals") {
@@ -127,6 +171,9 @@ impl Sysfs {
     }
 
     pub fn update_effective_quotas(&self, idxs: &[usize]) -> Result<()> {
+        if self.use_dbgfs {
+            return Ok(());
+        }
         let idxs = self.without_refresh(idxs)?;
         self.state_command(&idxs, "update_schemes_effective_quotas")
             .map_err(|e| anyhow!("{e:#} (maybe schemes_effective_quotas not supported?)"))

@@ -21,7 +21,10 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
+# DAMO_E2E_KERNEL=NAME boots $W/kernel-NAME (see setup.sh); default: the
+# Debian 6.12 kernel
 K=$W/current
+[ -n "${DAMO_E2E_KERNEL:-}" ] && K=$W/kernel-$DAMO_E2E_KERNEL
 if [ ! -f "$K/initramfs.cpio.gz" ] || [ "$HERE/init.sh" -nt "$K/initramfs.cpio.gz" ]; then
     "$HERE/setup.sh" || exit 125
 fi

@@ -15,8 +15,9 @@ SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=()
 # linux-perf and file: damo 3.4.3 needs them in the guest (to record and to
-# read records) for the comparisons; ours needs neither.
-for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file; do
+# read records) for the comparisons; ours needs neither.  strace: the
+# debugfs scenarios trace both tools' writes.
+for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file strace; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -27,15 +28,34 @@ if [ ${#missing[@]} -gt 0 ]; then
     }
 fi
 
+# DAMO_E2E_KERNEL=6.1-damon-dbgfs: the kernel of the debugfs scenarios,
+# built from Debian's 6.1 source by tests/vm/kernels/6.1-damon-dbgfs/build.sh
+# (about 6 minutes, once; DAMO_E2E_BZIMAGE=FILE takes a prebuilt image).
+if [ "${DAMO_E2E_KERNEL:-}" = 6.1-damon-dbgfs ]; then
+    K=$W/kernel-6.1-damon-dbgfs
+    if [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; then
+        mkdir -p "$K"
+        if [ -n "${DAMO_E2E_BZIMAGE:-}" ]; then
+            cp "$DAMO_E2E_BZIMAGE" "$K/vmlinuz"
+        else
+            "$HERE/kernels/6.1-damon-dbgfs/build.sh" "$K"
+        fi
+    fi
+    mkdir -p "$K/modules"
+    kver=6.1-damon-dbgfs
+fi
+
 pkg=${DAMO_E2E_KPKG:-}
 resolve() { apt-cache depends linux-image-6.12-amd64 2>/dev/null | awk '/Depends: linux-image-6\.12/ {print $2; exit}'; }
-[ -n "$pkg" ] || pkg=$(resolve || true)
-[ -n "$pkg" ] || { $SUDO apt-get update >/dev/null; pkg=$(resolve || true); }
-[ -n "$pkg" ] || { say "cannot resolve linux-image-6.12-amd64"; exit 1; }
-kver=${pkg#linux-image-}
-K=$W/kernel-$kver
+[ -n "${kver:-}" ] || [ -n "$pkg" ] || pkg=$(resolve || true)
+[ -n "${kver:-}" ] || [ -n "$pkg" ] || { $SUDO apt-get update >/dev/null; pkg=$(resolve || true); }
+if [ -z "${kver:-}" ]; then
+    [ -n "$pkg" ] || { say "cannot resolve linux-image-6.12-amd64"; exit 1; }
+    kver=${pkg#linux-image-}
+    K=$W/kernel-$kver
+fi
 MODS="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/overlay lib/lz4/lz4_compress lib/lz4/lz4hc_compress drivers/block/zram/zram"
-if [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; then
+if [ -n "$pkg" ] && { [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; }; then
     say "fetching $pkg"
     rm -rf "$W/dl" "$K"; mkdir -p "$W/dl/x" "$K/modules"
     (cd "$W/dl" && apt-get download "$pkg" 2>&1 | grep -v unsandboxed >&2 || true)
@@ -55,7 +75,7 @@ if [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; then
     rm -rf "$W/dl"
 fi
 for opt in CONFIG_DAMON CONFIG_DAMON_VADDR CONFIG_DAMON_PADDR CONFIG_DAMON_SYSFS; do
-    grep -q "^$opt=y" "$K/config" || { say "$kver lacks $opt=y"; exit 1; }
+    [ ! -f "$K/config" ] || grep -q "^$opt=y" "$K/config" || { say "$kver lacks $opt=y"; exit 1; }
 done
 if [ ! -f "$K/initramfs.cpio.gz" ] || [ "$HERE/init.sh" -nt "$K/initramfs.cpio.gz" ] || [ -n "${FORCE:-}" ]; then
     say "packing the initramfs"
@@ -72,5 +92,5 @@ if [ ! -x "$W/bin/workload" ] || [ "$HERE/workload.c" -nt "$W/bin/workload" ]; t
     gcc -O2 -static -o "$W/bin/workload" "$HERE/workload.c" 2>/dev/null ||
         gcc -O2 -o "$W/bin/workload" "$HERE/workload.c"
 fi
-ln -sfn "kernel-$kver" "$W/current"
+[ -n "${DAMO_E2E_KERNEL:-}" ] || ln -sfn "kernel-$kver" "$W/current"
 say "ready: $kver"

@@ -80,11 +80,7 @@ fn input_source(args: &ReportAccess) -> Result<Input> {
         return Ok(Input::Files(files, false));
     }
     // no input: the running kdamonds if any (as damo), else damon.data
-    let running = crate::sysfs::Sysfs::open()
-        .ok()
-        .filter(|fs| fs.supported())
-        .and_then(|fs| fs.running_idxs().ok())
-        .is_some_and(|r| !r.is_empty());
+    let running = crate::sysfs::Sysfs::open().is_ok_and(|fs| fs.damon_running());
     if running {
         return Ok(Input::Live(None));
     }
