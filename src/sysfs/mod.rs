@@ -257,9 +257,9 @@ impl Sysfs {
         })
     }
 
-    /// The DAMON sysfs interface a command drives, after the checks every
-    /// DAMON command does: root (unless the tree is a `DAMO_SYSFS_ROOT`
-    /// one) and the interface's presence.  `command` names the command in
+    /// The DAMON interface a command drives, after the checks every DAMON
+    /// command does: root (unless the tree is a `DAMO_SYSFS_ROOT` one) and
+    /// the interface's presence.  `command` names the command in
     /// the root check's advice.
     ///
     /// `interface` picks the DAMON interface: sysfs, debugfs (DAMON's
