@@ -8,7 +8,8 @@
 #   damo 3.4.3 leaves after the same command, its `report damon` the same
 #   but for the differences docs/compat.md lists; refusals that write
 #   nothing; record through debugfs and a report of the record; then
-#   `--damon_interface_DEPRECATED debugfs` with sysfs visible.
+#   `--damon_interface_DEPRECATED debugfs` with sysfs visible, and sysfs on
+#   6.1 (its old feature set) against the tree damo 3.4.3 leaves.
 # Usage (host): DAMO_E2E_KERNEL=6.1-damon-dbgfs tests/vm/run.sh \
 #     -e DAMO=$PWD/target/release/damo [-e DAMO_VENV=<venv with damo 3.4.3>] \
 #     -- tests/vm/dbgfs.sh
@@ -176,6 +177,33 @@ check "--damon_interface_DEPRECATED debugfs: not through sysfs" \
     [ "$(cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds)" = 0 ]
 check "--damon_interface_DEPRECATED debugfs: stop" "$DAMO" stop --damon_interface_DEPRECATED debugfs
 check "off again" off
+# sysfs on 6.1 (its old feature set: no filters, no quota goals, no tried
+# regions): the tree damo 3.4.3 leaves after the same start is ours
+KD=/sys/kernel/mm/damon/admin/kdamonds
+tree() { # the sysfs tree minus what changes by itself
+    (cd $KD && find . -type f | sort | grep -vE '/(pid|state|avail_operations)$|/stats/' |
+        while read -r f; do echo "$f: $(cat "$f")"; done)
+}
+for a in "$PID --damos_action pageout --damos_age 1s max --damos_quotas 10ms 1G 1s" "--ops paddr"; do
+    if [ -n "$DAMO3" ]; then
+        # shellcheck disable=SC2086
+        "$DAMO3" start $a >/dev/null 2>&1
+        tree >/tmp/tree.damo
+        "$DAMO3" stop >/dev/null 2>&1
+        echo 0 >$KD/nr_kdamonds
+    fi
+    # shellcheck disable=SC2086
+    check "6.1 sysfs: start $a" "$DAMO" start $a
+    tree >/tmp/tree.ours
+    check "6.1 sysfs: through sysfs" [ "$(cat $KD/0/state)" = on ]
+    check "6.1 sysfs: stop" "$DAMO" stop
+    [ -n "$DAMO3" ] && same "6.1 sysfs: start $a: the tree damo 3.4.3 leaves" /tmp/tree.damo /tmp/tree.ours
+    echo 0 >$KD/nr_kdamonds
+done
+"$DAMO" start "$PID" --damos_action stat --damos_filter reject anon >/tmp/out 2>&1
+check "6.1 sysfs: a DAMOS filter is refused, naming the kernel version" grep -q "filters" /tmp/out
+check "6.1 sysfs: nothing left on" [ "$(cat $KD/nr_kdamonds)" = 0 ] || [ "$(cat $KD/0/state)" = off ]
+
 "$DAMO" features >/tmp/features
 check "features: both interfaces" grep -q "interface/damon_debugfs: Supported" /tmp/features &&
     grep -q "interface/damon_sysfs: Supported" /tmp/features

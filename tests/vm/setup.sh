@@ -45,7 +45,39 @@ if [ "${DAMO_E2E_KERNEL:-}" = 6.1-damon-dbgfs ]; then
     kver=6.1-damon-dbgfs
 fi
 
+# DAMO_E2E_KERNEL=<kver> (any other name): Debian's linux-image-<kver>,
+# from the suites in DAMO_E2E_SUITES (e.g. "trixie-backports", "sid")
+# through a scratch apt configuration under $W/apt (the system's sources
+# are not changed).  Newer Debian kernels are split packages
+# (linux-binary-, linux-modules-, linux-base-): all are fetched.
+APT=()
+if [ -n "${DAMO_E2E_SUITES:-}" ]; then
+    A=$W/apt
+    mkdir -p "$A/lists/partial" "$A/cache/archives/partial"
+    for s in $DAMO_E2E_SUITES; do echo "deb http://deb.debian.org/debian $s main"; done >"$A/sources.new"
+    APT=(-o "Dir::Etc::sourcelist=$A/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+        -o "Dir::State::Lists=$A/lists" -o "Dir::Cache=$A/cache" -o APT::Get::List-Cleanup=0)
+    mv "$A/sources.new" "$A/sources.list"
+    # a suite without a package list of the last day: update
+    stale=
+    for s in $DAMO_E2E_SUITES; do
+        [ -n "$(find "$A/lists" -name "*_dists_${s}_*Packages*" -mmin -1440 2>/dev/null)" ] || stale=1
+    done
+    if [ -n "$stale" ]; then
+        say "apt-get update for $DAMO_E2E_SUITES"
+        apt-get "${APT[@]}" update >/dev/null 2>&1 || say "warning: apt-get update failed"
+    fi
+fi
 pkg=${DAMO_E2E_KPKG:-}
+if [ "${DAMO_E2E_KERNEL:-}" = newest ]; then
+    # the newest kernel of the suites (linux-image-amd64's dependency), also
+    # reachable as $W/kernel-newest
+    pkg=$(apt-cache "${APT[@]+"${APT[@]}"}" depends linux-image-amd64 2>/dev/null |
+        awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    [ -n "$pkg" ] || { say "cannot resolve linux-image-amd64 in ${DAMO_E2E_SUITES:-the system suites}"; exit 1; }
+elif [ -z "${kver:-}" ] && [ -z "$pkg" ] && [ -n "${DAMO_E2E_KERNEL:-}" ]; then
+    pkg=linux-image-$DAMO_E2E_KERNEL
+fi
 resolve() { apt-cache depends linux-image-6.12-amd64 2>/dev/null | awk '/Depends: linux-image-6\.12/ {print $2; exit}'; }
 [ -n "${kver:-}" ] || [ -n "$pkg" ] || pkg=$(resolve || true)
 [ -n "${kver:-}" ] || [ -n "$pkg" ] || { $SUDO apt-get update >/dev/null; pkg=$(resolve || true); }
@@ -58,15 +90,28 @@ MODS="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/overlayfs/over
 if [ -n "$pkg" ] && { [ ! -f "$K/vmlinuz" ] || [ -n "${FORCE:-}" ]; }; then
     say "fetching $pkg"
     rm -rf "$W/dl" "$K"; mkdir -p "$W/dl/x" "$K/modules"
-    (cd "$W/dl" && apt-get download "$pkg" 2>&1 | grep -v unsandboxed >&2 || true)
-    deb=$(ls "$W"/dl/*.deb)
-    dpkg-deb -x "$deb" "$W/dl/x"
-    cp "$W/dl/x/boot/vmlinuz-$kver" "$K/vmlinuz"
-    cp "$W/dl/x/boot/config-$kver" "$K/config"
+    pkgs=("$pkg")
+    for extra in $(apt-cache "${APT[@]+"${APT[@]}"}" depends "$pkg" 2>/dev/null |
+        awk '/Depends: linux-(binary|modules|base)-/ {print $2}' | sort -u); do
+        pkgs+=("$extra")
+    done
+    (cd "$W/dl" && apt-get "${APT[@]+"${APT[@]}"}" download "${pkgs[@]}" 2>&1 | grep -v unsandboxed >&2 || true)
+    ls "$W"/dl/*.deb >/dev/null 2>&1 || { say "cannot download $pkg"; exit 1; }
+    for deb in "$W"/dl/*.deb; do dpkg-deb -x "$deb" "$W/dl/x"; done
+    X=$W/dl/x
+    for f in "$X/boot/vmlinuz-$kver" "$X/usr/lib/modules/$kver/vmlinuz" "$X/lib/modules/$kver/vmlinuz"; do
+        [ -f "$f" ] && { cp "$f" "$K/vmlinuz"; break; }
+    done
+    for f in "$X/boot/config-$kver" "$X/usr/lib/modules/$kver/config" "$X/lib/modules/$kver/config"; do
+        [ -f "$f" ] && { cp "$f" "$K/config"; break; }
+    done
+    [ -f "$K/vmlinuz" ] && [ -f "$K/config" ] || { say "no vmlinuz or config in $pkg"; exit 1; }
+    mdir=$X/lib/modules/$kver/kernel
+    [ -d "$mdir" ] || mdir=$X/usr/lib/modules/$kver/kernel
     n=0
     for m in $MODS; do
         n=$((n + 1))
-        src=$W/dl/x/lib/modules/$kver/kernel/$m
+        src=$mdir/$m
         dst=$K/modules/$(printf %02d $n)-$(basename "$m").ko
         if [ -f "$src.ko.xz" ]; then xz -dc "$src.ko.xz" >"$dst"
         elif [ -f "$src.ko" ]; then cp "$src.ko" "$dst"
@@ -93,4 +138,5 @@ if [ ! -x "$W/bin/workload" ] || [ "$HERE/workload.c" -nt "$W/bin/workload" ]; t
         gcc -O2 -o "$W/bin/workload" "$HERE/workload.c"
 fi
 [ -n "${DAMO_E2E_KERNEL:-}" ] || ln -sfn "kernel-$kver" "$W/current"
+[ "${DAMO_E2E_KERNEL:-}" != newest ] || ln -sfn "kernel-$kver" "$W/kernel-newest"
 say "ready: $kver"
