@@ -1818,6 +1818,16 @@ fn what_debugfs_cannot_take_is_refused_before_writing() {
     assert!(err.contains("cannot change a running kdamond"), "{err}");
     let err = old.fails(&["report", "access"]);
     assert!(err.contains("tried regions"), "{err}");
+    let out = old
+        .command(&["record", "ongoing", "--snapshot", "0", "1"])
+        .current_dir(&old.root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("--snapshot needs DAMOS tried regions"),
+        "{err}"
+    );
     old.ok(&["stop"]);
 }
 

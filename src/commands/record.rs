@@ -430,6 +430,12 @@ pub fn main(args: &Record) -> Result<()> {
     // everything that can be checked is checked before DAMON is touched
     let trace_root = trace_root(&o)?;
     let ongoing = check_ongoing(&fs, args)?;
+    if fs.is_dbgfs() && o.snapshot.is_some() {
+        bail!(
+            "--snapshot needs DAMOS tried regions, which the DAMON debugfs interface lacks: \
+             record the trace (without --snapshot), or use a kernel with DAMON sysfs"
+        );
+    }
     back_up(&o.out)?;
     if o.todo.mem_footprint {
         back_up(&PathBuf::from(format!("{}.mem_footprint", o.out.display())))?;
