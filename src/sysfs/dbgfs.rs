@@ -11,7 +11,7 @@
 //! The write order is damo 3.4.3's: `attrs`, `target_ids`, `init_regions`,
 //! `schemes`, then `monitor_on`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -107,11 +107,6 @@ fn d(v: Num) -> String {
 }
 
 impl Sysfs {
-    /// `<debugfs>/damon`.
-    pub fn dbgfs_dir(&self) -> &Path {
-        &self.dbgfs_dir
-    }
-
     /// Whether the DAMON debugfs interface exists.
     pub fn dbgfs_supported(&self) -> bool {
         self.dbgfs_dir.is_dir()
