@@ -14,10 +14,8 @@
 #     -e DAMO=$PWD/target/release/damo [-e DAMO_VENV=<venv with damo 3.4.3>] \
 #     -- tests/vm/dbgfs.sh
 # Refuses to run outside the guest.
-[ "${E2E_GUEST:-}" = 1 ] && grep -q damo-e2e-guest /proc/cmdline || {
-    echo "dbgfs.sh: not in the e2e guest; refusing to touch DAMON" >&2
-    exit 99
-}
+. "$(dirname "$0")/lib.sh"
+guest_only dbgfs.sh
 DAMO=${DAMO:?set DAMO to our binary}
 WL=${WORKLOAD:-$HOME/.cache/damo-e2e/bin/workload}
 DAMO3=
@@ -25,27 +23,6 @@ DAMO3=
 export HOME=/tmp/home
 mkdir -p $HOME
 D=/sys/kernel/debug/damon
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION COMMAND...
-    d=$1
-    shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
-same() { # same DESCRIPTION WANT GOT: the files are equal (else the diff)
-    if cmp -s "$2" "$3"; then ok "$1"; else bad "$1"; diff -u "$2" "$3" | head -30; fi
-}
-poll() { # poll SECONDS COMMAND...: until COMMAND succeeds
-    end=$(($(date +%s) + $1))
-    shift
-    while [ "$(date +%s)" -le $end ]; do
-        "$@" && return 0
-        sleep 1
-    done
-    return 1
-}
 # the debugfs files, minus what differs from run to run (the kdamond's pid,
 # scheme statistics); init_regions cannot be read while monitoring is on
 files() {
@@ -195,14 +172,14 @@ for a in "$PID --damos_action pageout --damos_age 1s max --damos_quotas 10ms 1G 
     # shellcheck disable=SC2086
     check "6.1 sysfs: start $a" "$DAMO" start $a
     tree >/tmp/tree.ours
-    check "6.1 sysfs: through sysfs" [ "$(cat $KD/0/state)" = on ]
+    check "6.1 sysfs: through sysfs" [ "$(val $KD/0/state)" = on ]
     check "6.1 sysfs: stop" "$DAMO" stop
     [ -n "$DAMO3" ] && same "6.1 sysfs: start $a: the tree damo 3.4.3 leaves" /tmp/tree.damo /tmp/tree.ours
     echo 0 >$KD/nr_kdamonds
 done
 "$DAMO" start "$PID" --damos_action stat --damos_filter reject anon >/tmp/out 2>&1
 check "6.1 sysfs: a DAMOS filter is refused, naming the kernel version" grep -q "filters" /tmp/out
-check "6.1 sysfs: nothing left on" [ "$(cat $KD/nr_kdamonds)" = 0 ] || [ "$(cat $KD/0/state)" = off ]
+check "6.1 sysfs: nothing left on" [ "$(val $KD/nr_kdamonds)" = 0 ] || [ "$(val $KD/0/state)" = off ]
 
 "$DAMO" features >/tmp/features
 check "features: both interfaces" grep -q "interface/damon_debugfs: Supported" /tmp/features &&
@@ -215,5 +192,4 @@ if [ -n "$DAMO3" ]; then
 fi
 
 kill "$PID"
-echo "dbgfs: $pass passed, $fail failed"
-[ $fail = 0 ]
+summary dbgfs

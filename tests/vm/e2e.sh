@@ -12,39 +12,20 @@
 # E2E_MATRIX=1 (the other kernels of the matrix) leaves out what does not
 # depend on the kernel: the replay and the recorders' CPU comparison.
 # Refuses to run outside the guest.
-[ "${E2E_GUEST:-}" = 1 ] && grep -q damo-e2e-guest /proc/cmdline || {
-    echo "e2e.sh: not in the e2e guest; refusing to touch DAMON" >&2
-    exit 99
-}
+. "$(dirname "$0")/lib.sh"
+guest_only e2e.sh
 DAMO=${DAMO:?set DAMO to our binary}
 WL=${WORKLOAD:-$HOME/.cache/damo-e2e/bin/workload}
 KD=/sys/kernel/mm/damon/admin/kdamonds
 C0=$KD/0/contexts/0
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { # check DESCRIPTION COMMAND...
-    d=$1
-    shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
-val() { cat "$1" 2>/dev/null; }
-# poll CONDITION-COMMAND for up to $1 seconds
-poll() {
-    t=$1
-    shift
-    end=$(($(date +%s) + t))
-    while [ "$(date +%s)" -le $end ]; do
-        "$@" && return 0
-        sleep 1
-    done
-    return 1
-}
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
 reset() {
-    for s in $KD/*/state; do [ -f "$s" ] && [ "$(cat "$s")" = on ] && echo off >"$s"; done
+    for s in $KD/*/state; do [ -f "$s" ] && [ "$(val "$s")" = on ] && echo off >"$s"; done
     echo 0 >$KD/nr_kdamonds
+}
+any_on() { # any kdamond on
+    for s in $KD/*/state; do [ "$(val "$s")" = on ] && return 0; done
+    return 1
 }
 dump() { # the tree minus what changes by itself
     (cd $KD && find . -type f | sort | grep -vE '/(pid|state|avail_operations|effective_bytes)$|/stats/|/tried_regions/' |
@@ -148,7 +129,7 @@ err=$("$DAMO" start 999999 2>&1)
 check "a missing pid is refused" [ $? != 0 ]
 check "the error names the pid" sh -c "echo \"\$1\" | grep -q 'no process with pid 999999'" _ "$err"
 echo "    $err"
-check "no kdamond running after it" sh -c "! grep -qx on $KD/*/state 2>/dev/null"
+check "no kdamond running after it" eval "! any_on"
 err=$("$DAMO" stop 2>&1)
 check "stop when off says so" sh -c "echo \"\$1\" | grep -q 'DAMON is not turned on'" _ "$err"
 
@@ -426,5 +407,4 @@ else
 fi
 
 kill "$PID"
-echo "e2e: $pass passed, $fail failed"
-[ $fail = 0 ]
+summary e2e
