@@ -119,11 +119,7 @@ fn tried_records(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Rec
                             usec: None,
                             aggr_intervals: Some(t.age),
                         },
-                        probe_hits: t
-                            .probe_hits
-                            .iter()
-                            .map(|h| crate::fmt::sat_i64(h.trunc()))
-                            .collect(),
+                        probe_hits: t.probe_hits.clone(),
                         sz_filter_passed: t.sz_filter_passed.map(|v| v.trunc()),
                     })
                     .collect();

@@ -595,10 +595,33 @@ fn tools_leave_no_partial_output() {
 }
 
 #[test]
-fn unbuilt_commands_say_so() {
-    let out = damo(&root(), &["report", "attrs"]);
+fn report_attrs_reads_damon_data_with_its_kdamonds_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // no record and no DAMON: one error saying what to give
+    let out = damo(dir.path(), &["report", "attrs"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not implemented"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no record to show"), "{err}");
+    // ./damon.data by default, its probes from damon.data.kdamonds
+    let fixtures = root().join("tests/fixtures");
+    std::fs::copy(fixtures.join("damos.data"), dir.path().join("damon.data")).expect("copy");
+    let out = damo(dir.path(), &["report", "attrs", "--total_sz_only"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("damon.data.kdamonds file not found"), "{err}");
+    std::fs::copy(
+        fixtures.join("damos.data.kdamonds"),
+        dir.path().join("damon.data.kdamonds"),
+    )
+    .expect("copy");
+    let out = damo(dir.path(), &["report", "attrs"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want = std::fs::read(root().join("tests/expected/attrs_default.stdout")).expect("expected");
+    assert!(out.stdout == want, "{}", stdout_diff(&want, &out.stdout));
 }
 
 #[test]

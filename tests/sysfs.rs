@@ -844,6 +844,13 @@ fn live_snapshots_install_and_remove_their_scheme() {
         "1",
         "the monitoring scheme is gone again"
     );
+    // report attrs: the same snapshot, with the running kdamonds' probes
+    let out = run(&["report", "attrs"]);
+    assert!(
+        out.contains("No probe") && out.contains("total size: 3.000 GiB"),
+        "{out}"
+    );
+    assert_eq!(t.get("0/contexts/0/schemes/nr_schemes"), "1");
     let out = run(&[
         "report",
         "access",

@@ -29,7 +29,7 @@ GROUPS = [
     ('AccessFormat', 'access_format', ['report access', 'args accesses_format']),
     ('AccessFilter', 'access_filter', ['report access', 'args accesses_filter',
                                        'adjust', 'report times', 'report profile',
-                                       'record']),
+                                       'record', 'report attrs']),
     ('ReclaimModule', 'module', ['reclaim', 'module reclaim']),
     ('LruSortModule', 'module', ['lru_sort', 'module lru_sort']),
 ]

@@ -1342,7 +1342,7 @@ impl AccessFormat {
     }
 }
 
-/// Options shared by `report access`, `args accesses_filter`, `adjust`, `report times`, `report profile`, `record`.
+/// Options shared by `report access`, `args accesses_filter`, `adjust`, `report times`, `report profile`, `record`, `report attrs`.
 #[derive(Debug, Clone)]
 pub struct AccessFilter {
     /// show only regions whose size is in this range
@@ -1702,25 +1702,11 @@ impl ReportRecordInfo {
 /// `damo report attrs`: show data attributes (experimental).
 #[derive(Debug, Clone)]
 pub struct ReportAttrs {
+    /// The access filter options.
+    pub access_filter: AccessFilter,
     pub damon_interface_deprecated: DamonInterfaceDeprecated,
     /// print debugging information about DAMON
     pub debug_damon: bool,
-    /// show only regions whose size is in this range
-    pub sz_region: Vec<String>,
-    /// show only regions whose access rate is in this range
-    pub access_rate: Vec<String>,
-    /// show only regions whose age is in this range
-    pub age: Vec<String>,
-    /// show only regions in this address range
-    pub address: Vec<Vec<String>>,
-    /// show only snapshots whose total size is in this range
-    pub sz_snapshot: Vec<Vec<String>>,
-    /// show only snapshots in this time range
-    pub snapshot_time: Vec<Vec<String>>,
-    /// show only snapshots in this index range
-    pub snapshot_idx: Vec<Vec<String>>,
-    /// show only regions whose temperature is in this range
-    pub temperature: Vec<Vec<i128>>,
     /// input file
     pub input: Vec<Vec<String>>,
     /// DAMOS filter for the snapshot
@@ -1773,16 +1759,9 @@ pub struct ReportAttrs {
 impl ReportAttrs {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
+            access_filter: AccessFilter::from_args(a)?,
             damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
-            sz_region: conv::present(conv::list(a, "sz_region", conv::text)?, "sz_region")?,
-            access_rate: conv::present(conv::list(a, "access_rate", conv::text)?, "access_rate")?,
-            age: conv::present(conv::list(a, "age", conv::text)?, "age")?,
-            address: conv::occurrence_lists(a, "address", conv::text)?,
-            sz_snapshot: conv::occurrence_lists(a, "sz_snapshot", conv::text)?,
-            snapshot_time: conv::occurrence_lists(a, "snapshot_time", conv::text)?,
-            snapshot_idx: conv::occurrence_lists(a, "snapshot_idx", conv::text)?,
-            temperature: conv::occurrence_lists(a, "temperature", conv::int)?,
             input: conv::occurrence_lists(a, "input", conv::text)?,
             snapshot_damos_filter: conv::occurrence_lists(a, "snapshot_damos_filter", conv::text)?,
             style: conv::present(conv::one(a, "style", conv::choice)?, "style")?,

@@ -3,7 +3,7 @@
 //! command's typed options (`cli::opts`).  Library layers below (DAMON
 //! model, kernel backends, records, reports) never call up into it.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::conv::Choice as _;
 use crate::cli::opts::{Command, DamonInterfaceDeprecated};
@@ -96,11 +96,6 @@ pub fn run(args: &Args) -> Result<()> {
                 Err(crate::output::Exit(1).into())
             }
         }
-        // experimental in damo 3.4.3
-        Command::ReportAttrs(_) => bail!(
-            "'damo report attrs' is not implemented: it reports DAMON's data attribute \
-             probes, an experimental damo interface for kernels not released yet; \
-             'damo report access' shows a record's access pattern"
-        ),
+        Command::ReportAttrs(o) => report::attrs(&o),
     }
 }

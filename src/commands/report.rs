@@ -5,7 +5,9 @@
 
 use anyhow::Result;
 
-use crate::cli::opts::{Diagnose, ReportAccess, ReportDamon, ReportSysinfo, ReportTrace};
+use crate::cli::opts::{
+    Diagnose, ReportAccess, ReportAttrs, ReportDamon, ReportSysinfo, ReportTrace,
+};
 use crate::report;
 use crate::sysfs::{Interface, Sysfs, require_root_for};
 
@@ -19,6 +21,13 @@ pub fn damon(o: &ReportDamon) -> Result<()> {
 pub fn access(o: &ReportAccess) -> Result<()> {
     let kernel = || super::open_sysfs("report access", o.debug_damon, o.damon_interface_deprecated);
     report::access::main(o, &kernel)
+}
+
+/// `report attrs`: a record with the DAMON parameters beside it, or a
+/// live snapshot with the running kdamonds' probes.
+pub fn attrs(o: &ReportAttrs) -> Result<()> {
+    let kernel = || super::open_sysfs("report attrs", o.debug_damon, o.damon_interface_deprecated);
+    report::attrs::main(o, &kernel)
 }
 
 /// `report trace`: a recorded trace, or DAMON's trace events live (root).

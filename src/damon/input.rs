@@ -64,6 +64,22 @@ pub fn kdamonds_from_doc(doc: &Value) -> Result<Vec<Kdamond>> {
         .collect()
 }
 
+/// Kdamonds from a JSON list, the form `damo record` saves beside a record
+/// (`damon.data.kdamonds`).
+pub fn kdamonds_from_sidecar(path: &std::path::Path) -> Result<Vec<Kdamond>> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+    let doc: Value =
+        serde_json::from_str(&text).with_context(|| format!("{shown}: not valid JSON"))?;
+    let list = doc
+        .as_array()
+        .ok_or_else(|| anyhow!("{shown}: not a JSON list of kdamonds"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, k)| kdamond(k).with_context(|| format!("{shown}: kdamond {i}")))
+        .collect()
+}
+
 /// Whether a path names a YAML file (`.yaml`, `.yml`).
 fn is_yaml_path(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")

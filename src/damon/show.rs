@@ -79,6 +79,18 @@ impl Kdamond {
 }
 
 impl Context {
+    /// The context's data attribute probes, one line each (none without
+    /// probes); `report attrs` shows them too.
+    pub fn probes_lines(&self, raw: bool) -> Vec<String> {
+        match self.probes.as_slice() {
+            [] => Vec::new(),
+            [p] => vec![format!("probe {}", p.to_str(raw))],
+            probes => std::iter::once("probes".to_string())
+                .chain(probes.iter().map(|p| format!("- {}", p.to_str(raw))))
+                .collect(),
+        }
+    }
+
     pub fn to_str(&self, o: Show) -> String {
         let mut ops = format!("ops: {}", self.ops);
         let a = &self.ops_attrs;
@@ -95,14 +107,7 @@ impl Context {
             ));
         }
         let mut lines = vec![ops];
-        match self.probes.as_slice() {
-            [] => {}
-            [p] => lines.push(format!("probe {}", p.to_str(o.raw))),
-            probes => {
-                lines.push("probes".into());
-                lines.extend(probes.iter().map(|p| format!("- {}", p.to_str(o.raw))));
-            }
-        }
+        lines.extend(self.probes_lines(o.raw));
         if self.pause {
             lines.push("pause: True".into());
         }

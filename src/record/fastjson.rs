@@ -119,7 +119,7 @@ impl<'a> Cur<'a> {
                 usec,
                 aggr_intervals,
             },
-            probe_hits,
+            probe_hits: probe_hits.into_iter().map(|h| I(i128::from(h))).collect(),
             sz_filter_passed,
         })
     }
@@ -191,7 +191,7 @@ mod tests {
                     match (ri + si + gi) % 5 {
                         0 => g.age.usec = Some(I(1_234_567)),
                         1 => n.percent = Some(I(40)),
-                        2 => g.probe_hits = vec![1, -2, 3],
+                        2 => g.probe_hits = vec![I(1), I(-2), I(3)],
                         3 => n.samples = Some(F(2.5)),
                         _ => g.age.aggr_intervals = None,
                     }

@@ -233,7 +233,11 @@ impl<'de> Visitor<'de> for RegionV {
                 "age" => age = Some(map.next_value_seed(AgeSeed)?),
                 "probe_hits" => {
                     let v: Option<Vec<i64>> = map.next_value()?;
-                    r.probe_hits = v.unwrap_or_default();
+                    r.probe_hits = v
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|h| I(i128::from(h)))
+                        .collect();
                 }
                 "sz_filter_passed" => {
                     r.sz_filter_passed = map

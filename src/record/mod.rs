@@ -77,7 +77,7 @@ pub struct Region {
     /// `None` for address-only regions (very old records).
     pub nr_accesses: Option<NrAccesses>,
     pub age: Age,
-    pub probe_hits: Vec<i64>,
+    pub probe_hits: Vec<Num>,
     pub sz_filter_passed: Option<i128>,
 }
 

@@ -151,7 +151,7 @@ fn write_snapshot<W: Write>(w: &mut W, s: &Snapshot) -> Result<()> {
         put_num(w, r.age.aggr_intervals)?;
         put_uvar(w, r.probe_hits.len() as u128)?;
         for h in &r.probe_hits {
-            put_ivar(w, *h as i128)?;
+            put_num(w, Some(*h))?;
         }
         match r.sz_filter_passed {
             None => w.write_all(&[0])?,
@@ -196,7 +196,7 @@ fn read_snapshot(r: &mut Rd) -> Result<Snapshot> {
         let nh = r.uvar()? as usize;
         let mut probe_hits = Vec::with_capacity(nh);
         for _ in 0..nh {
-            probe_hits.push(crate::fmt::sat_i64(r.ivar()?));
+            probe_hits.push(r.num()?.context("corrupt spool file")?);
         }
         let sz_filter_passed = match r.byte()? {
             0 => None,

@@ -133,7 +133,7 @@ pub fn generate(p: &Params, sink: &mut dyn Sink) -> Result<()> {
                         aggr_intervals: Some(I(*age)),
                     },
                     probe_hits: if p.damos {
-                        vec![(i % 3) as i64, (i * 7 % 5) as i64]
+                        vec![I((i % 3) as i128), I((i * 7 % 5) as i128)]
                     } else {
                         Vec::new()
                     },

@@ -99,12 +99,7 @@ pub fn region_js(r: &Region) -> Js {
     ));
     kv.push((
         "probe_hits".into(),
-        Js::List(
-            r.probe_hits
-                .iter()
-                .map(|h| Js::Num(I(*h as i128)))
-                .collect(),
-        ),
+        Js::List(r.probe_hits.iter().map(|h| Js::Num(*h)).collect()),
     ));
     kv.push((
         "sz_filter_passed".into(),
@@ -398,6 +393,8 @@ pub struct JsonWriter<W: Write> {
     raw: bool,
     /// A record file (not a report's output).
     record_file: bool,
+    /// Indentation level of the list (0 at the top of a document).
+    level: usize,
 }
 
 impl<W: Write> JsonWriter<W> {
@@ -417,6 +414,16 @@ impl<W: Write> JsonWriter<W> {
             snapshots: 0,
             raw,
             record_file: false,
+            level: 0,
+        }
+    }
+
+    /// The list nested `level` levels deep in a larger document (its
+    /// first line is not indented: it follows a key).
+    pub fn nested(out: W, raw: bool, level: usize) -> Self {
+        JsonWriter {
+            level,
+            ..Self::with_raw(out, raw)
         }
     }
 
@@ -430,7 +437,9 @@ impl<W: Write> JsonWriter<W> {
         if self.records == 0 {
             self.out.write_all(b"[]")?;
         } else {
-            self.out.write_all(b"\n]")?;
+            self.out.write_all(b"\n")?;
+            indent(&mut self.out, self.level)?;
+            self.out.write_all(b"]")?;
         }
         Ok(self.out)
     }
@@ -442,7 +451,9 @@ impl<W: Write> Sink for JsonWriter<W> {
         w.write_all(if self.records == 0 { b"[\n" } else { b",\n" })?;
         self.records += 1;
         self.snapshots = 0;
-        w.write_all(b"    {\n")?;
+        let l = self.level;
+        indent(w, l + 1)?;
+        w.write_all(b"{\n")?;
         let head: Vec<(&str, Js)> = vec![
             ("kdamond_idx", opt_num(meta.kdamond_idx)),
             ("context_idx", opt_num(meta.context_idx)),
@@ -466,13 +477,13 @@ impl<W: Write> Sink for JsonWriter<W> {
             ),
         ];
         for (k, v) in head {
-            indent(w, 2)?;
+            indent(w, l + 2)?;
             write_str(w, k)?;
             w.write_all(b": ")?;
-            v.write(w, 2)?;
+            v.write(w, l + 2)?;
             w.write_all(b",\n")?;
         }
-        indent(w, 2)?;
+        indent(w, l + 2)?;
         w.write_all(b"\"snapshots\": [")?;
         Ok(())
     }
@@ -481,24 +492,27 @@ impl<W: Write> Sink for JsonWriter<W> {
         let w = &mut self.out;
         w.write_all(if self.snapshots == 0 { b"\n" } else { b",\n" })?;
         self.snapshots += 1;
-        indent(w, 3)?;
-        write_snapshot(w, &snapshot, self.raw, self.record_file, 3)?;
+        indent(w, self.level + 3)?;
+        write_snapshot(w, &snapshot, self.raw, self.record_file, self.level + 3)?;
         Ok(())
     }
 
     fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
         let w = &mut self.out;
+        let l = self.level;
         if self.snapshots == 0 {
             w.write_all(b"],\n")?;
         } else {
             w.write_all(b"\n")?;
-            indent(w, 2)?;
+            indent(w, l + 2)?;
             w.write_all(b"],\n")?;
         }
-        indent(w, 2)?;
+        indent(w, l + 2)?;
         w.write_all(b"\"data_source\": ")?;
         write_str(w, &meta.data_source)?;
-        w.write_all(b"\n    }")?;
+        w.write_all(b"\n")?;
+        indent(w, l + 1)?;
+        w.write_all(b"}")?;
         Ok(())
     }
 }
@@ -746,7 +760,7 @@ mod tests {
             aggr_intervals: Some(I(a)),
         };
         let mut odd = reg(4096, Some(I(1)), None, aggr(2), 0);
-        odd.probe_hits = vec![3, 4];
+        odd.probe_hits = vec![I(3), I(4)];
         let regions = vec![
             reg(0, Some(I(0)), None, aggr(0), 0),
             reg(

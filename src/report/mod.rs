@@ -5,6 +5,7 @@
 pub type Kernel<'a> = &'a dyn Fn() -> anyhow::Result<crate::sysfs::Sysfs>;
 
 pub mod access;
+pub mod attrs;
 pub mod color;
 pub mod damon;
 pub mod diagnose;

@@ -21,12 +21,21 @@ pub enum Metric {
 impl Metric {
     fn of(self, r: &Region, c: &RecordCtx, aggr: Num) -> Result<Num> {
         match self {
+            // the size weight is zeroed in `report attrs`, the first
+            // (size) one in `report access`: damo's two `get_temperature`s
             Metric::Temperature => {
                 let w = c.fmt.temperature_weights;
-                temperature_of(r, [I(0), w[1], w[2]])
+                match c.probes() {
+                    Some(_) => c.temperature(r, I(r.size()), [w[0], w[1], I(0)]),
+                    None => temperature_of(r, [I(0), w[1], w[2]]),
+                }
             }
             Metric::Recency => {
-                if percent(r)? > I(0) {
+                let accessed = match c.probes() {
+                    Some(_) => r.probe_hits.iter().any(|h| *h > I(0)),
+                    None => percent(r)? > I(0),
+                };
+                if accessed {
                     Ok(I(0))
                 } else {
                     Ok(age_us(r)?.add(aggr))

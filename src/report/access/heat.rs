@@ -7,7 +7,6 @@ use anyhow::{Result, bail};
 use super::keywords::RecordCtx;
 use crate::fmt::pynum::{I, Num};
 use crate::fmt::{self as units};
-use crate::record::filter::temperature_of_sized;
 use crate::record::{Region, Snapshot};
 use crate::report::color;
 
@@ -21,7 +20,14 @@ struct Pixel {
 
 /// The heat of the regions overlapping `[start, end)`; regions are
 /// scanned from `from` (all regions before it end at or before `start`).
-fn pixel(start: Num, end: Num, regions: &[Region], from: usize, w: [Num; 3]) -> Result<Pixel> {
+fn pixel(
+    start: Num,
+    end: Num,
+    regions: &[Region],
+    from: usize,
+    c: &RecordCtx,
+    w: [Num; 3],
+) -> Result<Pixel> {
     let mut heat = I(0);
     let mut void = true;
     for r in &regions[from..] {
@@ -39,7 +45,7 @@ fn pixel(start: Num, end: Num, regions: &[Region], from: usize, w: [Num; 3]) -> 
             if re > end { end } else { re },
         );
         let part_size = ce.sub(cs);
-        let t = temperature_of_sized(r, part_size, w)?;
+        let t = c.temperature(r, part_size, w)?;
         heat = heat.add(t.mul(part_size));
     }
     Ok(Pixel {
@@ -86,7 +92,7 @@ pub fn heatmap(regions: &[Region], c: &RecordCtx) -> Result<String> {
         } else {
             0
         };
-        let mut p = pixel(start, end, regions, from, w)?;
+        let mut p = pixel(start, end, regions, from, c, w)?;
         if p.void {
             let next = if starts_sorted {
                 let i = regions.partition_point(|r| I(r.start) <= end);

@@ -9,9 +9,10 @@ use anyhow::{Context, Result, bail};
 use super::format::ReportFormat;
 use super::{boxes, dist, heat};
 use crate::damon::damos::{DamosFilter, DamosStats};
+use crate::damon::model::{Context as DamonCtx, Probe};
 use crate::fmt::pynum::{F, I, Num};
 use crate::fmt::{self as units};
-use crate::record::filter::temperature_of;
+use crate::record::filter::temperature_of_sized;
 use crate::record::{Intervals, RecordMeta, Region, Snapshot};
 
 /// What a record-level keyword sees.
@@ -24,6 +25,10 @@ pub struct RecordCtx<'a> {
     pub first_start: Option<Num>,
     pub last_end: Option<Num>,
     pub boxes: Option<&'a boxes::BoxFormat>,
+    /// `report attrs`: the DAMON context that made the record, whose
+    /// probes weigh the regions' probe hits into their temperature (and
+    /// whose hits decide recency); `None` in `report access`.
+    pub damon_ctx: Option<&'a DamonCtx>,
 }
 
 impl RecordCtx<'_> {
@@ -31,6 +36,49 @@ impl RecordCtx<'_> {
         self.first_start
             .context("the record has no snapshot with a start time")
     }
+
+    /// The probes of `report attrs`, `None` in `report access`.
+    pub fn probes(&self) -> Option<&[Probe]> {
+        self.damon_ctx.map(|c| c.probes.as_slice())
+    }
+
+    /// The temperature of `r` cut to `size` bytes under weights `w`: by
+    /// access rate, age and size in `report access`; by the weighted sum
+    /// of probe hits, age and size in `report attrs`.
+    pub fn temperature(&self, r: &Region, size: Num, w: [Num; 3]) -> Result<Num> {
+        match self.probes() {
+            Some(probes) => attrs_temperature(r, size, probes, w),
+            None => temperature_of_sized(r, size, w),
+        }
+    }
+}
+
+/// The sum of a region's probe hits, each weighted by its probe's weight
+/// (damo's `probe_hits_wsum`).
+pub fn probe_hits_wsum(r: &Region, probes: &[Probe]) -> Result<Num> {
+    let mut sum = I(0);
+    for (i, hits) in r.probe_hits.iter().enumerate() {
+        let p = probes.get(i).with_context(|| {
+            format!(
+                "region {}-{} has hits of probe {i}, but the record's DAMON context has {} \
+                 probe(s): give the kdamonds file the record was made with",
+                r.start,
+                r.end,
+                probes.len()
+            )
+        })?;
+        sum = sum.add(hits.mul(I(p.weight)));
+    }
+    Ok(sum)
+}
+
+/// `report attrs`' temperature: probe-hit, age and size scores under the
+/// weights `w`, negated when no weighted probe hit (damo's
+/// `attrs_temperate_of`).
+pub fn attrs_temperature(r: &Region, size: Num, probes: &[Probe], w: [Num; 3]) -> Result<Num> {
+    let wsum = probe_hits_wsum(r, probes)?;
+    let score = wsum.mul(w[0]).add(age_us(r)?.mul(w[1])).add(size.mul(w[2]));
+    Ok(if wsum <= I(0) { score.neg() } else { score })
 }
 
 pub type RecordFn = fn(&RecordCtx) -> Result<String>;
@@ -39,17 +87,18 @@ pub type RegionFn = fn(usize, &Region, &Snapshot, &RecordCtx) -> Result<String>;
 
 /// One keyword: its name as written in templates, a description, and the
 /// function that computes its text.
+#[derive(Clone, Copy)]
 pub struct Keyword<F> {
     pub name: &'static str,
     pub help: &'static str,
     pub value: F,
 }
 
-const fn kw<F>(name: &'static str, help: &'static str, value: F) -> Keyword<F> {
+pub const fn kw<F>(name: &'static str, help: &'static str, value: F) -> Keyword<F> {
     Keyword { name, help, value }
 }
 
-fn raw(c: &RecordCtx) -> bool {
+pub fn raw(c: &RecordCtx) -> bool {
     c.fmt.raw_number
 }
 
@@ -364,7 +413,7 @@ pub const REGION: &[Keyword<RegionFn>] = &[
         "access temperature (see --temperature_weights)",
         |_, r, _, c| {
             Ok(units::format_nr(
-                temperature_of(r, c.fmt.temperature_weights)?,
+                c.temperature(r, I(r.size()), c.fmt.temperature_weights)?,
                 raw(c),
             ))
         },
@@ -375,7 +424,7 @@ pub const REGION: &[Keyword<RegionFn>] = &[
         |_, r, _, _| {
             Ok(r.probe_hits
                 .iter()
-                .map(|h| h.to_string())
+                .map(|h| h.fmt_d())
                 .collect::<Vec<_>>()
                 .join(" "))
         },

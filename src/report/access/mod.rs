@@ -115,18 +115,31 @@ fn live_records(
     crate::record::write::FileWriter::write_records(tmp, crate::record::Format::Json, records, None)
 }
 
-/// Builds damo's `--raw_form` text.
-struct RawForm {
-    raw: bool,
-    lines: Vec<String>,
-    base: Option<Num>,
-    records: usize,
+/// Builds damo's `--raw_form` text: per region its access samples, or
+/// (`report attrs`) its probe hits.
+pub(in crate::report) struct RawForm {
+    pub raw: bool,
+    pub probe_hits: bool,
+    pub lines: Vec<String>,
+    pub base: Option<Num>,
+    pub records: usize,
+    /// The record's `data source:` line: a record file says its data
+    /// source after its snapshots, so the line is filled in at the end.
+    pub source_line: Option<usize>,
 }
 
 impl Sink for RawForm {
     fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
         self.base = None;
         self.records += 1;
+        self.source_line = None;
+        Ok(())
+    }
+
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        if let Some(line) = self.source_line.and_then(|i| self.lines.get_mut(i)) {
+            *line = format!("data source: {}\n", meta.data_source);
+        }
         Ok(())
     }
 
@@ -141,6 +154,7 @@ impl Sink for RawForm {
                     "base_time_absolute: {}",
                     format_time_ns(start, raw)
                 ));
+                self.source_line = Some(self.lines.len());
                 self.lines
                     .push(format!("data source: {}\n", meta.data_source));
                 start
@@ -165,24 +179,35 @@ impl Sink for RawForm {
             .unwrap_or_else(|| "None".to_string());
         l.push(format!("target_id: {tid}"));
         l.push(format!("nr_regions: {}", s.regions.len()));
-        l.push(format!(
-            "# {:>10} {:>12}  {:>12}  {:>11} {:>5}",
-            "start_addr", "end_addr", "length", "nr_accesses", "age"
-        ));
+        if self.probe_hits {
+            l.push(format!(
+                "# {:>10} {:>12}  {:>12}  {:>5} probe_hits",
+                "start_addr", "end_addr", "length", "age"
+            ));
+        } else {
+            l.push(format!(
+                "# {:>10} {:>12}  {:>12}  {:>11} {:>5}",
+                "start_addr", "end_addr", "length", "nr_accesses", "age"
+            ));
+        }
         for r in &s.regions {
             let age = r
                 .age
                 .aggr_intervals
                 .map(|a| a.fmt_d())
                 .unwrap_or_else(|| "-1".to_string());
-            l.push(format!(
-                "{:012x}-{:012x} ({:>12}) {:>11} {:>5}",
+            let head = format!(
+                "{:012x}-{:012x} ({:>12})",
                 r.start,
                 r.end,
                 format_sz(crate::fmt::pynum::I(r.size()), raw),
-                r.samples()?.fmt_d(),
-                age
-            ));
+            );
+            if self.probe_hits {
+                let hits: Vec<String> = r.probe_hits.iter().map(|h| h.fmt_d()).collect();
+                l.push(format!("{head} {age:>5} {}", hits.join(" ")));
+            } else {
+                l.push(format!("{head} {:>11} {age:>5}", r.samples()?.fmt_d()));
+            }
         }
         l.push(String::new());
         Ok(())
@@ -190,18 +215,18 @@ impl Sink for RawForm {
 }
 
 /// What the survey pass keeps of each record.
-struct RecordInfo {
-    meta: RecordMeta,
-    filters: Vec<DamosFilter>,
-    nr_snapshots: usize,
-    first_start: Option<Num>,
-    last_end: Option<Num>,
+pub(in crate::report) struct RecordInfo {
+    pub meta: RecordMeta,
+    pub filters: Vec<DamosFilter>,
+    pub nr_snapshots: usize,
+    pub first_start: Option<Num>,
+    pub last_end: Option<Num>,
 }
 
 /// The first pass.
 #[derive(Default)]
-struct SurveySink {
-    infos: Vec<RecordInfo>,
+pub(in crate::report) struct SurveySink {
+    pub infos: Vec<RecordInfo>,
     ranges: boxes::Ranges,
     first_snapshot_seen: bool,
     has_probes: bool,
@@ -356,6 +381,7 @@ impl Render<'_> {
             first_start: info.first_start,
             last_end: info.last_end,
             boxes: self.boxes,
+            damon_ctx: None,
         })
     }
 
@@ -428,7 +454,7 @@ impl Sink for Render<'_> {
 }
 
 /// The keywords of one table, for `--ls_*_format_keywords`.
-fn keyword_list<F>(table: &[Keyword<F>]) -> String {
+pub(in crate::report) fn keyword_list<F>(table: &[Keyword<F>]) -> String {
     let width = table.iter().map(|k| k.name.len()).max().unwrap_or(0);
     table
         .iter()
@@ -437,8 +463,10 @@ fn keyword_list<F>(table: &[Keyword<F>]) -> String {
 }
 
 /// damo's `--repeat`: (delay, count; -1 for ever).
-fn repeat_spec(args: &ReportAccess) -> Result<Option<(std::time::Duration, i128)>> {
-    let Some(vals) = &args.repeat else {
+pub(in crate::report) fn repeat_spec(
+    repeat: Option<&Vec<String>>,
+) -> Result<Option<(std::time::Duration, i128)>> {
+    let Some(vals) = repeat else {
         return Ok(None);
     };
     match vals.as_slice() {
@@ -523,7 +551,7 @@ pub fn main(args: &ReportAccess, kernel: Kernel) -> Result<()> {
     if args.on_cache.is_some() {
         bail!("--on_cache (experimental in damo) is not supported");
     }
-    let repeat = repeat_spec(args)?;
+    let repeat = repeat_spec(args.repeat.as_ref())?;
     let source = input_source(args)?;
     let filter = filter_of(args)?;
     let tmp_dir = crate::outfile::TempDir::new("damo-snapshot-")?;
@@ -577,9 +605,11 @@ fn raw_form(
 ) -> Result<()> {
     let mut form = RawForm {
         raw: args.raw_number,
+        probe_hits: false,
         lines: Vec::new(),
         base: None,
         records: 0,
+        source_line: None,
     };
     records.read(&mut Filtered::new(&mut form, filter))?;
     if form.records == 0 {
