@@ -251,6 +251,55 @@ pub fn write_atomic(dst: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
 pub struct TempDir {
     dir: Option<tempfile::TempDir>,
     path: PathBuf,
+    /// Held while the directory is in use: a later damo removes the
+    /// directories of its prefix that nobody holds (left by a damo that
+    /// was killed, which no handler could clean up after).
+    _lock: Option<nix::fcntl::Flock<std::fs::File>>,
+}
+
+/// How old an unlocked directory must be to count as abandoned (a new one
+/// is locked right after it is created).
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the directories `<parent>/<prefix>*` that a killed damo left:
+/// real directories (not symlinks) of this user that no process holds
+/// locked and that have not changed for a minute.  Everything else is left
+/// alone.
+fn remove_abandoned(parent: &Path, prefix: &str) {
+    use nix::fcntl::{Flock, FlockArg};
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let euid = nix::unistd::geteuid().as_raw();
+    for e in entries.flatten() {
+        if !e.file_name().to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > ABANDONED_AFTER);
+        if !meta.is_dir() || meta.uid() != euid || !old {
+            continue;
+        }
+        let Ok(dir) = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NOFOLLOW)
+            .open(&path)
+        else {
+            continue;
+        };
+        if let Ok(_held) = Flock::lock(dir, FlockArg::LockExclusiveNonblock) {
+            // (remove_dir_all does not follow symlinks inside)
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
 }
 
 impl TempDir {
@@ -259,8 +308,10 @@ impl TempDir {
         Self::new_in(&std::env::temp_dir(), prefix)
     }
 
-    /// A new directory in `parent`.
+    /// A new directory in `parent`, held locked while it lives; removes
+    /// the abandoned ones of the same prefix first.
     pub fn new_in(parent: &Path, prefix: &str) -> Result<TempDir> {
+        remove_abandoned(parent, prefix);
         let d = created(
             |d: &tempfile::TempDir| d.path().to_path_buf(),
             || tempfile::Builder::new().prefix(prefix).tempdir_in(parent),
@@ -273,7 +324,14 @@ impl TempDir {
             )
         })?;
         let path = d.path().to_path_buf();
-        Ok(TempDir { dir: Some(d), path })
+        let lock = std::fs::File::open(&path)
+            .ok()
+            .and_then(|f| nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusive).ok());
+        Ok(TempDir {
+            dir: Some(d),
+            path,
+            _lock: lock,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -303,6 +361,42 @@ pub fn anonymous_file() -> Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abandoned_temp_dirs_are_removed_and_held_ones_kept() {
+        let d = tempfile::tempdir().unwrap();
+        let age = |p: &Path, secs: u64| {
+            let t = std::time::SystemTime::now() - std::time::Duration::from_secs(secs);
+            std::fs::File::open(p).unwrap().set_modified(t).unwrap();
+        };
+        let mk = |name: &str, secs: u64| {
+            let p = d.path().join(name);
+            std::fs::create_dir(&p).unwrap();
+            std::fs::write(p.join("trace"), "x").unwrap();
+            age(&p, secs);
+            p
+        };
+        let abandoned = mk("p-abandoned", 120);
+        let fresh = mk("p-fresh", 0);
+        let held = mk("p-held", 120);
+        let _lock = nix::fcntl::Flock::lock(
+            std::fs::File::open(&held).unwrap(),
+            nix::fcntl::FlockArg::LockExclusive,
+        )
+        .unwrap();
+        let other = mk("q-other", 120);
+        let target = mk("target", 120);
+        std::os::unix::fs::symlink(&target, d.path().join("p-link")).unwrap();
+        let t = TempDir::new_in(d.path(), "p-").unwrap();
+        assert!(!abandoned.exists(), "an unlocked old one is removed");
+        assert!(fresh.exists() && held.exists() && other.exists());
+        assert!(target.join("trace").exists(), "a symlink is not followed");
+        assert!(d.path().join("p-link").exists());
+        // a live TempDir holds its lock, so another damo leaves it alone
+        age(t.path(), 120);
+        let _t2 = TempDir::new_in(d.path(), "p-").unwrap();
+        assert!(t.path().exists());
+    }
 
     #[test]
     fn replaces_a_planted_symlink_and_keeps_the_mode() {

@@ -236,6 +236,47 @@ fn start_report_tune_stop_on_6_18() {
     assert!(err.contains("DAMON is not turned on"), "{err}");
 }
 
+/// Every DAMOS knob of the newest kernels reaches its file: a parsed
+/// option that never got to the kernel (`--damos_max_nr_snapshots` once)
+/// fails here.
+#[test]
+fn the_newest_scheme_knobs_reach_the_kernel() {
+    let t = Tree::new("knobs73", "7.3");
+    t.ok(&[
+        "start",
+        "--ops",
+        "paddr",
+        "--refresh_stat",
+        "1000",
+        "--damon_addr_unit",
+        "4096",
+        "--damos_action",
+        "stat",
+        "--damos_max_nr_snapshots",
+        "7",
+        "--damos_quota_fail_charge_ratio",
+        "1",
+        "4",
+    ]);
+    let s = "0/contexts/0/schemes/0";
+    assert_eq!(t.get(&format!("{s}/stats/max_nr_snapshots")), "7");
+    assert_eq!(t.get(&format!("{s}/quotas/fail_charge_num")), "1");
+    assert_eq!(t.get(&format!("{s}/quotas/fail_charge_denom")), "4");
+    assert_eq!(t.get("0/contexts/0/addr_unit"), "4096");
+    assert_eq!(t.get("0/refresh_ms"), "1000");
+    t.ok(&["stop"]);
+    let err = t.fails(&[
+        "start",
+        "--damos_action",
+        "stat",
+        "--damos_max_nr_snapshots",
+        "7",
+        "--damos_max_nr_snapshots",
+        "8",
+    ]);
+    assert!(err.contains("too much --damos_max_nr_snapshots"), "{err}");
+}
+
 #[test]
 fn filters_go_where_the_kernel_keeps_them() {
     for (version, dir) in [("6.12", "filters"), ("6.18", "ops_filters")] {
@@ -741,10 +782,29 @@ fn record_writes_a_record_and_restores_damon() {
         "vmas",
         "proc_stats",
     ];
+    // instances of a killed recorder (no such pid), a live process's and
+    // another tool's
+    let instances = t.root.join("kernel/tracing/instances");
+    for name in ["damo-record-999999999", "damo-record-1", "other-tool"] {
+        std::fs::create_dir_all(instances.join(name).join("events")).expect("instance");
+    }
     let pid = p.pid();
     let mut cmd = vec!["record", &pid, "--timeout", "1", "-o", o];
     cmd.extend(what);
     let stdout = t.ok(&cmd);
+    let mut left: Vec<String> = std::fs::read_dir(&instances)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["damo-record-1", "other-tool"],
+        "the killed recorder's instance and ours are removed, the others kept"
+    );
+    for name in ["damo-record-1", "other-tool"] {
+        std::fs::remove_dir_all(instances.join(name)).expect("clean");
+    }
     assert_eq!(stdout, "Press Ctrl+C to stop\n");
     assert_eq!(
         std::fs::read_to_string(format!("{o}.old")).expect("backup"),
@@ -1853,4 +1913,40 @@ fn features_name_the_debugfs_abilities_of_the_version() {
         let want = format!("{name}: {}", if has { "Supported" } else { "Unsupported" });
         assert!(out.lines().any(|l| l == want), "{want} in:\n{out}");
     }
+}
+
+/// Commands to kdamonds are written by a helper process with a deadline: a
+/// write the kernel blocks (a FIFO without reader stands for it) ends in
+/// a TimedOut error, and the caller goes on.
+#[test]
+fn command_writes_have_a_deadline() {
+    use damo::sysfs::deadline;
+    use std::time::{Duration, Instant};
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_damo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    std::fs::write(&state, "on\n").expect("state");
+    deadline::write(exe, &state, "off", Duration::from_secs(30)).expect("write");
+    assert_eq!(std::fs::read_to_string(&state).expect("read"), "off");
+    // errno of a failed write
+    let missing = dir.path().join("nodir/state");
+    let e = deadline::write(exe, &missing, "off", Duration::from_secs(30)).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(2), "{e}");
+    // only command files
+    let other = dir.path().join("passwd");
+    assert!(deadline::write(exe, &other, "x", Duration::from_secs(30)).is_err());
+    assert!(!other.exists());
+    // a blocked write
+    let fifo = dir.path().join("sub");
+    std::fs::create_dir(&fifo).expect("dir");
+    let fifo = fifo.join("monitor_on");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).expect("mkfifo");
+    let t = Instant::now();
+    let e = deadline::write(exe, &fifo, "off", Duration::from_secs(1)).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
+    assert!(e.to_string().contains("blocked in the kernel"), "{e}");
+    assert!(t.elapsed() < Duration::from_secs(20));
+    // unblock the helper
+    let got = std::fs::read_to_string(&fifo).expect("read fifo");
+    assert_eq!(got, "off");
 }

@@ -56,6 +56,33 @@ fn write(path: &Path, v: &str) -> Result<()> {
     std::fs::write(path, v).with_context(|| format!("cannot write '{v}' to {}", path.display()))
 }
 
+/// Removes the trace instances of recorders that were killed (SIGKILL,
+/// a crash): `damo-record-<pid>` where no process `<pid>` runs.  Each holds
+/// a trace buffer (8 MiB per CPU) until removed; a live recorder's instance
+/// is kept.
+fn remove_stale_instances(instances: &Path) {
+    let Ok(entries) = std::fs::read_dir(instances) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("damo-record-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            // tracefs instances are removed with rmdir, contents and all
+            // (a fake tree's are plain directories)
+            if std::fs::remove_dir(e.path()).is_err() && crate::env::get().is_fake() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
 impl Tracer {
     /// Creates the instance, enables `events` (the first is required, the
     /// others are used where the kernel has them) and opens its pipe.
@@ -72,6 +99,7 @@ impl Tracer {
             );
         }
         let instances = root.join("instances");
+        remove_stale_instances(&instances);
         let instance = instances.join(format!("damo-record-{}", std::process::id()));
         if instance.exists() {
             // left by a recorder of the same pid that was killed

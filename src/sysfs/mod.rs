@@ -16,6 +16,7 @@
 //! format of the damo 3.4.3 traces the write-order tests compare with.
 
 pub mod dbgfs;
+pub mod deadline;
 pub mod emul;
 pub mod features;
 pub mod lock;
@@ -80,6 +81,13 @@ impl std::fmt::Display for SysfsError {
         let errno = self.errno().unwrap_or(0);
         let msg = self.err.to_string();
         let msg = msg.split(" (os error").next().unwrap_or(&msg);
+        if self.errno().is_none() && self.err.kind() == io::ErrorKind::TimedOut {
+            return write!(
+                f,
+                "{what} failed: {msg}; the kdamond may be left in any state: see 'damo report \
+                 damon', and reboot if DAMON stays stuck"
+            );
+        }
         write!(f, "{what} failed: {msg} ({})", errno_name(errno))?;
         let state_file = self.path.file_name().is_some_and(|n| n == "state");
         let hint = match errno {
@@ -184,6 +192,13 @@ struct Machine;
 
 impl Kernel for Machine {
     fn write_file(&self, path: &Path, value: &str) -> io::Result<()> {
+        // commands to kdamonds, through a helper that may be left behind
+        // if the kernel blocks it
+        if deadline::is_command_file(path)
+            && let Ok(exe) = std::env::current_exe()
+        {
+            return deadline::write(&exe, path, value, deadline::COMMAND_WRITE_DEADLINE);
+        }
         OpenOptions::new()
             .write(true)
             .truncate(true)

@@ -226,6 +226,22 @@ rc=$?
 check "record ends on SIGINT with damo's status ($rc)" [ $rc = 2 ]
 check "the interrupted record is complete" sh -c "'$DAMO' report record_info -i /tmp/int.data | grep -q 'target_id'"
 check "DAMON restored after SIGINT" [ "$(val $KD/nr_kdamonds)" = 0 ]
+# SIGKILL: nothing can restore DAMON then; `stop` turns it off, and the
+# next record removes the trace instance the killed one left
+mkdir -p /tmp/kill
+"$DAMO" record "$PID" -o /tmp/kill/damon.data >/dev/null 2>&1 &
+RP=$!
+check "record turns DAMON on (to be SIGKILLed)" poll 30 on0
+sleep 2
+kill -KILL $RP
+wait $RP 2>/dev/null
+check "after SIGKILL DAMON is still on" on0
+check "stop after a SIGKILLed record" "$DAMO" stop
+check "stop turned it off" eval "! any_on"
+check "the killed record left its trace instance" sh -c "ls /sys/kernel/tracing/instances | grep -q damo-record"
+check "a record after it" "$DAMO" record "$PID" --timeout 2 -o /tmp/kill/after.data
+check "... which removed the killed one's trace instance" sh -c "! ls /sys/kernel/tracing/instances | grep -q damo-record"
+check "... and restored DAMON (off)" [ "$(val $KD/nr_kdamonds)" = 0 ] || eval "! any_on"
 if command -v perf >/dev/null; then
     reset
     # (perf itself takes seconds to start under emulation, more on a busy host)
@@ -300,6 +316,37 @@ fi
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     export HOME=/tmp/e2e-home
     mkdir -p $HOME
+    # `tune` with every scheme and monitoring knob this kernel has
+    "$DAMO" features >/tmp/knob.features 2>/dev/null
+    has() { grep -q "^sysfs/$1: Supported" /tmp/knob.features; }
+    knobs="--monitoring_intervals 10ms 200ms 2s --monitoring_nr_regions_range 20 2000
+        --damos_action pageout --damos_access_rate 0% 0% --damos_sz_region 4K max
+        --damos_age 1s max --damos_quotas 100ms 64M 1s 1 2 3
+        --damos_wmarks free_mem_rate 1s 900 800 50 --damos_filter reject anon"
+    has schemes_apply_interval && knobs="$knobs --damos_apply_interval 1s"
+    has schemes_quota_goals && knobs="$knobs --damos_quota_goal some_mem_psi_us 1000"
+    has damos_quota_goal_tuner && knobs="$knobs --damos_quota_goal_tuner temporal"
+    has damos_quota_fail_charge_ratio && knobs="$knobs --damos_quota_fail_charge_ratio 1 4"
+    has damos_max_nr_snapshots && knobs="$knobs --damos_max_nr_snapshots 7"
+    has intervals_goal && knobs="$knobs --monitoring_intervals_goal 4% 3 5ms 10s"
+    has refresh_ms && knobs="$knobs --refresh_stat 1000"
+    echo "    tune knobs: $(echo $knobs)"
+    for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
+        name=$(basename "$(dirname "$(dirname "$tool")")")
+        reset
+        "$tool" start "$PID" --damos_action stat >/dev/null
+        # shellcheck disable=SC2086
+        "$tool" tune "$PID" $knobs >/dev/null 2>/tmp/tune.$name.err ||
+            { echo "    $tool tune failed:"; sed 's/^/    /' /tmp/tune.$name.err; }
+        dump >"/tmp/tuned.$name"
+        "$tool" stop >/dev/null
+    done
+    if diff /tmp/tuned.* >/tmp/tuned.diff; then
+        ok "tune with every knob: the same sysfs tree as damo 3.4.3 ($(wc -l </tmp/tuned."$(basename "$(dirname "$(dirname "$DAMO")")")") files)"
+    else
+        bad "tune with every knob: sysfs trees differ (damo 3.4.3 <, ours >)"
+        sed 's/^/    /' /tmp/tuned.diff
+    fi
     for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
         reset
         "$tool" start "$PID" --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max \

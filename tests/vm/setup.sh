@@ -70,11 +70,19 @@ if [ -n "${DAMO_E2E_SUITES:-}" ]; then
 fi
 pkg=${DAMO_E2E_KPKG:-}
 if [ "${DAMO_E2E_KERNEL:-}" = newest ]; then
-    # the newest kernel of the suites (linux-image-amd64's dependency), also
-    # reachable as $W/kernel-newest
-    pkg=$(apt-cache "${APT[@]+"${APT[@]}"}" depends linux-image-amd64 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+    # the newest kernel of the suites: the dependency of the highest
+    # linux-image-amd64 any of them has (experimental's release candidate
+    # over sid's release), also reachable as $W/kernel-newest
+    best=
+    for v in $(apt-cache "${APT[@]+"${APT[@]}"}" madison linux-image-amd64 2>/dev/null |
+        awk -F'|' '{gsub(/ /, "", $2); print $2}'); do
+        [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best" && best=$v
+    done
+    pkg=
+    [ -z "$best" ] || pkg=$(apt-cache "${APT[@]+"${APT[@]}"}" show "linux-image-amd64=$best" 2>/dev/null |
+        awk '/^Depends:/ { for (i = 2; i <= NF; i++) if ($i ~ /^linux-image-[0-9]/) { print $i; exit } }')
     [ -n "$pkg" ] || { say "cannot resolve linux-image-amd64 in ${DAMO_E2E_SUITES:-the system suites}"; exit 1; }
+    say "newest kernel: $pkg (linux-image-amd64 $best)"
 elif [ -z "${kver:-}" ] && [ -z "$pkg" ] && [ -n "${DAMO_E2E_KERNEL:-}" ]; then
     pkg=linux-image-$DAMO_E2E_KERNEL
 fi

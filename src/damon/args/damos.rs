@@ -197,6 +197,7 @@ pub(super) fn schemes_for(
     let fail_charge = occurrences(args.damos_quota_fail_charge_ratio.as_slice());
     let wmarks = occurrences(args.damos_wmarks.as_slice());
     let filters = occurrences(args.damos_filter.as_slice());
+    let max_snapshots = occurrences(args.damos_max_nr_snapshots.as_slice());
     for (dest, len) in [
         ("damos_sz_region", sz.len()),
         ("damos_access_rate", rate.len()),
@@ -229,6 +230,9 @@ pub(super) fn schemes_for(
     };
     let nr_goals = split("damos_nr_quota_goals", nr_goals, goals.len())?;
     let nr_filters = split("damos_nr_filters", nr_filters, filters.len())?;
+    if max_snapshots.len() > n {
+        bail!("too much --damos_max_nr_snapshots");
+    }
     let (mut goal_at, mut filter_at) = (0, 0);
     let mut schemes = Vec::with_capacity(n);
     for (i, action_words) in actions.iter().enumerate() {
@@ -256,6 +260,10 @@ pub(super) fn schemes_for(
             fs.push(filter_for(f)?);
         }
         filter_at += nr_filters[i];
+        let mut stats = crate::damon::damos::DamosStats::default();
+        if let Some(v) = max_snapshots.get(i) {
+            stats.max_nr_snapshots = num(v[0], "--damos_max_nr_snapshots", units::text_to_nr)?;
+        }
         schemes.push(Scheme {
             action: action.name,
             dests: action.dests,
@@ -265,7 +273,7 @@ pub(super) fn schemes_for(
             quotas: q,
             watermarks: wm,
             filters: fs,
-            stats: Some(Default::default()),
+            stats: Some(stats),
             tried_regions: Some(Vec::new()),
             tried_bytes: I(0),
         });
