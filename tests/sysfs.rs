@@ -1950,3 +1950,69 @@ fn command_writes_have_a_deadline() {
     let got = std::fs::read_to_string(&fifo).expect("read fifo");
     assert_eq!(got, "off");
 }
+
+/// A running DAMON module keeps other kdamonds off (the kernel runs it
+/// alone): `start` asks, as damo 3.4.3 does, whether to disable it; `stop`
+/// enables it again.  Without an answer nothing is disabled.
+#[test]
+fn start_asks_to_pause_a_running_module_and_stop_resumes_it() {
+    use std::io::Write;
+    let t = Tree::new("pause-stat", "6.18");
+    damo::sysfs::emul::create_module(&t.root, "stat").expect("module");
+    t.ok(&["module", "stat", "write", "enabled", "Y"]);
+    let enabled = || t.ok(&["module", "stat", "read", "enabled"]);
+    let start_with = |args: &[&str], answer: &str| {
+        let mut c = t
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(answer.as_bytes())
+            .expect("answer");
+        c.wait_with_output().expect("wait")
+    };
+    let start = |answer: &str| start_with(&["start", "--ops", "paddr"], answer);
+    // no answer (end of input): refused, nothing changed
+    let out = start("");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("damon_stat is running"), "{err}");
+    assert_eq!(enabled(), "Y\n");
+    // "n": damo's goodbye
+    let out = start("n\n");
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("May I disable it for you? [Y/n] ") && said.ends_with("Ok, see you later\n"),
+        "{said}"
+    );
+    assert_eq!(enabled(), "Y\n");
+    // yes (an empty line, as damo): disabled, then started
+    let out = start("\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Disabled it.  Continue starting DAMON"));
+    assert_eq!(enabled(), "N\n");
+    assert_eq!(t.get("0/state"), "on");
+    // stop: our kdamond off, DAMON_STAT on again
+    let out = t.run(&["stop"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("enabled damon_stat again"));
+    assert_eq!(t.get("0/state"), "off");
+    assert_eq!(enabled(), "Y\n");
+    // a start that fails after disabling it enables it again
+    let out = start("y\n");
+    assert!(out.status.success());
+    t.ok(&["stop"]);
+    let out = start_with(&["start", "999999999"], "y\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(enabled(), "Y\n", "resumed after the failed start");
+}

@@ -97,9 +97,14 @@ pub(crate) fn turn_on(
     if let Some((module, param, _)) = fs.damon_modules().into_iter().find(|m| m.2) {
         bail!(
             "cannot turn on DAMON: {module} is running ({} is Y); disable it first, \
-             e.g. 'echo N | sudo tee {}'",
+             e.g. 'echo N | sudo tee {}'{}",
             param.display(),
-            param.display()
+            param.display(),
+            if command == "start" {
+                ", or answer 'damo start''s question with y"
+            } else {
+                ""
+            }
         );
     }
     let built = kdamonds_for(params).map_err(|e| anyhow!("invalid arguments ({e:#})"))?;
@@ -150,7 +155,20 @@ pub(crate) fn turn_on(
 /// `damo start`.
 pub fn start(args: &Start) -> Result<()> {
     let fs = super::open_sysfs("start", args.debug_damon, args.damon_interface_deprecated)?;
-    let (mut kdamonds, _) = turn_on(&fs, &args.damon, "start")?;
+    let paused = pause_running_modules(&fs)?;
+    let (mut kdamonds, _) = match turn_on(&fs, &args.damon, "start") {
+        Ok(v) => v,
+        Err(e) if paused => {
+            // nothing of ours runs: the modules run again, as before
+            for (module, res) in fs.resume_paused_modules() {
+                if let Err(r) = res {
+                    eprintln!("damo: could not enable {module} again ({r:#})");
+                }
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     if !args.include_child_tasks {
         return Ok(());
     }
@@ -168,6 +186,41 @@ pub fn start(args: &Start) -> Result<()> {
             return crate::output::print(&format!("\nsignal {sig} received\n"));
         }
     }
+}
+
+/// damo's question when a DAMON module runs (the kernel runs a module's
+/// kdamond alone: no other kdamond can be turned on beside it): may `start`
+/// disable it?  The answer is a line on stdin (`n` declines, anything else
+/// agrees, as in damo); without one (end of input) nothing is disabled
+/// and `turn_on` refuses.  A module disabled here is enabled again by
+/// `damo stop`.  Returns whether one was disabled.
+fn pause_running_modules(fs: &Sysfs) -> Result<bool> {
+    let mut paused = false;
+    for (module, param, _) in fs.damon_modules().into_iter().filter(|m| m.2) {
+        crate::output::print(&format!(
+            "Cannot turn on damon since {module} is running.  You should disable it first.\n\
+             May I disable it for you? [Y/n] "
+        ))?;
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).unwrap_or(0) == 0 {
+            crate::output::print("\n")?;
+            return Ok(paused);
+        }
+        if answer
+            .trim_end_matches(['\n', '\r'])
+            .eq_ignore_ascii_case("n")
+        {
+            crate::output::print("Ok, see you later\n")?;
+            return Err(crate::output::Exit(1).into());
+        }
+        crate::output::print("Ok, disabling it\n")?;
+        fs.pause_module(&module, &param)
+            .map_err(|e| anyhow!("could not disable {module} ({e:#})"))?;
+        paused = true;
+        crate::output::print("Disabled it.  Continue starting DAMON\n")?;
+        eprintln!("note: 'damo stop' enables {module} again");
+    }
+    Ok(paused)
 }
 
 /// `damo schemes`: turns DAMON on, waits until the kdamonds finish (or a
@@ -234,11 +287,25 @@ pub fn stop(args: &Stop) -> Result<()> {
     let fs = super::open_sysfs("stop", args.debug_damon, args.damon_interface_deprecated)?;
     let _lock = fs.lock_setup("damo stop")?;
     let running = fs.running_idxs()?;
-    if running.is_empty() {
-        bail!("DAMON is not turned on: nothing to stop");
+    let resumed = if running.is_empty() {
+        // (the kdamonds may have ended by themselves)
+        let resumed = fs.resume_paused_modules();
+        if resumed.is_empty() {
+            bail!("DAMON is not turned on: nothing to stop");
+        }
+        resumed
+    } else {
+        fs.turn_off(&running)
+            .map_err(|e| anyhow!("DAMON turn off failed ({e:#})"))?;
+        fs.resume_paused_modules()
+    };
+    for (module, res) in resumed {
+        match res {
+            Ok(()) => eprintln!("note: enabled {module} again, which 'damo start' disabled"),
+            Err(e) => eprintln!("damo: could not enable {module} again ({e:#})"),
+        }
     }
-    fs.turn_off(&running)
-        .map_err(|e| anyhow!("DAMON turn off failed ({e:#})"))
+    Ok(())
 }
 
 /// `damo tune`.

@@ -1,5 +1,5 @@
 //! Writes to DAMON's command files (a kdamond's `state`, debugfs's
-//! `monitor_on`) with a deadline.  Such a write runs kernel work (starting,
+//! `monitor_on`, a DAMON module's `enabled`) with a deadline.  Such a write runs kernel work (starting,
 //! stopping or committing to a kdamond) and has been seen to block in the
 //! kernel for minutes (a hung task, on a 7.3 kernel); a process with a
 //! thread blocked in the kernel cannot even exit.  So the write is made by
@@ -20,12 +20,22 @@ pub const HELPER_ENV: &str = "DAMO_INTERNAL_COMMAND_WRITE";
 pub const COMMAND_WRITE_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The files whose writes go through the helper, and the only ones the
-/// helper writes.
+/// helper writes: a kdamond's `state`, debugfs's `monitor_on`, and the
+/// DAMON modules' `enabled` and `commit_inputs` parameters (which start,
+/// stop or update the module's kdamond).
 pub fn is_command_file(path: &Path) -> bool {
-    matches!(
-        path.file_name().and_then(|n| n.to_str()),
-        Some("state" | "monitor_on" | "monitor_on_DEPRECATED")
-    )
+    let name = path.file_name().and_then(|n| n.to_str());
+    if matches!(name, Some("state" | "monitor_on" | "monitor_on_DEPRECATED")) {
+        return true;
+    }
+    let module_param = path
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == "parameters"))
+        .and_then(Path::parent)
+        .and_then(|m| m.file_name())
+        .and_then(|m| m.to_str())
+        .is_some_and(|m| m.starts_with("damon_"));
+    module_param && matches!(name, Some("enabled" | "enable" | "commit_inputs"))
 }
 
 /// The helper's side: writes the value to the file in one write; exits
@@ -89,5 +99,30 @@ pub fn write(exe: &Path, path: &Path, value: &str, deadline: Duration) -> io::Re
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_files_are_the_ones_that_drive_kdamonds() {
+        for p in [
+            "/sys/kernel/mm/damon/admin/kdamonds/0/state",
+            "/sys/kernel/debug/damon/monitor_on",
+            "/sys/module/damon_reclaim/parameters/enabled",
+            "/sys/module/damon_lru_sort/parameters/commit_inputs",
+        ] {
+            assert!(is_command_file(Path::new(p)), "{p}");
+        }
+        for p in [
+            "/sys/module/damon_reclaim/parameters/min_age",
+            "/sys/module/zswap/parameters/enabled",
+            "/etc/passwd",
+            "/sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds",
+        ] {
+            assert!(!is_command_file(Path::new(p)), "{p}");
+        }
     }
 }

@@ -395,6 +395,53 @@ pub fn default_params(
 /// What DAMON_STAT shows before it has run: 101 zeros.
 const STAT_PERCENTILES_IDLE: &str = "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0";
 
+/// Where `start` notes the DAMON modules it disabled (so that `stop`
+/// enables them again): beside the setup lock, root's `/run`.
+fn paused_list() -> PathBuf {
+    match crate::env::get().fake_root.as_deref() {
+        Some(r) => r.join(".damo.paused-modules"),
+        None => PathBuf::from("/run/damo.paused-modules"),
+    }
+}
+
+impl Sysfs {
+    /// Disables a DAMON module (its `enabled` parameter file, as
+    /// [`Sysfs::damon_modules`] gives it) so that other kdamonds can run,
+    /// and notes it for [`Sysfs::resume_paused_modules`].
+    pub fn pause_module(&self, module: &str, param: &std::path::Path) -> Result<()> {
+        self.write(param, "N")?;
+        let list = paused_list();
+        let mut text = std::fs::read_to_string(&list).unwrap_or_default();
+        if !text.lines().any(|l| l == module) {
+            text.push_str(module);
+            text.push('\n');
+        }
+        crate::outfile::write_atomic(&list, text.as_bytes(), Some(0o600))
+    }
+
+    /// Enables again the DAMON modules `start` disabled; returns each
+    /// module with the outcome of enabling it.
+    pub fn resume_paused_modules(&self) -> Vec<(String, Result<()>)> {
+        let list = paused_list();
+        let Ok(text) = std::fs::read_to_string(&list) else {
+            return Vec::new();
+        };
+        let _ = std::fs::remove_file(&list);
+        let modules = self.damon_modules();
+        text.lines()
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                // only a module the kernel has, through its own parameter
+                let res = match modules.iter().find(|(name, _, _)| name == m) {
+                    Some((_, param, _)) => self.write(param, "Y").map_err(Into::into),
+                    None => Err(anyhow::anyhow!("the kernel has no module {m}")),
+                };
+                (m.to_string(), res)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,9 @@
 # Refuses to run outside the guest.
 . "$(dirname "$0")/lib.sh"
 guest_only e2e.sh
+# nothing here reads the console: a question (damo 3.4.3 asks before
+# disabling a DAMON module) gets the end of input instead of blocking
+exec </dev/null
 DAMO=${DAMO:?set DAMO to our binary}
 WL=${WORKLOAD:-$HOME/.cache/damo-e2e/bin/workload}
 KD=/sys/kernel/mm/damon/admin/kdamonds
@@ -37,9 +40,16 @@ dump() { # the tree minus what changes by itself
 # checking that ours refuses to start beside it and says how to disable it
 MS=/sys/module/damon_stat/parameters
 if [ "$(cat $MS/enabled 2>/dev/null)" = Y ]; then
-    "$DAMO" start --ops paddr >/tmp/stat.out 2>&1
-    check "start beside DAMON_STAT is refused" [ $? = 1 ]
+    "$DAMO" start --ops paddr </dev/null >/tmp/stat.out 2>&1
+    check "start beside DAMON_STAT is refused without an answer" [ $? = 1 ]
     check "the refusal says how to disable DAMON_STAT" grep -q "damon_stat.*enabled" /tmp/stat.out
+    check "DAMON_STAT still on" [ "$(cat $MS/enabled)" = Y ]
+    echo y | "$DAMO" start --ops paddr >/tmp/stat.out 2>&1
+    rc=$?
+    check "start, answered y, pauses DAMON_STAT and starts" eval '[ $rc = 0 ] && [ "$(val $KD/0/state)" = on ]'
+    check "DAMON_STAT paused" [ "$(cat $MS/enabled)" = N ]
+    check "stop" "$DAMO" stop
+    check "stop enabled DAMON_STAT again" [ "$(cat $MS/enabled)" = Y ]
     echo N >$MS/enabled
     check "DAMON_STAT disabled for the suite" [ "$(cat $MS/enabled)" = N ]
 fi
@@ -102,7 +112,7 @@ check "stop" "$DAMO" stop
 
 # 3. physical address space
 check "start (paddr)" "$DAMO" start
-check "paddr ops and a region" [ "$(val $C0/operations)" = paddr ] && [ "$(val $C0/targets/0/regions/0/end)" -gt 0 ]
+check "paddr ops and a region" eval '[ "$(val $C0/operations)" = paddr ] && [ "$(val $C0/targets/0/regions/0/end)" -gt 0 ]'
 check "report damon shows paddr" sh -c "'$DAMO' report damon | grep -q 'ops: paddr'"
 check "stop" "$DAMO" stop
 
@@ -124,7 +134,7 @@ else
     echo "    $err"
     check "the error names the value" sh -c "echo \"\$1\" | grep -q probe_hits_wsum" _ "$err"
 fi
-check "nothing left running" [ "$(val $KD/nr_kdamonds)" = 0 ] || [ "$(val $KD/0/state)" = off ]
+check "nothing left running" eval '[ "$(val $KD/nr_kdamonds)" = 0 ] || [ "$(val $KD/0/state)" = off ]'
 err=$("$DAMO" start 999999 2>&1)
 check "a missing pid is refused" [ $? != 0 ]
 check "the error names the pid" sh -c "echo \"\$1\" | grep -q 'no process with pid 999999'" _ "$err"
@@ -200,7 +210,8 @@ two() {
 check "an exited child leaves the targets" poll 30 two
 kill -INT $DP
 wait $DP
-check "start --include_child_tasks ends on SIGINT, DAMON still on" [ $? = 0 ] && [ "$(val $KD/0/state)" = on ]
+rc=$?
+check "start --include_child_tasks ends on SIGINT, DAMON still on" eval '[ $rc = 0 ] && [ "$(val $KD/0/state)" = on ]'
 "$DAMO" stop
 kill $(kids) $FP 2>/dev/null
 
@@ -241,7 +252,8 @@ check "stop turned it off" eval "! any_on"
 check "the killed record left its trace instance" sh -c "ls /sys/kernel/tracing/instances | grep -q damo-record"
 check "a record after it" "$DAMO" record "$PID" --timeout 2 -o /tmp/kill/after.data
 check "... which removed the killed one's trace instance" sh -c "! ls /sys/kernel/tracing/instances | grep -q damo-record"
-check "... and restored DAMON (off)" [ "$(val $KD/nr_kdamonds)" = 0 ] || eval "! any_on"
+restored() { [ "$(val $KD/nr_kdamonds)" = 0 ] || ! any_on; }
+check "... and restored DAMON (off)" restored
 if command -v perf >/dev/null; then
     reset
     # (perf itself takes seconds to start under emulation, more on a busy host)
@@ -316,7 +328,12 @@ fi
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     export HOME=/tmp/e2e-home
     mkdir -p $HOME
-    # `tune` with every scheme and monitoring knob this kernel has
+    # `tune` with every scheme and monitoring knob this kernel has, then
+    # `stop`, compared with damo 3.4.3's tree: only with E2E_TUNE=1.  On
+    # 6.18.15 and 7.3~rc7 under TCG the guest then blocks in a later sysfs
+    # write (twice in a row, no kernel report within minutes): the hang of
+    # issue 16's item 4, not yet narrowed to one knob, so CI leaves it out
+    if [ -n "${E2E_TUNE:-}" ]; then
     "$DAMO" features >/tmp/knob.features 2>/dev/null
     has() { grep -q "^sysfs/$1: Supported" /tmp/knob.features; }
     knobs="--monitoring_intervals 10ms 200ms 2s --monitoring_nr_regions_range 20 2000
@@ -338,7 +355,10 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
         # shellcheck disable=SC2086
         "$tool" tune "$PID" $knobs >/dev/null 2>/tmp/tune.$name.err ||
             { echo "    $tool tune failed:"; sed 's/^/    /' /tmp/tune.$name.err; }
-        dump >"/tmp/tuned.$name"
+        # (intervals auto-tuning rewrites the sampling and aggregation
+        # intervals while it runs)
+        dump | { if has intervals_goal; then grep -vE 'intervals/(sample|aggr)_us:'; else cat; fi; } \
+            >"/tmp/tuned.$name"
         "$tool" stop >/dev/null
     done
     if diff /tmp/tuned.* >/tmp/tuned.diff; then
@@ -346,6 +366,7 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     else
         bad "tune with every knob: sysfs trees differ (damo 3.4.3 <, ours >)"
         sed 's/^/    /' /tmp/tuned.diff
+    fi
     fi
     for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
         reset
@@ -422,32 +443,36 @@ MR=/sys/module/damon_reclaim/parameters
 if [ -d $MR ]; then
     out=$("$DAMO" reclaim status)
     check "reclaim status starts with kdamond_pid -1" [ "$(echo "$out" | head -n 1)" = "kdamond_pid: -1" ]
-    check "reclaim enable" "$DAMO" reclaim enable --min_age 1000000 --quota 10 67108864 1000
-    check "reclaim's kdamond runs" [ "$(val $MR/kdamond_pid)" != -1 ] && [ "$(val $MR/enabled)" = Y ]
+    check "reclaim enable" or_stuck "$DAMO" reclaim enable --min_age 1000000 --quota 10 67108864 1000
+    check "reclaim's kdamond runs" eval '[ "$(val $MR/kdamond_pid)" != -1 ] && [ "$(val $MR/enabled)" = Y ]'
     check "reclaim status shows it enabled" sh -c "'$DAMO' reclaim | grep -qx 'enabled: Y'"
-    check "reclaim commit --min_age 2s" "$DAMO" reclaim commit --min_age 2000000
+    check "reclaim commit --min_age 2s" or_stuck "$DAMO" reclaim commit --min_age 2000000
     check "the kernel took the commit" [ "$(val $MR/min_age)/$(val $MR/commit_inputs)" = 2000000/N ]
     if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
         # the statistics may move between two reads: compare the rest
-        HOME=/tmp "$DAMO_VENV/bin/damo" reclaim status | grep -vE '^(nr|bytes)_' >/tmp/reclaim.damo
+        HOME=/tmp timeout 300 "$DAMO_VENV/bin/damo" reclaim status </dev/null >/tmp/reclaim.raw 2>&1 ||
+            stuck "damo 3.4.3 reclaim status"
+        grep -vE '^(nr|bytes)_' /tmp/reclaim.raw >/tmp/reclaim.damo
         "$DAMO" reclaim status | grep -vE '^(nr|bytes)_' >/tmp/reclaim.ours
         check "reclaim status: same as damo 3.4.3" cmp -s /tmp/reclaim.damo /tmp/reclaim.ours
     fi
-    check "reclaim disable" "$DAMO" reclaim disable
+    check "reclaim disable" or_stuck "$DAMO" reclaim disable
     check "reclaim's kdamond stopped" [ "$(val $MR/kdamond_pid)" = -1 ]
 else
     bad "no $MR on the guest kernel"
 fi
 ML=/sys/module/damon_lru_sort/parameters
 if [ -d $ML ]; then
-    check "lru_sort enable" "$DAMO" module lru_sort enable --hot_thres_access_freq 600 --quota 10 1000
-    check "lru_sort's kdamond runs" [ "$(val $ML/kdamond_pid)" != -1 ] && [ "$(val $ML/hot_thres_access_freq)" = 600 ]
+    check "lru_sort enable" or_stuck "$DAMO" module lru_sort enable --hot_thres_access_freq 600 --quota 10 1000
+    check "lru_sort's kdamond runs" eval '[ "$(val $ML/kdamond_pid)" != -1 ] && [ "$(val $ML/hot_thres_access_freq)" = 600 ]'
     if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
-        HOME=/tmp "$DAMO_VENV/bin/damo" lru_sort status | grep -vE '^(nr|bytes)_' >/tmp/lru.damo
+        HOME=/tmp timeout 300 "$DAMO_VENV/bin/damo" lru_sort status </dev/null >/tmp/lru.raw 2>&1 ||
+            stuck "damo 3.4.3 lru_sort status"
+        grep -vE '^(nr|bytes)_' /tmp/lru.raw >/tmp/lru.damo
         "$DAMO" lru_sort status | grep -vE '^(nr|bytes)_' >/tmp/lru.ours
         check "lru_sort status: same as damo 3.4.3" cmp -s /tmp/lru.damo /tmp/lru.ours
     fi
-    check "lru_sort disable" "$DAMO" lru_sort disable
+    check "lru_sort disable" or_stuck "$DAMO" lru_sort disable
     check "lru_sort's kdamond stopped" [ "$(val $ML/kdamond_pid)" = -1 ]
 else
     bad "no $ML on the guest kernel"

@@ -41,6 +41,19 @@ val() {
         sleep 0.1 2>/dev/null || sleep 1
     done
 }
+# stuck NAME: what the guest is waiting on (a command that timed out)
+stuck() {
+    echo "    $1 timed out; processes and blocked tasks:"
+    ps -o pid,stat,args | grep -v ' ps ' | sed 's/^/    | /'
+    for t in /proc/[0-9]*; do
+        [ "$(awk '/^State/ {print $2}' "$t/status" 2>/dev/null)" = D ] &&
+            echo "    | D $(cat "$t/comm") $(tr '\n' ' ' <"$t/stack" 2>/dev/null | cut -c1-300)"
+    done
+    dmesg | tail -n 15 | sed 's/^/    | /'
+}
+or_stuck() { # or_stuck COMMAND...: runs it; shows what blocks if it fails
+    "$@" || { stuck "$*"; return 1; }
+}
 summary() { # summary NAME
     echo "$1: $pass passed, $fail failed"
     [ $fail = 0 ]
