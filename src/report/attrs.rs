@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use anyhow::{Context as _, Result, bail};
 
 use super::Kernel;
-use super::access::format::{AREAS, ReportFormat};
+use super::access::format::{AREAS, ReportFormat, min_chars_list};
 use super::access::keywords::{
     self, Keyword, RecordCtx, RegionFn, SnapshotFn, Template, aggr_us, attrs_temperature,
     probe_hits_wsum, raw,
@@ -439,15 +439,7 @@ fn report_format(args: &ReportAttrs) -> Result<ReportFormat> {
         &[a, b, c] => [I(a.into()), I(b.into()), I(c.into())],
         _ => [I(100), I(100), I(0)],
     };
-    let mut min_chars_for: Vec<(String, String)> = MIN_CHARS
-        .iter()
-        .map(|(k, n)| (k.to_string(), n.to_string()))
-        .collect();
-    for pair in &args.min_chars_for {
-        if let [k, n] = pair.as_slice() {
-            min_chars_for.push((k.clone(), n.clone()));
-        }
-    }
+    let min_chars_for = min_chars_list(&MIN_CHARS, &args.min_chars_for);
     Ok(ReportFormat {
         sort_regions_by: Vec::new(),
         sort_regions_dsc: None,

@@ -81,6 +81,21 @@ const MIN_CHARS: [(&str, usize); 8] = [
     ("<filters passed type>", 10),
 ];
 
+/// A report's `--min_chars_for` list: its defaults, then the user's pairs
+/// (which, coming after, only add keywords).
+pub fn min_chars_list(defaults: &[(&str, usize)], user: &[Vec<String>]) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = defaults
+        .iter()
+        .map(|(k, n)| (k.to_string(), n.to_string()))
+        .collect();
+    for pair in user {
+        if let [k, n] = pair.as_slice() {
+            list.push((k.clone(), n.clone()));
+        }
+    }
+    list
+}
+
 fn int_pair(values: &[i128], default: [i128; 2]) -> [i128; 2] {
     match values {
         &[a, b] => [a, b],
@@ -118,15 +133,7 @@ impl ReportFormat {
             .map_err(|_| anyhow::anyhow!("--region_box_values needs three values"))?;
         let scales = &args.region_box_scales;
         let log = |i: usize| scales.get(i) == Some(&RegionBoxScales::Log);
-        let mut min_chars_for: Vec<(String, String)> = MIN_CHARS
-            .iter()
-            .map(|(k, n)| (k.to_string(), n.to_string()))
-            .collect();
-        for pair in &args.min_chars_for {
-            if let [k, n] = pair.as_slice() {
-                min_chars_for.push((k.to_string(), n.to_string()));
-            }
-        }
+        let min_chars_for = min_chars_list(&MIN_CHARS, &args.min_chars_for);
         let mut templates: [Option<String>; 5] = Default::default();
         // in the order of AREAS
         let given = [
