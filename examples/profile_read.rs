@@ -31,28 +31,22 @@ fn main() -> anyhow::Result<()> {
     let _: serde::de::IgnoredAny = serde_json::from_reader(std::io::BufReader::new(&text[..]))?;
     println!("tokenize (from_reader): {:?}", t.elapsed());
     let t = Instant::now();
-    let mut stripped = Vec::with_capacity(text.len() / 2);
-    for chunk in text.chunks(1 << 20) {
-        damo::record::pipe::strip(chunk, &mut stripped);
-    }
-    println!("strip: {:?} ({} MB)", t.elapsed(), stripped.len() >> 20);
-    struct Count(usize);
-    impl damo::record::Sink for Count {
-        fn snapshot(
-            &mut self,
-            _m: &damo::record::RecordMeta,
-            s: damo::record::Snapshot,
-        ) -> anyhow::Result<()> {
-            self.0 += s.regions.len();
-            Ok(())
-        }
-    }
+    let (stripped, blobs) = damo::record::pipe::scan(&text);
+    println!(
+        "scan: {:?} (skeleton {} KB, {} snapshots)",
+        t.elapsed(),
+        stripped.len() >> 10,
+        blobs.len()
+    );
     let t = Instant::now();
-    damo::record::json::read(std::io::BufReader::new(&stripped[..]), &mut Count(0))?;
-    println!("parse stripped from reader: {:?}", t.elapsed());
-    let t = Instant::now();
-    damo::record::json::read_slice(&stripped, &mut Count(0))?;
-    println!("parse stripped from slice: {:?}", t.elapsed());
+    let fast = blobs
+        .iter()
+        .filter(|b| damo::record::fastjson::snapshot(b).is_some())
+        .count();
+    println!(
+        "fastjson on the snapshots: {:?} ({fast} taken)",
+        t.elapsed()
+    );
     let t = Instant::now();
     let mut c = damo::record::Collect::default();
     damo::record::json::read_slice(&text, &mut c)?;

@@ -264,6 +264,95 @@ fn rewritten_records_round_trip() {
     assert_eq!(regions(&records[0].1), regions(&records[2].1));
 }
 
+/// JSON `text` without white space outside strings, with `comma` and
+/// `colon` after each `,` and `:` (Python's `json.dumps` separators).
+fn relayout(text: &[u8], comma: &[u8], colon: &[u8]) -> Vec<u8> {
+    let (mut out, mut in_str, mut esc) = (Vec::new(), false, false);
+    for &c in text {
+        if in_str {
+            out.push(c);
+            (in_str, esc) = (esc || c != b'"', !esc && c == b'\\');
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+            in_str = c == b'"';
+            match c {
+                b',' => out.extend_from_slice(comma),
+                b':' => out.extend_from_slice(colon),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The same record written in any JSON layout, plain or compressed, gives
+/// the same reports: damo's `indent=4`, compact, Python's default
+/// separators, other indents, CRLF, keys in another order.
+#[test]
+fn every_json_layout_gives_the_same_reports() {
+    let dir = tmpdir("layouts");
+    for fixture in ["multi.data", "damos.data"] {
+        let damo_layout = dir.join("damo.json");
+        let mut w = FileWriter::create(&damo_layout, Format::Json).expect("create");
+        RecordFiles::new(&[&root().join("tests/fixtures").join(fixture)])
+            .read(&mut w)
+            .expect("read");
+        w.commit(None).expect("commit");
+        let text = std::fs::read(&damo_layout).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let pretty = |indent: &[u8]| {
+            let mut out = Vec::new();
+            let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+            serde::Serialize::serialize(&value, &mut ser).unwrap();
+            out
+        };
+        let compact = relayout(&text, b"", b"");
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut zlib, &compact).unwrap();
+        let layouts: Vec<(&str, Vec<u8>)> = vec![
+            ("compact", compact.clone()),
+            ("compact, zlib", zlib.finish().unwrap()),
+            ("python's separators", relayout(&text, b" ", b" ")),
+            ("CRLF and tabs", relayout(&text, b"\r\n\t\t", b"\t")),
+            // (serde_json's Value sorts the keys)
+            ("keys sorted, indent 2", pretty(b"  ")),
+            ("keys sorted, compact", serde_json::to_vec(&value).unwrap()),
+        ];
+        let reports: [&[&str]; 6] = [
+            &["report", "heatmap", "--output", "raw"],
+            &["report", "wss"],
+            &["report", "access"],
+            &["report", "access", "--style", "temperature-sz-hist"],
+            &["report", "nr_regions"],
+            &["report", "record_info"],
+        ];
+        for report in reports {
+            let run = |path: &Path| {
+                let mut args = report.to_vec();
+                let path = path.display().to_string();
+                args.extend(["-i", &path]);
+                let out = damo(&dir, &args);
+                let mut text = out.stdout;
+                text.extend(format!("{}\n", out.status).into_bytes());
+                text.extend(out.stderr);
+                text
+            };
+            let want = run(&damo_layout);
+            for (name, bytes) in &layouts {
+                let path = dir.join("other.data");
+                std::fs::write(&path, bytes).unwrap();
+                let got = run(&path);
+                assert!(
+                    want == got,
+                    "{fixture} as {name}: {report:?}{}",
+                    stdout_diff(&want, &got)
+                );
+            }
+        }
+    }
+}
+
 /// ", stdout differs:" and a diff, or nothing when `got` is `want`.
 fn stdout_diff(want: &[u8], got: &[u8]) -> String {
     if want == got {

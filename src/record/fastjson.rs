@@ -1,6 +1,7 @@
 //! A fast path for parsing one snapshot object as damo writes it.
 //!
-//! Snapshot blobs from the damo-layout pipeline (`pipe`) have a fixed
+//! Snapshot blobs from the reading pipeline (`pipe`, which drops the white
+//! space outside strings) written by damo, or by this tool, have a fixed
 //! shape: the same keys in the same order, string values without escapes.
 //! This parser accepts exactly that shape and returns `None` on anything
 //! else, in which case the caller parses the blob with serde_json.  Values
@@ -81,19 +82,19 @@ impl<'a> Cur<'a> {
     }
 
     fn region(&mut self) -> Option<Region> {
-        self.lit(b"{\"start\": ")?;
+        self.lit(b"{\"start\":")?;
         let start = finite(self.num(units::text_to_bytes)??)?.trunc();
-        self.lit(b",\"end\": ")?;
+        self.lit(b",\"end\":")?;
         let end = finite(self.num(units::text_to_bytes)??)?.trunc();
-        self.lit(b",\"nr_accesses\": {\"samples\": ")?;
+        self.lit(b",\"nr_accesses\":{\"samples\":")?;
         let samples = self.num(units::text_to_nr)?;
-        self.lit(b",\"percent\": ")?;
+        self.lit(b",\"percent\":")?;
         let percent = self.num(units::text_to_percent)?;
-        self.lit(b"},\"age\": {\"usec\": ")?;
+        self.lit(b"},\"age\":{\"usec\":")?;
         let usec = self.num(units::text_to_us)?;
-        self.lit(b",\"aggr_intervals\": ")?;
+        self.lit(b",\"aggr_intervals\":")?;
         let aggr_intervals = self.num(units::text_to_nr)?;
-        self.lit(b"},\"probe_hits\": [")?;
+        self.lit(b"},\"probe_hits\":[")?;
         let mut probe_hits = Vec::new();
         if self.peek()? != b']' {
             loop {
@@ -105,7 +106,7 @@ impl<'a> Cur<'a> {
                 }
             }
         }
-        self.lit(b"],\"sz_filter_passed\": ")?;
+        self.lit(b"],\"sz_filter_passed\":")?;
         let sz_filter_passed = Some(match self.num(units::text_to_bytes)? {
             Some(v) => finite(v)?.trunc(),
             None => 0,
@@ -134,11 +135,11 @@ fn finite(v: Num) -> Option<Num> {
 /// Parses a damo-shaped snapshot object, or returns `None`.
 pub fn snapshot(blob: &[u8]) -> Option<Snapshot> {
     let mut c = Cur { b: blob, i: 0 };
-    c.lit(b"{\"start_time\": ")?;
+    c.lit(b"{\"start_time\":")?;
     let start = c.num(units::text_to_ns)??;
-    c.lit(b",\"end_time\": ")?;
+    c.lit(b",\"end_time\":")?;
     let end = c.num(units::text_to_ns)??;
-    c.lit(b",\"regions\": [")?;
+    c.lit(b",\"regions\":[")?;
     let mut regions = Vec::new();
     if c.peek()? != b']' {
         loop {
@@ -149,9 +150,9 @@ pub fn snapshot(blob: &[u8]) -> Option<Snapshot> {
             }
         }
     }
-    c.lit(b"],\"total_bytes\": ")?;
+    c.lit(b"],\"total_bytes\":")?;
     let total = c.num(units::text_to_bytes)?;
-    c.lit(b",\"damos_stats\": null,\"sample_interval_us\": ")?;
+    c.lit(b",\"damos_stats\":null,\"sample_interval_us\":")?;
     let sample_interval_us = c.num(units::text_to_us)?;
     c.lit(b"}")?;
     if c.i != blob.len() {
@@ -217,31 +218,89 @@ mod tests {
         w.finish().unwrap()
     }
 
+    /// `text` without white space outside strings, then with `sep` after
+    /// each `,` and `:` outside strings (Python's `json.dumps` separators).
+    fn relayout(text: &[u8], comma: &[u8], colon: &[u8]) -> Vec<u8> {
+        let (mut out, mut in_str, mut esc) = (Vec::new(), false, false);
+        for &c in text {
+            if in_str {
+                out.push(c);
+                (in_str, esc) = (esc || c != b'"', !esc && c == b'\\');
+            } else if !c.is_ascii_whitespace() {
+                out.push(c);
+                in_str = c == b'"';
+                match c {
+                    b',' => out.extend_from_slice(comma),
+                    b':' => out.extend_from_slice(colon),
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// A record in damo's layout as `damo record` writes it.
+    fn plain_record() -> Vec<u8> {
+        let mut w = JsonWriter::new(Vec::new());
+        let p = Params {
+            targets: 2,
+            snapshots: 5,
+            regions: 4,
+            intervals: true,
+            damos: false,
+            seed: 3,
+        };
+        generate(&p, &mut w).unwrap();
+        w.finish().unwrap()
+    }
+
     #[test]
-    fn fast_path_matches_serde() {
-        let text = varied_record();
-        let mut generic = Collect::default();
-        json::read(&text[..], &mut generic).unwrap();
-        let piped = pipe::Stripped::new(std::io::Cursor::new(text.clone()));
-        let blobs = piped.blobs();
-        let mut fast = Collect::default();
-        json::read_skeleton(std::io::BufReader::new(piped), blobs, &mut fast).unwrap();
-        assert_eq!(generic.0, fast.0);
-        assert_eq!(fast.0.len(), 2);
+    fn fast_path_matches_serde_in_every_layout() {
+        for (damo, nr, fast_ones) in [(varied_record(), 12, None), (plain_record(), 10, Some(10))] {
+            let mut generic = Collect::default();
+            json::read(&damo[..], &mut generic).unwrap();
+            let (_, blobs) = pipe::scan(&damo);
+            let taken_in_damos = blobs
+                .iter()
+                .filter(|b| super::snapshot(b).is_some())
+                .count();
+            if let Some(n) = fast_ones {
+                assert_eq!(taken_in_damos, n);
+            }
+            let layouts = [
+                damo.clone(),
+                relayout(&damo, b"", b""),
+                relayout(&damo, b" ", b" "),
+                relayout(&damo, b"\r\n  ", b"\t"),
+            ];
+            for text in layouts {
+                let piped = pipe::Stripped::new(std::io::Cursor::new(text.clone()));
+                let blobs = piped.blobs();
+                let mut fast = Collect::default();
+                json::read_skeleton(std::io::BufReader::new(piped), blobs, &mut fast).unwrap();
+                assert_eq!(generic.0, fast.0, "{}", String::from_utf8_lossy(&text));
+                assert_eq!(fast.0.len(), 2);
+                // the fast parser takes the same snapshots in every layout
+                let (_, blobs) = pipe::scan(&text);
+                let taken = blobs
+                    .iter()
+                    .filter(|b| super::snapshot(b).is_some())
+                    .count();
+                assert_eq!((blobs.len(), taken), (nr, taken_in_damos));
+            }
+        }
     }
 
     #[test]
     fn fast_path_is_taken_for_damo_snapshots() {
-        let blob = br#"{"start_time": "100","end_time": "200","regions": [{"start": "4,096","end": "8,192","nr_accesses": {"samples": 3,"percent": null},"age": {"usec": null,"aggr_intervals": "1,234"},"probe_hits": [],"sz_filter_passed": "2.000 KiB"}],"total_bytes": "4096","damos_stats": null,"sample_interval_us": null}"#;
+        let blob = br#"{"start_time":"100","end_time":"200","regions":[{"start":"4,096","end":"8,192","nr_accesses":{"samples":3,"percent":null},"age":{"usec":null,"aggr_intervals":"1,234"},"probe_hits":[],"sz_filter_passed":"2.000 KiB"}],"total_bytes":"4096","damos_stats":null,"sample_interval_us":null}"#;
         let s = super::snapshot(blob).expect("fast path");
         assert_eq!(s.regions[0].age.aggr_intervals, Some(I(1234)));
         assert_eq!(s.regions[0].sz_filter_passed, Some(2048));
         // Anything else falls back.
         assert!(
-            super::snapshot(br#"{"end_time": "200","start_time": "100","regions": []}"#).is_none()
+            super::snapshot(br#"{"end_time":"200","start_time":"100","regions":[]}"#).is_none()
         );
-        assert!(
-            super::snapshot(br#"{"start_time": 1.5,"end_time": "200","regions": []}"#).is_none()
-        );
+        assert!(super::snapshot(br#"{"start_time":1.5,"end_time":"200","regions":[]}"#).is_none());
     }
 }

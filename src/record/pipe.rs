@@ -1,17 +1,15 @@
 //! A reading pipeline for JSON records.
 //!
 //! A helper thread reads (and for json_compressed, inflates) the file and
-//! drops line breaks with their indentation, handing chunks to the parser
-//! through a bounded channel; the parser runs on the other core.
-//!
-//! Records written by damo (`json.dumps(indent=4)`) get a faster path: the
-//! indentation of each line tells its depth, so the helper also cuts out
-//! every snapshot object (a `{` line at indent 12 inside `"snapshots": [`
-//! up to the `}` line at indent 12) and sends it as a separate blob.  The
-//! parser then reads a small skeleton in which each snapshot is replaced by
-//! the placeholder `0`, and parses each blob from a slice, which serde_json
-//! does several times faster than from a stream.  Text of any other layout
-//! takes the generic path.  Memory stays bounded by the channel depth.
+//! scans it byte by byte, tracking strings, escapes and nesting depth: it
+//! drops the white space outside strings, whatever the layout (damo's
+//! `indent=4`, compact `json.dumps`, other indents, CRLF), and cuts every
+//! element of each record's `"snapshots"` array out of the text as a
+//! separate blob.  The parser, on the other core, reads a small skeleton in
+//! which each snapshot is replaced by the placeholder `0`, and parses each
+//! blob from a slice (`fastjson` for the usual shape, serde_json for any
+//! other), which is several times faster than from a stream.  Memory stays
+//! bounded by the channel depth and the largest snapshot.
 
 #![deny(clippy::string_slice)] // text is never sliced by byte position here
 
@@ -25,7 +23,7 @@ use std::thread::JoinHandle;
 const CHUNK: usize = 1 << 20;
 const DEPTH: usize = 4;
 
-/// What the helper sends: skeleton text, or a whole snapshot object.
+/// What the helper sends: skeleton text, or a whole snapshot element.
 pub enum Piece {
     Text(Vec<u8>),
     Snapshot(Vec<u8>),
@@ -34,89 +32,118 @@ pub enum Piece {
 /// Snapshot objects cut out of the stream, in skeleton order.
 pub type Blobs = Rc<RefCell<VecDeque<Vec<u8>>>>;
 
-/// Removes line breaks and the indentation after them from `input`,
-/// appending to `out`.  JSON strings cannot hold a raw line break, so
-/// every `\n` is outside strings and this never changes a value.  (Other
-/// white space is left to the JSON parser; indentation split across
-/// chunks may survive, which is harmless.)
-pub fn strip(input: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while let Some(k) = memchr::memchr(b'\n', &input[i..]) {
-        out.extend_from_slice(&input[i..i + k]);
-        i = skip_indent(input, i + k + 1);
-    }
-    out.extend_from_slice(&input[i..]);
+/// JSON's white space.
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-fn skip_indent(input: &[u8], mut i: usize) -> usize {
-    let len = input.len();
-    while i + 8 <= len {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&input[i..i + 8]);
-        if u64::from_ne_bytes(w) != u64::from_ne_bytes(*b"        ") {
-            break;
-        }
-        i += 8;
-    }
-    while i < len && matches!(input[i], b' ' | b'\t' | b'\r') {
+/// Bytes that end a run of plain bytes outside strings.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b" \n\r\t\"{}[],:";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
         i += 1;
     }
-    i
-}
+    t
+};
 
-/// Splits damo-layout JSON into skeleton text and snapshot blobs, line by
-/// line (lines may span chunks).
-struct Splitter {
-    partial: Vec<u8>,
+/// The longest key the scanner remembers (`snapshots` is 9 bytes).
+const KEY_MAX: usize = 16;
+
+/// Splits JSON record text into skeleton text and snapshot blobs, across
+/// chunk boundaries.  Depth 1 is the record list, depth 2 a record object,
+/// depth 3 the elements of its `"snapshots"` array.
+struct Scanner {
+    depth: usize,
+    /// The kinds (`[` or `{`) of the containers at depths 1 and 2.
+    kinds: [u8; 2],
+    in_str: bool,
+    esc: bool,
+    /// The string being read is a record-level one (a key, maybe).
+    capturing: bool,
+    /// The last record-level string, if it is at most KEY_MAX bytes.
+    last_str: Vec<u8>,
+    last_str_long: bool,
+    /// A record's `"snapshots":` was read, and no `,` since.
+    after_snapshots_key: bool,
+    /// Inside a record's `"snapshots"` array.
     in_snapshots: bool,
+    /// The snapshot element being cut out, and whether it is a scalar
+    /// (which ends at white space, `,`, `]` or its closing quote).
     blob: Option<Vec<u8>>,
+    scalar: bool,
     text: Vec<u8>,
 }
 
-impl Splitter {
+impl Scanner {
     fn new() -> Self {
-        Splitter {
-            partial: Vec::new(),
+        Scanner {
+            depth: 0,
+            kinds: [0; 2],
+            in_str: false,
+            esc: false,
+            capturing: false,
+            last_str: Vec::with_capacity(KEY_MAX),
+            last_str_long: false,
+            after_snapshots_key: false,
             in_snapshots: false,
             blob: None,
+            scalar: false,
             text: Vec::new(),
         }
     }
 
-    fn line(&mut self, line: &[u8], out: &mut Vec<Piece>) {
-        let body_at = skip_indent(line, 0);
-        let indent = body_at;
-        let body = &line[body_at..];
-        if let Some(blob) = self.blob.as_mut() {
-            blob.extend_from_slice(body);
-            if indent == 12 && body.first() == Some(&b'}') {
-                let mut blob = self.blob.take().unwrap_or_default();
-                // The separating comma belongs to the skeleton.
-                let comma = blob.last() == Some(&b',');
-                if comma {
-                    blob.pop();
-                }
-                // The blob goes first, so it is queued before the parser
-                // meets its placeholder.
-                self.flush_text(out);
-                out.push(Piece::Snapshot(blob));
-                self.text
-                    .extend_from_slice(if comma { b"0," } else { b"0" });
-            }
-            return;
+    fn record_level(&self) -> bool {
+        self.depth == 2 && self.kinds == [b'[', b'{']
+    }
+
+    fn out(&mut self) -> &mut Vec<u8> {
+        match self.blob.as_mut() {
+            Some(b) => b,
+            None => &mut self.text,
         }
-        if self.in_snapshots && indent == 12 && body == b"{" {
-            self.blob = Some(body.to_vec());
-            return;
+    }
+
+    /// Whether a value starting here is a snapshot element to cut out.
+    fn starts_element(&self) -> bool {
+        self.in_snapshots && self.depth == 3 && self.blob.is_none()
+    }
+
+    /// Appends `input[*seg..upto]` to the current output: bytes are kept
+    /// in runs, and copied when the output changes or white space is
+    /// dropped.
+    fn keep(&mut self, input: &[u8], seg: &mut usize, upto: usize) {
+        if upto > *seg {
+            self.out().extend_from_slice(&input[*seg..upto]);
         }
-        if indent == 8 {
-            if body == b"\"snapshots\": [" {
-                self.in_snapshots = true;
-            } else if body.first() == Some(&b']') {
-                self.in_snapshots = false;
-            }
+        *seg = upto;
+    }
+
+    /// Starts cutting a snapshot element at `input[at]`.
+    fn begin_blob(&mut self, input: &[u8], seg: &mut usize, at: usize, scalar: bool) {
+        self.keep(input, seg, at);
+        self.blob = Some(Vec::new());
+        self.scalar = scalar;
+    }
+
+    /// Ends the blob being cut with `input[..upto]`: it goes out first, so
+    /// it is queued before the parser meets its placeholder.
+    fn end_blob(&mut self, input: &[u8], seg: &mut usize, upto: usize, out: &mut Vec<Piece>) {
+        self.keep(input, seg, upto);
+        if let Some(blob) = self.blob.take() {
+            self.flush_text(out);
+            out.push(Piece::Snapshot(blob));
+            self.text.push(b'0');
         }
-        self.text.extend_from_slice(body);
+    }
+
+    /// Ends a scalar blob before `input[at]`, which cannot be part of it.
+    fn scalar_end(&mut self, input: &[u8], seg: &mut usize, at: usize, out: &mut Vec<Piece>) {
+        if self.scalar && self.blob.is_some() && self.depth == 3 {
+            self.end_blob(input, seg, at, out);
+        }
     }
 
     fn flush_text(&mut self, out: &mut Vec<Piece>) {
@@ -125,25 +152,140 @@ impl Splitter {
         }
     }
 
-    fn feed(&mut self, input: &[u8], out: &mut Vec<Piece>) {
-        let mut i = 0;
-        while let Some(k) = memchr::memchr(b'\n', &input[i..]) {
-            if self.partial.is_empty() {
-                self.line(&input[i..i + k], out);
+    fn capture(&mut self, bytes: &[u8]) {
+        if self.capturing && !self.last_str_long {
+            if self.last_str.len() + bytes.len() > KEY_MAX {
+                self.last_str_long = true;
             } else {
-                let mut l = std::mem::take(&mut self.partial);
-                l.extend_from_slice(&input[i..i + k]);
-                self.line(&l, out);
+                self.last_str.extend_from_slice(bytes);
             }
-            i += k + 1;
         }
-        self.partial.extend_from_slice(&input[i..]);
+    }
+
+    fn feed(&mut self, input: &[u8], out: &mut Vec<Piece>) {
+        let n = input.len();
+        let (mut i, mut seg) = (0, 0);
+        while i < n {
+            if self.in_str {
+                if self.esc {
+                    self.esc = false;
+                    i += 1;
+                    continue;
+                }
+                // (the strings of records are short: a loop beats memchr)
+                let mut j = i;
+                while j < n && input[j] != b'"' && input[j] != b'\\' {
+                    j += 1;
+                }
+                if j == n {
+                    self.capture(&input[i..]);
+                    break;
+                }
+                self.capture(&input[i..j]);
+                i = j + 1;
+                if input[j] == b'\\' {
+                    self.esc = true;
+                    // (an escaped key is never taken for "snapshots")
+                    self.last_str_long = true;
+                } else {
+                    self.in_str = false;
+                    self.capturing = false;
+                    if self.scalar && self.blob.is_some() && self.depth == 3 {
+                        self.end_blob(input, &mut seg, i, out);
+                    }
+                }
+                continue;
+            }
+            let c = input[i];
+            if !SPECIAL[usize::from(c)] {
+                // a number or literal
+                if self.starts_element() {
+                    self.begin_blob(input, &mut seg, i, true);
+                }
+                i += 1;
+                while i < n && !SPECIAL[usize::from(input[i])] {
+                    i += 1;
+                }
+                continue;
+            }
+            match c {
+                b' ' | b'\n' | b'\r' | b'\t' => {
+                    self.scalar_end(input, &mut seg, i, out);
+                    self.keep(input, &mut seg, i);
+                    i += 1;
+                    while i + 8 <= n {
+                        let mut w = [0u8; 8];
+                        w.copy_from_slice(&input[i..i + 8]);
+                        if u64::from_ne_bytes(w) != u64::from_ne_bytes(*b"        ") {
+                            break;
+                        }
+                        i += 8;
+                    }
+                    while i < n && is_ws(input[i]) {
+                        i += 1;
+                    }
+                    seg = i;
+                    continue;
+                }
+                b'"' => {
+                    if self.starts_element() {
+                        self.begin_blob(input, &mut seg, i, true);
+                    }
+                    self.in_str = true;
+                    if self.record_level() {
+                        self.capturing = true;
+                        self.last_str.clear();
+                        self.last_str_long = false;
+                    }
+                }
+                b'{' | b'[' => {
+                    if self.starts_element() {
+                        self.begin_blob(input, &mut seg, i, false);
+                    }
+                    let opens_snapshots =
+                        c == b'[' && self.after_snapshots_key && self.record_level();
+                    if self.record_level() {
+                        self.after_snapshots_key = false;
+                    }
+                    self.depth += 1;
+                    if let Some(k) = self.kinds.get_mut(self.depth - 1) {
+                        *k = c;
+                    }
+                    if opens_snapshots {
+                        self.in_snapshots = true;
+                    }
+                }
+                b'}' | b']' => {
+                    self.scalar_end(input, &mut seg, i, out);
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.depth == 3 && !self.scalar && self.blob.is_some() {
+                        self.end_blob(input, &mut seg, i + 1, out);
+                    }
+                    if self.depth == 2 {
+                        self.in_snapshots = false;
+                    }
+                }
+                b',' => {
+                    self.scalar_end(input, &mut seg, i, out);
+                    if self.record_level() {
+                        self.after_snapshots_key = false;
+                    }
+                }
+                _ => {
+                    // b':'
+                    if self.record_level() {
+                        self.after_snapshots_key =
+                            !self.last_str_long && self.last_str == b"snapshots";
+                    }
+                }
+            }
+            i += 1;
+        }
+        self.keep(input, &mut seg, n);
         self.flush_text(out);
     }
 
     fn finish(&mut self, out: &mut Vec<Piece>) {
-        let last = std::mem::take(&mut self.partial);
-        self.line(&last, out);
         if let Some(b) = self.blob.take() {
             // An unterminated snapshot: hand it over as text so the parser
             // reports the error.
@@ -153,15 +295,9 @@ impl Splitter {
     }
 }
 
-/// Whether text starts the way `json.dumps(indent=4)` of a record list does.
-fn is_damo_layout(head: &[u8]) -> bool {
-    head.starts_with(b"[\n    {\n        \"")
-}
-
 fn produce<R: Read>(mut src: R, tx: SyncSender<io::Result<Vec<Piece>>>) {
     let mut buf = vec![0u8; CHUNK];
-    let mut splitter: Option<Splitter> = None;
-    let mut first = true;
+    let mut scanner = Scanner::new();
     loop {
         let n = match src.read(&mut buf) {
             Ok(0) => break,
@@ -172,30 +308,15 @@ fn produce<R: Read>(mut src: R, tx: SyncSender<io::Result<Vec<Piece>>>) {
                 return;
             }
         };
-        if first {
-            first = false;
-            if is_damo_layout(&buf[..n]) {
-                splitter = Some(Splitter::new());
-            }
-        }
         let mut pieces = Vec::new();
-        match splitter.as_mut() {
-            Some(s) => s.feed(&buf[..n], &mut pieces),
-            None => {
-                let mut out = Vec::with_capacity(n);
-                strip(&buf[..n], &mut out);
-                pieces.push(Piece::Text(out));
-            }
-        }
+        scanner.feed(&buf[..n], &mut pieces);
         if tx.send(Ok(pieces)).is_err() {
             return; // the parser stopped early
         }
     }
-    if let Some(s) = splitter.as_mut() {
-        let mut pieces = Vec::new();
-        s.finish(&mut pieces);
-        let _ = tx.send(Ok(pieces));
-    }
+    let mut pieces = Vec::new();
+    scanner.finish(&mut pieces);
+    let _ = tx.send(Ok(pieces));
 }
 
 /// The parser's end of the pipeline: reads the skeleton text, queueing
@@ -263,60 +384,110 @@ impl Drop for Stripped {
     }
 }
 
+/// The skeleton and blobs the scanner makes of `text`, fed in chunks.
+fn scan_chunked(text: &[u8], chunk: usize) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut s = Scanner::new();
+    let mut pieces = Vec::new();
+    for c in text.chunks(chunk) {
+        s.feed(c, &mut pieces);
+    }
+    s.finish(&mut pieces);
+    let (mut skeleton, mut blobs) = (Vec::new(), Vec::new());
+    for p in pieces {
+        match p {
+            Piece::Text(t) => skeleton.extend(t),
+            Piece::Snapshot(b) => blobs.push(b),
+        }
+    }
+    (skeleton, blobs)
+}
+
+/// What the helper thread makes of `text` held in memory: the skeleton and
+/// the snapshot blobs (for tests and examples/profile_read.rs).
+pub fn scan(text: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    scan_chunked(text, CHUNK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn strips_line_breaks_and_indentation() {
-        let text = b"[\n    {\n        \"a b\": \"x  y\",\n        \"c\": [\n            1\n        ]\n    }\n]";
-        let mut out = Vec::new();
-        strip(text, &mut out);
-        assert_eq!(out, b"[{\"a b\": \"x  y\",\"c\": [1]}]");
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(
-            v,
-            serde_json::from_slice::<serde_json::Value>(text).unwrap()
-        );
+    /// The skeleton and blobs the scanner makes of `text` fed in chunks.
+    fn scan(text: &[u8], chunk: usize) -> (String, Vec<String>) {
+        let (skeleton, blobs) = scan_chunked(text, chunk);
+        let blobs = blobs.into_iter().map(|b| String::from_utf8(b).unwrap());
+        (String::from_utf8(skeleton).unwrap(), blobs.collect())
     }
 
     #[test]
-    fn splits_snapshots_out_of_damo_layout() {
-        let v = serde_json::json!([{"target_id": 1, "scheme_filters": [{"a": 1}],
-            "snapshots": [{"x": {"y": [1, 2]}}, {"x": 2}], "data_source": "unknown"},
-            {"target_id": 2, "snapshots": [], "data_source": "unknown"}]);
-        let text = python_indent4(&v);
-        for chunk in [1usize, 7, 64, 1 << 20] {
-            let mut s = Splitter::new();
-            let mut pieces = Vec::new();
-            for c in text.as_bytes().chunks(chunk) {
-                s.feed(c, &mut pieces);
-            }
-            s.finish(&mut pieces);
-            let mut skeleton = Vec::new();
-            let mut blobs = Vec::new();
-            for p in pieces {
-                match p {
-                    Piece::Text(t) => skeleton.extend(t),
-                    Piece::Snapshot(b) => blobs.push(String::from_utf8(b).unwrap()),
-                }
-            }
-            let skeleton = String::from_utf8(skeleton).unwrap();
+    fn drops_white_space_outside_strings_only() {
+        let text = b"[\r\n {\t\"a b\" :  \"x  y\\\"  z\",\n        \"c\": [\n            1 , true\n        ]\n    }\n]";
+        for chunk in [1usize, 3, 1 << 20] {
+            let (skeleton, blobs) = scan(text, chunk);
+            assert_eq!(skeleton, "[{\"a b\":\"x  y\\\"  z\",\"c\":[1,true]}]");
+            assert!(blobs.is_empty());
+            let v: serde_json::Value = serde_json::from_str(&skeleton).unwrap();
             assert_eq!(
-                skeleton,
-                // (json! sorts keys)
-                "[{\"data_source\": \"unknown\",\"scheme_filters\": [{\"a\": 1}],\"snapshots\": [0,0],\
-                 \"target_id\": 1},{\"data_source\": \"unknown\",\"snapshots\": [],\"target_id\": 2}]",
-                "chunk {chunk}"
+                v,
+                serde_json::from_slice::<serde_json::Value>(text).unwrap()
             );
-            assert_eq!(blobs, vec!["{\"x\": {\"y\": [1,2]}}", "{\"x\": 2}"]);
         }
     }
 
-    /// `json.dumps(v, indent=4)` as Python writes it.
-    fn python_indent4(v: &serde_json::Value) -> String {
+    #[test]
+    fn cuts_snapshots_out_of_any_layout() {
+        let v = serde_json::json!([{"target_id": 1, "scheme_filters": [{"a": 1}],
+            "snapshots": [{"x": {"y": [1, 2]}}, {"x": "a\"]}"}], "data_source": "unknown"},
+            {"target_id": 2, "snapshots": [], "data_source": "unknown"}]);
+        let layouts = [
+            serde_json::to_string(&v).unwrap(),
+            pretty(&v, b"    "),
+            pretty(&v, b"\t"),
+            serde_json::to_string(&v)
+                .unwrap()
+                .replace(',', " ,\r\n ")
+                .replace(':', " : "),
+        ];
+        for text in layouts {
+            for chunk in [1usize, 7, 64, 1 << 20] {
+                let (skeleton, blobs) = scan(text.as_bytes(), chunk);
+                assert_eq!(
+                    skeleton,
+                    // (json! sorts keys)
+                    "[{\"data_source\":\"unknown\",\"scheme_filters\":[{\"a\":1}],\"snapshots\":[0,0],\
+                     \"target_id\":1},{\"data_source\":\"unknown\",\"snapshots\":[],\"target_id\":2}]",
+                    "chunk {chunk} of {text}"
+                );
+                assert_eq!(blobs, vec!["{\"x\":{\"y\":[1,2]}}", "{\"x\":\"a\\\"]}\"}"]);
+            }
+        }
+    }
+
+    #[test]
+    fn scalar_snapshots_are_cut_too() {
+        // so that a literal 0 in a record is never taken for a placeholder
+        let (skeleton, blobs) = scan(b"[{\"snapshots\": [0, \"s\", null , [1]]}]", 1);
+        assert_eq!(skeleton, "[{\"snapshots\":[0,0,0,0]}]");
+        assert_eq!(blobs, vec!["0", "\"s\"", "null", "[1]"]);
+    }
+
+    #[test]
+    fn only_record_level_snapshots_are_cut() {
+        for text in [
+            &b"{\"snapshots\": [{\"a\": 1}]}"[..],
+            b"[[{\"snapshots\": [{\"a\": 1}]}]]",
+            b"[{\"x\": {\"snapshots\": [{\"a\": 1}]}}]",
+            b"[{\"x\": \"snapshots\", \"y\": [{\"a\": 1}]}]",
+            b"[{\"snapshotsX\": [{\"a\": 1}]}]",
+        ] {
+            let (_, blobs) = scan(text, 2);
+            assert!(blobs.is_empty(), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    fn pretty(v: &serde_json::Value, indent: &[u8]) -> String {
         let mut out = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+        let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
         let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
         serde::Serialize::serialize(v, &mut ser).unwrap();
         String::from_utf8(out).unwrap()
