@@ -10,7 +10,9 @@
 //! - [`commands`]: every command's entry point, above all of these;
 //! - [`interrupt`]: SIGINT/SIGTERM as a flag to poll;
 //! - [`output`]: writing to stdout;
-//! - [`proc`]: processes from /proc (alive, children, CPU usage).
+//! - [`proc`]: processes from /proc (alive, children, CPU usage);
+//! - [`progress`]: progress bars on a terminal's stderr (the record layer
+//!   counts bytes on a meter; the command layer turns drawing on).
 
 pub mod cli;
 pub mod commands;
@@ -23,6 +25,7 @@ pub mod outfile;
 pub mod output;
 pub mod pa_layout;
 pub mod proc;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod sysfs;

@@ -77,6 +77,7 @@ impl PagedOut {
         self.held.push_str(s);
         self.newlines += s.matches('\n').count();
         if self.newlines > self.limit {
+            crate::progress::before_stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let held = std::mem::take(&mut self.held);
             io_result(out.write_all(held.as_bytes()))?;
@@ -143,6 +144,7 @@ pub struct BrokenPipe;
 
 /// Writes `text` to stdout as is.
 pub fn print(text: &str) -> anyhow::Result<()> {
+    crate::progress::before_stdout();
     let mut out = std::io::stdout().lock();
     let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     match r {

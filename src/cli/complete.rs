@@ -197,6 +197,8 @@ pub fn man_page() -> String {
         ".SH ENVIRONMENT\n\
          .TP\n\\fBDAMO_SYSFS_ROOT\\fR\n\
          A directory standing for /sys (fake DAMON trees for tests and demos).\n\
+         .TP\n\\fBDAMO_PROGRESS_AFTER\\fR\n\
+         Seconds of work before a progress bar shows on a terminal stderr (default 1).\n\
          .SH EXIT STATUS\n\
          0 on success, 1 on errors, 2 on usage errors.\n\
          .SH SEE ALSO\n\

@@ -42,6 +42,7 @@ pub fn run_module(name: &str, words: &[String]) -> Result<()> {
 
 /// Runs the parsed command.
 pub fn run(args: &Args) -> Result<()> {
+    crate::progress::enable_on_terminal();
     match Command::from_args(args)? {
         Command::Version(_) => crate::output::print(&format!("{}\n", cli::DAMO_VERSION)),
         Command::ArgsDamon(o) => args::damon(&o),

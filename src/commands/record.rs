@@ -232,8 +232,12 @@ fn write_record(
     mode: u32,
     kd: &[Kdamond],
 ) -> Result<bool> {
+    let started = std::time::Instant::now();
     let text = std::fs::File::open(spool)
         .with_context(|| format!("cannot read the trace spool {}", spool.display()))?;
+    let size = text.metadata().map(|m| m.len()).unwrap_or(0);
+    let meter = crate::progress::Meter::new(format!("writing {}", out.display()), size);
+    let text = meter.reader(text);
     let intervals = kd
         .first()
         .and_then(|k| k.contexts.first())
@@ -250,7 +254,9 @@ fn write_record(
         Err(e) if e.is::<crate::record::perf_script::NoEvents>() => false,
         Err(e) => return Err(e.context("cannot convert the traced DAMON events")),
     };
+    meter.finish();
     w.commit(Some(mode))?;
+    crate::progress::wrote(started, out);
     Ok(any)
 }
 

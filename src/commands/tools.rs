@@ -5,12 +5,14 @@
 //! Output files appear only when complete.
 
 use std::path::Path;
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
 use crate::cli::conv::Choice;
 use crate::cli::opts::{Adjust, ArgsAccessesFilter, ConvertRecordFormat, Validate};
 use crate::fmt::pynum::{I, Num};
+use crate::progress;
 use crate::record::adjust::Adjuster;
 use crate::record::filter::{Filtered, RecordFilter};
 use crate::record::write::FileWriter;
@@ -40,6 +42,7 @@ pub fn adjust(args: &Adjust) -> Result<()> {
     let format = output_format(&args.output_type)?;
     let files = RecordFiles::new(&[args.input.as_str()]);
     files.check()?;
+    let started = Instant::now();
     let mut writer = FileWriter::create(Path::new(&args.output), format)?;
     match args.aggregate_interval {
         Some(us) => {
@@ -49,7 +52,9 @@ pub fn adjust(args: &Adjust) -> Result<()> {
         }
         None => files.read(&mut Filtered::new(&mut writer, filter))?,
     }
-    writer.commit(Some(mode))
+    writer.commit(Some(mode))?;
+    progress::wrote(started, Path::new(&args.output));
+    Ok(())
 }
 
 /// `damo convert_record_format`.
@@ -61,9 +66,12 @@ pub fn convert_record_format(args: &ConvertRecordFormat) -> Result<()> {
     files.check()?;
     // The output may be the input: it is written aside and renamed over it
     // only once the input has been read completely.
+    let started = Instant::now();
     let mut writer = FileWriter::create(Path::new(output), format)?;
     files.read(&mut writer)?;
-    writer.commit(None)
+    writer.commit(None)?;
+    progress::wrote(started, Path::new(output));
+    Ok(())
 }
 
 /// What `validate` checks, per damo.

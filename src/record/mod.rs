@@ -262,9 +262,11 @@ impl RecordFiles {
     pub fn read(&self, sink: &mut dyn Sink) -> Result<()> {
         for p in &self.paths {
             let mut sink_failed = false;
+            let meter = crate::progress::Meter::reading(p);
             let r = std::fs::File::open(p)
                 .with_context(|| format!("cannot open {}", p.display()))
-                .and_then(|f| read_checked(f, sink, &mut sink_failed));
+                .and_then(|f| read_checked(meter.reader(f), sink, &mut sink_failed));
+            meter.finish();
             match r {
                 Err(e) if sink_failed => return Err(e),
                 r => r.with_context(|| format!("parsing {} failed", p.display()))?,
