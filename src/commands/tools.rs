@@ -176,6 +176,93 @@ impl Sink for Check<'_> {
     }
 }
 
+/// A record had more counted errors than it allows: find which one in a
+/// second pass.
+#[derive(Debug, thiserror::Error)]
+#[error("more errors than allowed")]
+struct OverAllowance;
+
+/// The checks of [`Check`] in one pass: errors within the allowance are
+/// counted, and the first of the others (which fail at once) is kept until
+/// the record ends, when its length gives the allowance.
+struct OnePass<'a> {
+    v: &'a Validator,
+    snapshots: usize,
+    records: usize,
+    aggr_errors: usize,
+    nr_regions_errors: usize,
+    first_hard: Option<String>,
+}
+
+impl OnePass<'_> {
+    /// The checks that fail at once, as [`Check`] makes them.
+    fn hard_error(&self, s: &Snapshot) -> Result<Option<String>> {
+        let v = self.v;
+        for r in &s.regions {
+            let (a, b) = (r.start, r.end);
+            if a >= b {
+                // (sic: damo's wording)
+                return Ok(Some(format!("wrong regiosn [{a}, {b})")));
+            }
+            if !v.boundaries.is_empty() && !v.boundaries.iter().any(|x| a >= x[0] && b <= x[1]) {
+                return Ok(Some(format!("region {a}-{b} out of the boundary")));
+            }
+            let samples = r.samples()?;
+            if !in_range(samples, v.nr_accesses)
+                && let Some([lo, hi]) = v.nr_accesses
+            {
+                return Ok(Some(format!(
+                    "invalid: expect {lo}<=nr_accesses<={hi} but {}",
+                    samples.fmt_d()
+                )));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Sink for OnePass<'_> {
+    fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
+        self.records += 1;
+        self.snapshots = 0;
+        self.aggr_errors = 0;
+        self.nr_regions_errors = 0;
+        self.first_hard = None;
+        Ok(())
+    }
+
+    fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        self.snapshots += 1;
+        if self.first_hard.is_some() {
+            // settled at the record's end; only its length matters now
+            return Ok(());
+        }
+        let v = self.v;
+        let aggr_us = s.end_time.sub(s.start()?).div(I(1000));
+        if v.aggr.is_some() && !in_range(aggr_us, v.aggr) {
+            self.aggr_errors += 1;
+        }
+        if v.nr_regions.is_some() && !in_range(I(s.regions.len() as i128), v.nr_regions) {
+            self.nr_regions_errors += 1;
+        }
+        self.first_hard = self.hard_error(&s)?;
+        Ok(())
+    }
+
+    fn record_end(&mut self, _meta: &RecordMeta) -> Result<()> {
+        let allowed = self.snapshots as f64 * self.v.allow_error / 100.0;
+        // Check fails at a counted error once `allowed` of them passed
+        let over = |n: usize| n > 0 && ((n - 1) as f64) >= allowed;
+        if over(self.aggr_errors) || over(self.nr_regions_errors) {
+            return Err(OverAllowance.into());
+        }
+        match self.first_hard.take() {
+            Some(msg) => Err(Invalid(msg).into()),
+            None => Ok(()),
+        }
+    }
+}
+
 fn int_pair(values: &[i128]) -> Option<[i128; 2]> {
     match values {
         &[a, b] => Some([a, b]),
@@ -216,28 +303,76 @@ pub fn validate(args: &Validate) -> Result<bool> {
         allow_error,
         boundaries,
     };
+    match verdict(&v, &mut |sink| files.read(sink))? {
+        Verdict::Valid => Ok(true),
+        Verdict::NoRecords => {
+            crate::output::print("target snapshots is zero\n")?;
+            Ok(false)
+        }
+        Verdict::Invalid(msg) => {
+            crate::output::print(&format!("{msg}\n"))?;
+            Ok(false)
+        }
+    }
+}
+
+/// What `validate` finds.
+#[derive(Debug, PartialEq)]
+enum Verdict {
+    Valid,
+    NoRecords,
+    /// The failed check, in damo's words.
+    Invalid(String),
+}
+
+/// Validates what `read` feeds (all records, each time it is called).
+/// One pass settles it unless a record has more interval or nr_regions
+/// errors than it allows: the allowance depends on the record's length,
+/// so only then does a second pass find the error that goes over it, as
+/// damo does.
+fn verdict(v: &Validator, read: &mut dyn FnMut(&mut dyn Sink) -> Result<()>) -> Result<Verdict> {
+    let invalid = |e: anyhow::Error| match e.downcast::<Invalid>() {
+        Ok(Invalid(msg)) => Ok(Verdict::Invalid(msg)),
+        Err(e) => Err(e),
+    };
+    let mut one = OnePass {
+        v,
+        snapshots: 0,
+        records: 0,
+        aggr_errors: 0,
+        nr_regions_errors: 0,
+        first_hard: None,
+    };
+    match read(&mut one) {
+        Ok(()) if one.records == 0 => return Ok(Verdict::NoRecords),
+        Ok(()) => return Ok(Verdict::Valid),
+        Err(e) if e.is::<OverAllowance>() => {}
+        Err(e) => return invalid(e),
+    }
+    two_passes(v, read)
+}
+
+/// Counts each record's snapshots first, then checks with the allowance
+/// known from the start (damo's order).
+fn two_passes(v: &Validator, read: &mut dyn FnMut(&mut dyn Sink) -> Result<()>) -> Result<Verdict> {
     let mut counter = Counter::default();
-    files.read(&mut counter)?;
+    read(&mut counter)?;
     if counter.0.is_empty() {
-        crate::output::print("target snapshots is zero\n")?;
-        return Ok(false);
+        return Ok(Verdict::NoRecords);
     }
     let mut check = Check {
-        v: &v,
+        v,
         counts: &counter.0,
         record: 0,
         allowed: 0.0,
         aggr_errors: 0,
         nr_regions_errors: 0,
     };
-    match files.read(&mut check) {
-        Ok(()) => Ok(true),
-        Err(e) => match e.downcast_ref::<Invalid>() {
-            Some(Invalid(msg)) => {
-                crate::output::print(&format!("{msg}\n"))?;
-                Ok(false)
-            }
-            None => Err(e),
+    match read(&mut check) {
+        Ok(()) => Ok(Verdict::Valid),
+        Err(e) => match e.downcast::<Invalid>() {
+            Ok(Invalid(msg)) => Ok(Verdict::Invalid(msg)),
+            Err(e) => Err(e),
         },
     }
 }
@@ -249,4 +384,89 @@ pub fn accesses_filter(args: &ArgsAccessesFilter) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("converting arguments to filter failed ({e:#})"))?;
     let js = filter.to_js(args.raw);
     crate::output::print(&js.to_text(args.format == crate::cli::opts::Format::Yaml))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{NrAccesses, Region};
+
+    /// A snapshot of kind `k`: 0 fine, 1 a wrong interval, 2 too many
+    /// regions, 3 both, 4 a region that ends before it starts, 5 a wrong
+    /// interval and such a region.
+    fn snapshot(i: usize, k: usize) -> Snapshot {
+        let t = i as i128 * 100_000_000;
+        let aggr = if matches!(k, 1 | 3 | 5) {
+            300_000_000
+        } else {
+            100_000_000
+        };
+        let region = |a: i128, b: i128| Region {
+            start: a,
+            end: b,
+            nr_accesses: Some(NrAccesses {
+                samples: Some(I(1)),
+                percent: None,
+            }),
+            ..Region::default()
+        };
+        let mut regions = vec![region(4096, 8192)];
+        if matches!(k, 2 | 3) {
+            regions.push(region(8192, 12288));
+        }
+        if matches!(k, 4 | 5) {
+            regions.push(region(20480, 16384));
+        }
+        Snapshot::new(Some(I(t)), I(t + aggr), regions)
+    }
+
+    fn feed(records: &[Vec<usize>], sink: &mut dyn Sink) -> Result<()> {
+        let meta = RecordMeta::default();
+        for r in records {
+            sink.record_start(&meta)?;
+            for (i, &k) in r.iter().enumerate() {
+                sink.snapshot(&meta, snapshot(i, k))?;
+            }
+            sink.record_end(&meta)?;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn one_pass_finds_what_two_passes_find() {
+        let mut cases = 0;
+        for allow in [0.0, 25.0, 50.0, 60.0, 100.0] {
+            let v = Validator {
+                aggr: Some([0, 200_000]),
+                nr_regions: Some([1, 1]),
+                nr_accesses: None,
+                allow_error: allow,
+                boundaries: Vec::new(),
+            };
+            // every record of four snapshots of six kinds, alone and
+            // after a record with one wrong interval
+            for code in 0..6usize.pow(4) {
+                let rec: Vec<usize> = (0..4).map(|i| code / 6usize.pow(i) % 6).collect();
+                for records in [vec![rec.clone()], vec![vec![0, 1, 0], rec]] {
+                    let mut read = |s: &mut dyn Sink| feed(&records, s);
+                    let want = two_passes(&v, &mut read).unwrap();
+                    let got = verdict(&v, &mut read).unwrap();
+                    assert_eq!(got, want, "allow {allow}%, records {records:?}");
+                    cases += 1;
+                }
+            }
+        }
+        assert_eq!(cases, 5 * 1296 * 2);
+        let v = Validator {
+            aggr: None,
+            nr_regions: None,
+            nr_accesses: None,
+            allow_error: 0.0,
+            boundaries: Vec::new(),
+        };
+        assert_eq!(
+            verdict(&v, &mut |s| feed(&[], s)).unwrap(),
+            Verdict::NoRecords
+        );
+    }
 }

@@ -95,9 +95,18 @@ scenario() {
         files >/tmp/files.damo
         # damo 3.4.3 shows the paddr target as "pid: 42" (docs/compat.md)
         "$DAMO3" report damon 2>&1 | sed 's/^            pid: 42$/            /' | stable >/tmp/report.damo
-        "$DAMO3" stop >/dev/null 2>&1
+        traced "$DAMO3" stop
+        cp /tmp/writes /tmp/stopwrites.damo
         poll 30 off
         files >/tmp/stopped.damo
+        # damo 3.4.3's writes, for the host-side replay (tests/dbgfs-traces)
+        for w in start stop; do
+            f=/tmp/writes.damo
+            [ $w = stop ] && f=/tmp/stopwrites.damo
+            echo "=== damo 3.4.3 debugfs writes: $name: $w"
+            sed "s/\b$PID\b/PID/g" $f
+            echo "=== end"
+        done
     fi
     check "$name: start" traced "$DAMO" start "$@"
     cp /tmp/writes /tmp/writes.ours
@@ -105,12 +114,14 @@ scenario() {
     files >/tmp/files.ours
     "$DAMO" report damon 2>&1 | stable >/tmp/report.ours
     check "$name: report damon shows it on" grep -q 'state: on' /tmp/report.ours
-    check "$name: stop" "$DAMO" stop
+    check "$name: stop" traced "$DAMO" stop
+    cp /tmp/writes /tmp/stopwrites.ours
     check "$name: monitoring is off" off
     files >/tmp/stopped.ours
     if [ -n "$DAMO3" ]; then
         check "$name: damo 3.4.3's writes were traced" [ -s /tmp/writes.damo ]
         same "$name: the same writes in the same order as damo 3.4.3" /tmp/writes.damo /tmp/writes.ours
+        same "$name: stop: the same writes as damo 3.4.3" /tmp/stopwrites.damo /tmp/stopwrites.ours
         same "$name: debugfs files as damo 3.4.3 leaves them (on)" /tmp/files.damo /tmp/files.ours
         same "$name: debugfs files as damo 3.4.3 leaves them (off)" /tmp/stopped.damo /tmp/stopped.ours
         grep -v '^damon_' /tmp/report.damo >/tmp/r.damo
