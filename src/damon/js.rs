@@ -18,9 +18,20 @@ pub enum Js {
 }
 
 pub(crate) fn write_str<W: Write>(w: &mut W, s: &str) -> std::io::Result<()> {
-    // Python's json.dumps escapes non-ASCII (ensure_ascii=True).
+    // Python's json.dumps escapes non-ASCII (ensure_ascii=True).  Runs of
+    // printable ASCII go out in one write.
     w.write_all(b"\"")?;
-    for c in s.chars() {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let plain = rest
+            .bytes()
+            .position(|b| !(0x20..=0x7e).contains(&b) || b == b'"' || b == b'\\')
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(plain);
+        w.write_all(run.as_bytes())?;
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
         match c {
             '"' => w.write_all(b"\\\"")?,
             '\\' => w.write_all(b"\\\\")?,
@@ -29,13 +40,12 @@ pub(crate) fn write_str<W: Write>(w: &mut W, s: &str) -> std::io::Result<()> {
             '\t' => w.write_all(b"\\t")?,
             '\u{8}' => w.write_all(b"\\b")?,
             '\u{c}' => w.write_all(b"\\f")?,
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            c => {
                 let mut buf = [0u16; 2];
                 for u in c.encode_utf16(&mut buf) {
                     write!(w, "\\u{:04x}", u)?;
                 }
             }
-            c => write!(w, "{c}")?,
         }
     }
     w.write_all(b"\"")
@@ -150,4 +160,56 @@ pub(crate) fn indent<W: Write>(w: &mut W, level: usize) -> std::io::Result<()> {
         n -= k;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What Python's `json.dumps(s)` writes (ensure_ascii).
+    fn python_dumps(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                    let mut buf = [0u16; 2];
+                    for u in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn strings_are_escaped_as_python_does() {
+        for s in [
+            "",
+            "plain 1,234 B",
+            "\"quoted\" \\ back",
+            "tab\tnew\nline\r\u{8}\u{c}\u{1}\u{7f}",
+            "été 🦀 end",
+            "🦀",
+            "a\u{0}b",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), python_dumps(s), "{s:?}");
+        }
+        // and what serde_json reads back is the string
+        let mut out = Vec::new();
+        write_str(&mut out, "été 🦀 \"x\"\n").unwrap();
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, "été 🦀 \"x\"\n");
+    }
 }

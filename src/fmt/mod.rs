@@ -92,6 +92,11 @@ fn format_sz_with(sz: Num, raw: bool, precise: bool) -> String {
     for (shift, unit) in UNITS {
         let base = (1u64 << shift) as f64;
         if b > base {
+            if let Num::I(v) = sz
+                && let Some(text) = scaled_exact(v, shift, if precise { 6 } else { 3 })
+            {
+                return format!("{text} {unit}");
+            }
             return if precise {
                 format!("{:.6} {}", b / base, unit)
             } else {
@@ -100,6 +105,29 @@ fn format_sz_with(sz: Num, raw: bool, precise: bool) -> String {
         }
     }
     format!("{} B", pynum::fmt_d_float(b))
+}
+
+/// `v / 2^shift` with `decimals` decimals, as `format!("{:.N}")` prints
+/// the float (the same digits, without float formatting: sizes are
+/// integers, and below 2^53 the quotient is exact in binary, so rounding
+/// its exact value half to even is what the float formatting does).
+fn scaled_exact(v: i128, shift: u32, decimals: u32) -> Option<String> {
+    if !(0..1i128 << 53).contains(&v) {
+        return None;
+    }
+    let scale = 10i128.pow(decimals);
+    let d = 1i128 << shift;
+    let n = v * scale;
+    let (mut q, r) = (n / d, n % d);
+    if 2 * r > d || (2 * r == d && q % 2 == 1) {
+        q += 1;
+    }
+    Some(format!(
+        "{}.{:0width$}",
+        q / scale,
+        q % scale,
+        width = decimals as usize
+    ))
 }
 
 /// `format_sz`: `1.500 KiB`, `max`, `512 B`.
@@ -376,6 +404,31 @@ fn unit_bytes(u: &str) -> Option<i128> {
     Some(1i128 << shift)
 }
 
+/// The sizes damo itself writes, `"36.000 KiB"` or `"512 B"` (ASCII
+/// digits, maybe a point and more digits, one space, `B` or a binary
+/// unit), read as the general path below reads them, without its steps.
+fn damo_size(txt: &str) -> Option<Num> {
+    let (number, unit) = txt.rsplit_once(' ')?;
+    if !matches!(unit, "B" | "KiB" | "MiB" | "GiB" | "TiB" | "PiB" | "EiB") {
+        return None;
+    }
+    let unit = unit_bytes(unit)?;
+    let b = number.as_bytes();
+    if b.is_empty() || b.len() > 30 || !b.first()?.is_ascii_digit() || !b.last()?.is_ascii_digit() {
+        return None;
+    }
+    let dots = b.iter().filter(|&&c| c == b'.').count();
+    if dots > 1 || !b.iter().all(|&c| c == b'.' || c.is_ascii_digit()) {
+        return None;
+    }
+    let n = if dots == 0 {
+        I(number.parse::<i128>().ok()?)
+    } else {
+        F(number.parse::<f64>().ok()?)
+    };
+    Some(I(n.mul(I(unit)).trunc().min(ULONG_MAX)))
+}
+
 /// `text_to_bytes`: `"4096"`, `"4 KiB"`, `"31.340 MiB"`, `"1,234"`, `"max"`.
 pub fn text_to_bytes(txt: &str) -> Result<Num, ParseError> {
     // A trailing unit letter rules out min/max and plain numbers (Python's
@@ -385,6 +438,9 @@ pub fn text_to_bytes(txt: &str) -> Result<Num, ParseError> {
         Some(b'B' | b'K' | b'M' | b'G' | b'T' | b'P' | b'E')
     );
     if !unit_suffix && let Some(v) = common_input(txt, I(0)) {
+        return Ok(v);
+    }
+    if unit_suffix && let Some(v) = damo_size(txt) {
         return Ok(v);
     }
     let err = || perr(txt, "a size in bytes");
@@ -528,6 +584,81 @@ pub fn py_repr(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn damo_sizes_read_as_the_general_path_reads_them() {
+        let general = |t: &str| {
+            let n = t.len();
+            let (k, unit) = [3usize, 1]
+                .into_iter()
+                .find_map(|k| unit_bytes(&t[n - k..]).map(|u| (k, u)))
+                .unwrap();
+            I(text_to_nr(&t[..n - k])
+                .unwrap()
+                .mul(I(unit))
+                .trunc()
+                .min(ULONG_MAX))
+        };
+        let mut x: u64 = 7;
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> (x % 60)) as i128;
+            for t in [
+                format_sz(I(v), false),
+                format_sz_accurate(I(v), false),
+                format!("{v} B"),
+                format!("{}.{} KiB", x % 100000, x % 7),
+                format!("{} EiB", x % 100),
+            ] {
+                if t == "max" {
+                    continue;
+                }
+                assert_eq!(damo_size(&t), Some(general(&t)), "{t}");
+                assert_eq!(text_to_bytes(&t).unwrap(), general(&t), "{t}");
+            }
+        }
+        for t in [
+            "1.5 KB", ".5 KiB", "5. KiB", "1..5 KiB", "1e3 KiB", " 5 KiB", "5  KiB", "-5 KiB",
+        ] {
+            assert_eq!(damo_size(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn integer_sizes_scale_as_the_float_formatting_does() {
+        let mut x: u64 = 88172645463325252;
+        let mut values: Vec<i128> = vec![1025, 1536, 1024 + 512 + 1, (1 << 53) - 1, 3 << 40];
+        // exact ties at the third and sixth decimal (round half to even)
+        for k in 0..2000i128 {
+            values.push(k * 1024 / 8 + 1024);
+            values.push(k * 128 + (1 << 20));
+        }
+        for _ in 0..20000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x >> (x % 50)) as i128 & ((1 << 53) - 1));
+        }
+        for v in values {
+            for (shift, _) in [(10u32, ""), (20, ""), (30, ""), (40, ""), (50, "")] {
+                let b = v as f64 / (1u64 << shift) as f64;
+                assert_eq!(
+                    scaled_exact(v, shift, 3).unwrap(),
+                    format!("{b:.3}"),
+                    "{v} >> {shift}"
+                );
+                assert_eq!(
+                    scaled_exact(v, shift, 6).unwrap(),
+                    format!("{b:.6}"),
+                    "{v} >> {shift}"
+                );
+            }
+        }
+        assert_eq!(scaled_exact(1 << 53, 10, 3), None);
+        assert_eq!(scaled_exact(-1, 10, 3), None);
+    }
 
     #[test]
     fn extreme_numbers_format_without_overflow() {

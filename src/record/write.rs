@@ -207,9 +207,8 @@ fn write_digits<W: Write>(w: &mut W, digits: &[u8]) -> std::io::Result<()> {
 fn write_region<W: Write>(w: &mut W, r: &Region, level: usize) -> std::io::Result<()> {
     let common = r.start >= 0
         && r.end >= 0
-        && r.age.usec.is_none()
+        && matches!(r.age.usec, Some(I(_)) | None)
         && r.probe_hits.is_empty()
-        && r.sz_filter_passed.unwrap_or(0) == 0
         && r.nr_accesses.as_ref().is_some_and(|n| {
             matches!(n.samples, Some(I(_)) | None) && matches!(n.percent, Some(I(_)) | None)
         })
@@ -247,7 +246,12 @@ fn write_region<W: Write>(w: &mut W, r: &Region, level: usize) -> std::io::Resul
     pad(w, level + 1)?;
     w.write_all(b"\"age\": {\n")?;
     pad(w, level + 2)?;
-    w.write_all(b"\"usec\": null,\n")?;
+    w.write_all(b"\"usec\": ")?;
+    match r.age.usec {
+        Some(u) => write_str(w, &units::format_time_us_exact(u, false))?,
+        None => w.write_all(b"null")?,
+    }
+    w.write_all(b",\n")?;
     pad(w, level + 2)?;
     w.write_all(b"\"aggr_intervals\": ")?;
     match r.age.aggr_intervals {
@@ -265,7 +269,14 @@ fn write_region<W: Write>(w: &mut W, r: &Region, level: usize) -> std::io::Resul
     pad(w, level + 1)?;
     w.write_all(b"\"probe_hits\": [],\n")?;
     pad(w, level + 1)?;
-    w.write_all(b"\"sz_filter_passed\": \"0 B\"\n")?;
+    match r.sz_filter_passed.unwrap_or(0) {
+        0 => w.write_all(b"\"sz_filter_passed\": \"0 B\"\n")?,
+        sz => {
+            w.write_all(b"\"sz_filter_passed\": ")?;
+            write_str(w, &units::format_sz(I(sz), false))?;
+            w.write_all(b"\n")?;
+        }
+    }
     pad(w, level)?;
     w.write_all(b"}")
 }
