@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Output};
 
@@ -2015,4 +2017,101 @@ fn start_asks_to_pause_a_running_module_and_stop_resumes_it() {
     let out = start_with(&["start", "999999999"], "y\n");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(enabled(), "Y\n", "resumed after the failed start");
+}
+
+/// Undoes strace's escapes (`\n`, `\t`, `\\`, `\"`) of a traced value.
+fn strace_unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(c) => out.push(c),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Our trace's debugfs writes ("write '<repr>' to kernel/debug/damon/F")
+/// as "F <- value" lines (values trimmed, as our trace shows them).
+fn our_dbgfs_writes(trace: &str) -> Vec<String> {
+    trace
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("write ")?;
+            let (value, path) = rest.rsplit_once(" to ")?;
+            let file = path.strip_prefix("kernel/debug/damon/")?;
+            let value = value.get(1..value.len().saturating_sub(1)).unwrap_or("");
+            let value = value
+                .replace("\\t", "\t")
+                .replace("\\n", "\n")
+                .replace("\\'", "'");
+            Some(format!("{file} <- {}", value.trim()))
+        })
+        .collect()
+}
+
+/// damo 3.4.3's debugfs writes, recorded with strace on a real 6.1 kernel
+/// (tests/vm/dbgfs.sh prints them; tests/dbgfs-traces holds them), and
+/// ours on the fake debugfs tree for the same commands: the same files in
+/// the same order with the same values (trimmed; the guest suite compares
+/// the exact bytes on the real kernel).
+#[test]
+fn debugfs_writes_are_damo_3_4_3s() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/dbgfs-traces");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "trace"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    let pid = std::process::id().to_string();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let mut args = Vec::new();
+        let mut want: Vec<(String, Vec<String>)> = Vec::new();
+        for l in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some(a) = l.strip_prefix("args: ") {
+                args = a.split(' ').map(|w| w.replace("PID", &pid)).collect();
+            } else if let Some(step) = l.strip_suffix(':') {
+                want.push((step.to_string(), Vec::new()));
+            } else if let Some((_, lines)) = want.last_mut() {
+                let (file, value) = l.split_once(" <- ").unwrap();
+                let value = strace_unescape(value).replace("PID", &pid);
+                lines.push(format!("{file} <- {}", value.trim()));
+            }
+        }
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let t = dbgfs_tree(&format!("dbgfs-trace-{name}"), "6.1");
+        for (step, want) in want {
+            let trace = t.root.join(format!("{step}.writes"));
+            let words: Vec<&str> = match step.as_str() {
+                "start" => args.iter().map(String::as_str).collect(),
+                other => vec![other],
+            };
+            let out = t
+                .command(&words)
+                .env("DAMO_SYSFS_TRACE", &trace)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name}: damo {words:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let got = our_dbgfs_writes(&std::fs::read_to_string(&trace).unwrap_or_default());
+            assert!(
+                got == want,
+                "{name} {step}: our debugfs writes differ from damo 3.4.3's:\n{}",
+                common::diff(want.join("\n").as_bytes(), got.join("\n").as_bytes(), 40)
+            );
+        }
+    }
 }

@@ -3,9 +3,10 @@
 # that has both DAMON interfaces (tests/vm/kernels/6.1-damon-dbgfs):
 #   sysfs DAMON hidden under a tmpfs, so that `auto` falls back to debugfs;
 #   start/report damon/stop through debugfs (a pid, paddr with regions, a
-#   scheme with quotas and watermarks): the same writes in the same order
-#   as damo 3.4.3 (both traced with strace), every debugfs file the same as
-#   damo 3.4.3 leaves after the same command, its `report damon` the same
+#   scheme with quotas and watermarks, custom intervals with two schemes):
+#   the same writes in the same order as damo 3.4.3 (both traced with
+#   strace, start and stop; damo's are printed for tests/dbgfs-traces),
+#   every debugfs file the same as damo 3.4.3 leaves after the same command, its `report damon` the same
 #   but for the differences docs/compat.md lists; refusals that write
 #   nothing; record through debugfs and a report of the record; then
 #   `--damon_interface_DEPRECATED debugfs` with sysfs visible, and sysfs on
@@ -67,17 +68,23 @@ traced() {
 import re, sys
 fds, out = {}, []
 for line in open(sys.argv[1]):
-    m = re.match(r'(\d+)\s+openat\([^,]*, "([^"]+)", ([A-Z_|]+).*\) = (\d+)$', line)
+    m = re.match(r'(\d+)\s+openat\([^,]*, "([^"]+)", ([A-Z_|]+).*\)\s+= (\d+)$', line)
     if m and m.group(2).startswith('/sys/kernel/debug/damon/') and re.search('O_WRONLY|O_RDWR', m.group(3)):
-        fds[(m.group(1), m.group(4))] = m.group(2).rsplit('/', 1)[1]
+        fds[(m.group(1), m.group(4))] = [m.group(2).rsplit('/', 1)[1], False]
         continue
-    m = re.match(r'(\d+)\s+write\((\d+), "(.*)", \d+\) = ', line)
+    # strace pads short calls: "write(3, "on", 2)        = 2"
+    m = re.match(r'(\d+)\s+write\((\d+), "(.*)", \d+\)\s+= ', line)
     if m and (m.group(1), m.group(2)) in fds:
-        out.append('%s <- %s' % (fds[(m.group(1), m.group(2))], m.group(3)))
+        f = fds[(m.group(1), m.group(2))]
+        f[1] = True
+        out.append('%s <- %s' % (f[0], m.group(3)))
         continue
     m = re.match(r'(\d+)\s+close\((\d+)\)', line)
     if m:
-        fds.pop((m.group(1), m.group(2)), None)
+        f = fds.pop((m.group(1), m.group(2)), None)
+        # opened for writing (truncated) with nothing written
+        if f and not f[1]:
+            out.append('%s <- ' % f[0])
 print('\n'.join(out))
 PY
     return $rc
@@ -133,6 +140,9 @@ scenario "pid" "$PID"
 scenario "paddr with regions" --ops paddr --regions 4096-1048576
 scenario "scheme with quotas and watermarks" "$PID" --damos_action pageout --damos_age 1s max \
     --damos_quotas 10ms 1G 1s 1 2 3 --damos_wmarks free_mem_rate 1s 900 800 50
+scenario "intervals, regions range and two schemes" "$PID" --monitoring_intervals 10ms 200ms 2s \
+    --monitoring_nr_regions_range 20 500 --damos_action hugepage --damos_sz_region 4K max \
+    --damos_access_rate 50% max --damos_action stat
 
 # what debugfs cannot take: refused, nothing written, nothing on
 files >/tmp/before
