@@ -325,6 +325,26 @@ if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ] && [ -z "${E2E_MATRIX
     echo "    recorder CPU for 10 s of monitoring: ours ${ours} s, damo 3.4.3 (perf) ${theirs} s"
     check "recorder CPU at most 1/10 of damo's" awk -v o="$ours" -v t="$theirs" 'BEGIN { exit !(o * 10 <= t) }'
     reset
+    # and against damo 3.4.3 with trace-cmd, three runs each (medians)
+    if command -v trace-cmd >/dev/null; then
+        o3=
+        t3=
+        for i in 1 2 3; do
+            o3="$o3 $(cpu "$DAMO" record "$PID" --timeout 10 --do_record access -o /tmp/ours.data)"
+            reset
+            t3="$t3 $(HOME=/tmp cpu "$DAMO_VENV/bin/damo" record "$PID" --timeout 10 --do_record access \
+                --damon_tracer trace-cmd -o /tmp/theirs.data)"
+            reset
+        done
+        median() { echo "$@" | tr ' ' '\n' | grep . | sort -n | sed -n 2p; }
+        echo "    recorder CPU for 10 s of monitoring, three runs: ours$o3 s, damo 3.4.3 (trace-cmd)$t3 s"
+        HOME=/tmp "$DAMO_VENV/bin/damo" report record_info -i /tmp/theirs.data >/tmp/theirs.txt 2>&1
+        check "damo 3.4.3 with trace-cmd recorded snapshots" grep -q "^time: \[" /tmp/theirs.txt
+        check "recorder CPU at most 1/3 of damo's with trace-cmd (medians)" \
+            awk -v o="$(median $o3)" -v t="$(median $t3)" 'BEGIN { exit !(o * 3 <= t) }'
+    else
+        echo "    (no trace-cmd in the guest: the trace-cmd comparison is skipped)"
+    fi
 fi
 
 # 7. the same scheme with damo 3.4.3 leaves the same tree

@@ -16,8 +16,9 @@ SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
 missing=()
 # linux-perf and file: damo 3.4.3 needs them in the guest (to record and to
 # read records) for the comparisons; ours needs neither.  strace: the
-# debugfs scenarios trace both tools' writes.
-for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file strace; do
+# debugfs scenarios trace both tools' writes.  trace-cmd: damo 3.4.3's
+# other recorder, for the recorder CPU comparison.
+for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file strace trace-cmd; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
