@@ -118,6 +118,14 @@ impl Meter {
         Meter::new(format!("reading {}", file_name(path)), total)
     }
 
+    /// A meter for writing the file at `path` from `total` bytes of input.
+    pub fn writing(path: &Path, total: u64) -> Meter {
+        if !showing() {
+            return Meter(None);
+        }
+        Meter::new(format!("writing {}", file_name(path)), total)
+    }
+
     /// `n` more bytes are done.
     pub fn add(&self, n: u64) {
         let Some(inner) = &self.0 else { return };

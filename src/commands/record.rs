@@ -236,7 +236,7 @@ fn write_record(
     let text = std::fs::File::open(spool)
         .with_context(|| format!("cannot read the trace spool {}", spool.display()))?;
     let size = text.metadata().map(|m| m.len()).unwrap_or(0);
-    let meter = crate::progress::Meter::new(format!("writing {}", out.display()), size);
+    let meter = crate::progress::Meter::writing(out, size);
     let text = meter.reader(text);
     let intervals = kd
         .first()
