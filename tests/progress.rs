@@ -87,6 +87,19 @@ fn on_pty(dir: &Path, args: &[&str], after: Option<&str>) -> (bool, Vec<u8>, Str
     )
 }
 
+/// `convert_record_format` of `rec` into JSON at `out`.
+fn convert_to_json<'a>(rec: &'a Path, out: &'a Path) -> Vec<&'a str> {
+    vec![
+        "convert_record_format",
+        "--format",
+        "json",
+        "--record_file",
+        rec.to_str().unwrap(),
+        "--output_file",
+        out.to_str().unwrap(),
+    ]
+}
+
 fn plain(dir: &Path, args: &[&str], after: Option<&str>) -> std::process::Output {
     command(dir, args, after).output().expect("run damo")
 }
@@ -135,15 +148,7 @@ fn nothing_extra_when_stderr_is_not_a_terminal() {
     let out = dir.join("out.json");
     for args in [
         vec!["report", "wss", "-i", rec.to_str().unwrap()],
-        vec![
-            "convert_record_format",
-            "--format",
-            "json",
-            "--record_file",
-            rec.to_str().unwrap(),
-            "--output_file",
-            out.to_str().unwrap(),
-        ],
+        convert_to_json(&rec, &out),
     ] {
         let r = plain(&dir, &args, Some("0"));
         assert!(r.status.success(), "{args:?}");
@@ -170,19 +175,7 @@ fn a_long_write_ends_with_what_was_written() {
     let dir = tmpdir("wrote");
     let rec = record(&dir);
     let out = dir.join("out.json");
-    let (ok, _, tty) = on_pty(
-        &dir,
-        &[
-            "convert_record_format",
-            "--format",
-            "json",
-            "--record_file",
-            rec.to_str().unwrap(),
-            "--output_file",
-            out.to_str().unwrap(),
-        ],
-        Some("0"),
-    );
+    let (ok, _, tty) = on_pty(&dir, &convert_to_json(&rec, &out), Some("0"));
     assert!(ok, "{tty}");
     let size = std::fs::metadata(&out).unwrap().len();
     assert!(size > 0);

@@ -152,27 +152,10 @@ impl Sink for Check<'_> {
                 );
             }
         }
-        for r in &s.regions {
-            let (a, b) = (r.start, r.end);
-            if a >= b {
-                // (sic: damo's wording)
-                return Err(Invalid(format!("wrong regiosn [{a}, {b})")).into());
-            }
-            if !v.boundaries.is_empty() && !v.boundaries.iter().any(|x| a >= x[0] && b <= x[1]) {
-                return Err(Invalid(format!("region {a}-{b} out of the boundary")).into());
-            }
-            let samples = r.samples()?;
-            if !in_range(samples, v.nr_accesses)
-                && let Some([lo, hi]) = v.nr_accesses
-            {
-                let msg = format!(
-                    "invalid: expect {lo}<=nr_accesses<={hi} but {}",
-                    samples.fmt_d()
-                );
-                return Err(Invalid(msg).into());
-            }
+        match v.hard_error(&s)? {
+            Some(msg) => Err(Invalid(msg).into()),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -194,10 +177,11 @@ struct OnePass<'a> {
     first_hard: Option<String>,
 }
 
-impl OnePass<'_> {
-    /// The checks that fail at once, as [`Check`] makes them.
+impl Validator {
+    /// The checks of a snapshot's regions, which fail at once (no
+    /// allowance): the first failed one, in damo's words.
     fn hard_error(&self, s: &Snapshot) -> Result<Option<String>> {
-        let v = self.v;
+        let v = self;
         for r in &s.regions {
             let (a, b) = (r.start, r.end);
             if a >= b {
@@ -245,7 +229,7 @@ impl Sink for OnePass<'_> {
         if v.nr_regions.is_some() && !in_range(I(s.regions.len() as i128), v.nr_regions) {
             self.nr_regions_errors += 1;
         }
-        self.first_hard = self.hard_error(&s)?;
+        self.first_hard = v.hard_error(&s)?;
         Ok(())
     }
 

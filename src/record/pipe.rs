@@ -190,9 +190,7 @@ impl Scanner {
                 } else {
                     self.in_str = false;
                     self.capturing = false;
-                    if self.scalar && self.blob.is_some() && self.depth == 3 {
-                        self.end_blob(input, &mut seg, i, out);
-                    }
+                    self.scalar_end(input, &mut seg, i, out);
                 }
                 continue;
             }
