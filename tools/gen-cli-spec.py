@@ -44,6 +44,52 @@ WIDTH = {
     'temperature_weights': 'i64',
 }
 
+# Options damo takes as text although their values are numbers with
+# units, modes or ranges: converted once, by these kinds of cli::conv,
+# into these types (the DAMON parameters' texts are the exception: the
+# same texts come from kdamonds JSON/YAML files, so damon::args converts
+# both in one place).
+UNITS = {
+    'sz_region': ('Num', 'bytes'), 'address': ('Num', 'bytes'),
+    'sz_snapshot': ('Num', 'bytes'), 'test_perf_sz_mem': ('Num', 'bytes'),
+    'access_rate': ('Num', 'percent'), 'age': ('Num', 'us'),
+    'snapshot_time': ('Num', 'ns'), 'snapshot_idx': ('Num', 'nr'),
+    'output_permission': ('u32', 'mode'),
+    'output_flush_sec': ('Duration', 'positive_duration'),
+    'test_perf_runtime': ('f64', 'seconds'),
+    'progress_notice_interval': ('f64', 'seconds'),
+    'allow_error': ('f64', 'percentage'),
+    'regions_boundary': ('[i128; 2]', 'boundary'),
+}
+
+# The DAMON parameters whose every value has one unit (the DamonParams
+# group, named by its first command); those whose words change meaning by
+# position or form (actions, quotas, watermarks, goals, filters, regions,
+# probes) are read by damon::args, which reads the same texts in kdamonds
+# files.
+for dest, conv in {
+        'sample': 'us', 'aggr': 'us', 'updr': 'us',
+        'monitoring_intervals': 'us', 'damos_age': 'us',
+        'damos_apply_interval': 'us', 'minr': 'nr', 'maxr': 'nr',
+        'monitoring_nr_regions_range': 'nr', 'damos_max_nr_snapshots': 'nr',
+        'damos_sz_region': 'bytes', 'damon_addr_unit': 'bytes',
+        'damos_access_rate': 'percent', 'refresh_stat': 'ms'}.items():
+    UNITS[('start', dest)] = ('Num', conv)
+
+# Options of one command whose values are one value together, or that
+# mean something of their own there: (command, dest) -> (type, kind).
+WHOLE = {
+    ('report heatmap', 'time_range'): ('conv::Range', 'time_range'),
+    ('report heatmap', 'address_range'): ('Option<conv::Range>',
+                                          'address_range'),
+    ('record', 'snapshot'): ('conv::SnapshotPlan', 'snapshot_plan'),
+    ('report access', 'repeat'): ('conv::Repeat', 'repeat'),
+    ('report attrs', 'repeat'): ('conv::Repeat', 'repeat'),
+}
+SPECIAL = {
+    ('report heatmap', 'output'): ('conv::HeatmapOutput', 'heatmap_output'),
+}
+
 RUST_KEYWORDS = {'type', 'match', 'loop', 'move', 'ref', 'self', 'use'}
 
 
@@ -191,7 +237,13 @@ def choice_enums(table):
     return enums
 
 
-def scalar_type(o):
+def scalar_type(o, path):
+    if (path, o['dest']) in SPECIAL:
+        return SPECIAL[(path, o['dest'])][0]
+    if (path, o['dest']) in UNITS:
+        return UNITS[(path, o['dest'])][0]
+    if o['dest'] in UNITS:
+        return UNITS[o['dest']][0]
     if o['choices']:
         return camel(o['dest'])
     if o['type'] == 'int':
@@ -201,14 +253,28 @@ def scalar_type(o):
     return 'String'
 
 
-def field(o):
+def field(o, path):
     """(Rust type, conversion expression) of one argument."""
-    d, t = o['dest'], scalar_type(o)
+    d, t = o['dest'], scalar_type(o, path)
     kind = ('choice' if o['choices'] else
             {'int': 'int', 'float': 'float'}.get(o['type'], 'text'))
+    if (path, d) in SPECIAL:
+        kind = SPECIAL[(path, d)][1]
+    elif (path, d) in UNITS:
+        kind = UNITS[(path, d)][1]
+    elif d in UNITS:
+        kind = UNITS[d][1]
     n, act = o['nargs'], o['action']
     if act in ('store_true', 'store_false'):
         return 'bool', 'a.flag(%s)' % rs(d)
+    if (path, d) in WHOLE:
+        t, kind = WHOLE[(path, d)]
+        if act == 'append':
+            return 'Vec<%s>' % t, 'conv::whole_occurrences(a, %s, conv::%s)?' % (
+                rs(d), kind)
+        return 'Option<%s>' % t, (
+            'conv::if_given(a, %s, |a, d| conv::whole(a, d, conv::%s))?' % (
+                rs(d), kind))
     if act == 'append':
         if n == 1:
             return 'Vec<%s>' % t, 'conv::occurrences(a, %s, conv::%s)?' % (
@@ -259,8 +325,10 @@ def gen_opts(table, help_ini):
            '//! outside `cli` names an option: a misspelled one does not compile.',
            '#![allow(clippy::all)]',
            'use anyhow::Result;', '',
+           'use std::time::Duration;', '',
            'use super::conv::{self, Choice};',
-           'use super::parse::Args;', '']
+           'use super::parse::Args;',
+           'use crate::fmt::pynum::Num;', '']
 
     for dest, vals in sorted(choice_enums(table).items()):
         name = camel(dest)
@@ -295,7 +363,7 @@ def gen_opts(table, help_ini):
                 '_', ' '), '    pub %s: %s,' % (fname, struct)]
             inits.append('            %s: %s::from_args(a)?,' % (fname, struct))
         for o in args:
-            t, e = field(o)
+            t, e = field(o, path)
             fields += doc(help_of(help_ini, path, dict(o, action='store')), '    ')
             fields.append('    pub %s: %s,' % (field_name(o['dest']), t))
             inits.append('            %s: %s,' % (field_name(o['dest']), e))
@@ -327,7 +395,7 @@ def gen_opts(table, help_ini):
             out.append('    pub fn given_options(&self) -> Vec<&\'static str> {')
             out.append('        let mut v = Vec::new();')
             for o in args:
-                t, _ = field(o)
+                t, _ = field(o, path)
                 f = field_name(o['dest'])
                 if t == 'bool':
                     test = 'self.%s' % f

@@ -7,8 +7,11 @@
 #![allow(clippy::all)]
 use anyhow::Result;
 
+use std::time::Duration;
+
 use super::conv::{self, Choice};
 use super::parse::Args;
+use crate::fmt::pynum::Num;
 
 /// The choices of `--action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -921,9 +924,9 @@ pub struct DamonParams {
     pub exp_ops_cpus: Vec<String>,
     pub exp_ops_tids: Vec<String>,
     /// interval of automatic kdamond statistics refresh, in milliseconds
-    pub refresh_stat: Vec<String>,
+    pub refresh_stat: Vec<Num>,
     /// DAMON address unit in bytes
-    pub damon_addr_unit: Vec<String>,
+    pub damon_addr_unit: Vec<Num>,
     /// start the options of a new monitoring target
     pub damon_target: bool,
     /// pid of the process to monitor
@@ -935,11 +938,11 @@ pub struct DamonParams {
     /// auto-tune the monitoring intervals with the default goal (4% 3 5ms 10s)
     pub monitoring_intervals_autotune: bool,
     /// sampling, aggregation and update intervals
-    pub monitoring_intervals: Vec<Vec<String>>,
+    pub monitoring_intervals: Vec<Vec<Num>>,
     /// intervals auto-tuning goal: <access bp> <aggrs> <min sample> <max sample>
     pub monitoring_intervals_goal: Vec<Vec<String>>,
     /// minimum and maximum number of monitoring regions
-    pub monitoring_nr_regions_range: Vec<Vec<String>>,
+    pub monitoring_nr_regions_range: Vec<Vec<Num>>,
     pub sample_primitives: Vec<Vec<SamplePrimitives>>,
     pub nr_targets: Option<Vec<i128>>,
     /// indices of targets to mark obsolete
@@ -950,13 +953,13 @@ pub struct DamonParams {
     /// DAMOS action (willneed, cold, pageout, hugepage, collapse, nohugepage, lru_prio, lru_deprio, migrate_hot, migrate_cold, stat); migrate actions also take target node(s)
     pub damos_action: Vec<Vec<String>>,
     /// size range of regions the scheme applies to
-    pub damos_sz_region: Vec<Vec<String>>,
+    pub damos_sz_region: Vec<Vec<Num>>,
     /// access rate range of regions the scheme applies to
-    pub damos_access_rate: Vec<Vec<String>>,
+    pub damos_access_rate: Vec<Vec<Num>>,
     /// age range of regions the scheme applies to
-    pub damos_age: Vec<Vec<String>>,
+    pub damos_age: Vec<Vec<Num>>,
     /// how often the scheme is applied, in microseconds
-    pub damos_apply_interval: Vec<String>,
+    pub damos_apply_interval: Vec<Num>,
     /// quotas: <time ms> <size bytes> <reset interval ms> [weights]
     pub damos_quotas: Vec<Vec<String>>,
     /// quota reset interval in milliseconds
@@ -980,16 +983,16 @@ pub struct DamonParams {
     /// watermarks: <metric> <interval us> <high> <mid> <low> (permil)
     pub damos_wmarks: Vec<Vec<String>>,
     /// stop the scheme after this many snapshots
-    pub damos_max_nr_snapshots: Vec<String>,
+    pub damos_max_nr_snapshots: Vec<Num>,
     pub nr_schemes: Option<Vec<i128>>,
     pub schemes: Option<String>,
     pub kdamonds: Option<String>,
-    pub sample: Vec<String>,
+    pub sample: Vec<Num>,
     /// aggregation interval in microseconds
-    pub aggr: Vec<String>,
-    pub updr: Vec<String>,
-    pub minr: Vec<String>,
-    pub maxr: Vec<String>,
+    pub aggr: Vec<Num>,
+    pub updr: Vec<Num>,
+    pub minr: Vec<Num>,
+    pub maxr: Vec<Num>,
     /// what to monitor: a command, a pid, 'paddr', or a kdamonds JSON/YAML file or string
     pub deducible_target: Option<String>,
     /// The whole command line, for options whose meaning depends on
@@ -1015,26 +1018,26 @@ impl DamonParams {
             exp_ops_write_only: conv::occurrences(a, "exp_ops_write_only", conv::text)?,
             exp_ops_cpus: conv::occurrences(a, "exp_ops_cpus", conv::text)?,
             exp_ops_tids: conv::occurrences(a, "exp_ops_tids", conv::text)?,
-            refresh_stat: conv::occurrences(a, "refresh_stat", conv::text)?,
-            damon_addr_unit: conv::occurrences(a, "damon_addr_unit", conv::text)?,
+            refresh_stat: conv::occurrences(a, "refresh_stat", conv::ms)?,
+            damon_addr_unit: conv::occurrences(a, "damon_addr_unit", conv::bytes)?,
             damon_target: a.flag("damon_target"),
             target_pid: conv::occurrences(a, "target_pid", conv::int)?,
             regions: conv::occurrences(a, "regions", conv::text)?,
             numa_node: conv::occurrence_lists(a, "numa_node", conv::int)?,
             monitoring_intervals_autotune: a.flag("monitoring_intervals_autotune"),
-            monitoring_intervals: conv::occurrence_lists(a, "monitoring_intervals", conv::text)?,
+            monitoring_intervals: conv::occurrence_lists(a, "monitoring_intervals", conv::us)?,
             monitoring_intervals_goal: conv::occurrence_lists(a, "monitoring_intervals_goal", conv::text)?,
-            monitoring_nr_regions_range: conv::occurrence_lists(a, "monitoring_nr_regions_range", conv::text)?,
+            monitoring_nr_regions_range: conv::occurrence_lists(a, "monitoring_nr_regions_range", conv::nr)?,
             sample_primitives: conv::occurrence_lists(a, "sample_primitives", conv::choice)?,
             nr_targets: conv::if_given(a, "nr_targets", |a, d| conv::list(a, d, conv::int))?,
             obsolete_targets: conv::if_given(a, "obsolete_targets", |a, d| conv::list(a, d, conv::int))?,
             nr_ctxs: conv::if_given(a, "nr_ctxs", |a, d| conv::list(a, d, conv::int))?,
             damos_scheme: a.flag("damos_scheme"),
             damos_action: conv::occurrence_lists(a, "damos_action", conv::text)?,
-            damos_sz_region: conv::occurrence_lists(a, "damos_sz_region", conv::text)?,
-            damos_access_rate: conv::occurrence_lists(a, "damos_access_rate", conv::text)?,
-            damos_age: conv::occurrence_lists(a, "damos_age", conv::text)?,
-            damos_apply_interval: conv::occurrences(a, "damos_apply_interval", conv::text)?,
+            damos_sz_region: conv::occurrence_lists(a, "damos_sz_region", conv::bytes)?,
+            damos_access_rate: conv::occurrence_lists(a, "damos_access_rate", conv::percent)?,
+            damos_age: conv::occurrence_lists(a, "damos_age", conv::us)?,
+            damos_apply_interval: conv::occurrences(a, "damos_apply_interval", conv::us)?,
             damos_quotas: conv::occurrence_lists(a, "damos_quotas", conv::text)?,
             damos_quota_interval: conv::occurrences(a, "damos_quota_interval", conv::text)?,
             damos_quota_time: conv::occurrences(a, "damos_quota_time", conv::text)?,
@@ -1047,15 +1050,15 @@ impl DamonParams {
             damos_filter: conv::occurrence_lists(a, "damos_filter", conv::text)?,
             damos_nr_filters: conv::if_given(a, "damos_nr_filters", |a, d| conv::list(a, d, conv::int))?,
             damos_wmarks: conv::occurrence_lists(a, "damos_wmarks", conv::text)?,
-            damos_max_nr_snapshots: conv::occurrences(a, "damos_max_nr_snapshots", conv::text)?,
+            damos_max_nr_snapshots: conv::occurrences(a, "damos_max_nr_snapshots", conv::nr)?,
             nr_schemes: conv::if_given(a, "nr_schemes", |a, d| conv::list(a, d, conv::int))?,
             schemes: conv::if_given(a, "schemes", |a, d| conv::one(a, d, conv::text))?,
             kdamonds: conv::if_given(a, "kdamonds", |a, d| conv::one(a, d, conv::text))?,
-            sample: conv::occurrences(a, "sample", conv::text)?,
-            aggr: conv::occurrences(a, "aggr", conv::text)?,
-            updr: conv::occurrences(a, "updr", conv::text)?,
-            minr: conv::occurrences(a, "minr", conv::text)?,
-            maxr: conv::occurrences(a, "maxr", conv::text)?,
+            sample: conv::occurrences(a, "sample", conv::us)?,
+            aggr: conv::occurrences(a, "aggr", conv::us)?,
+            updr: conv::occurrences(a, "updr", conv::us)?,
+            minr: conv::occurrences(a, "minr", conv::nr)?,
+            maxr: conv::occurrences(a, "maxr", conv::nr)?,
             deducible_target: conv::if_given(a, "deducible_target", |a, d| conv::one(a, d, conv::text))?,
             argv: a.argv.clone(),
         })
@@ -1346,19 +1349,19 @@ impl AccessFormat {
 #[derive(Debug, Clone)]
 pub struct AccessFilter {
     /// show only regions whose size is in this range
-    pub sz_region: Vec<String>,
+    pub sz_region: Vec<Num>,
     /// show only regions whose access rate is in this range
-    pub access_rate: Vec<String>,
+    pub access_rate: Vec<Num>,
     /// show only regions whose age is in this range
-    pub age: Vec<String>,
+    pub age: Vec<Num>,
     /// show only regions in this address range
-    pub address: Vec<Vec<String>>,
+    pub address: Vec<Vec<Num>>,
     /// show only snapshots whose total size is in this range
-    pub sz_snapshot: Vec<Vec<String>>,
+    pub sz_snapshot: Vec<Vec<Num>>,
     /// show only snapshots in this time range
-    pub snapshot_time: Vec<Vec<String>>,
+    pub snapshot_time: Vec<Vec<Num>>,
     /// show only snapshots in this index range
-    pub snapshot_idx: Vec<Vec<String>>,
+    pub snapshot_idx: Vec<Vec<Num>>,
     /// show only regions whose temperature is in this range
     pub temperature: Vec<Vec<i128>>,
 }
@@ -1366,13 +1369,13 @@ pub struct AccessFilter {
 impl AccessFilter {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            sz_region: conv::present(conv::list(a, "sz_region", conv::text)?, "sz_region")?,
-            access_rate: conv::present(conv::list(a, "access_rate", conv::text)?, "access_rate")?,
-            age: conv::present(conv::list(a, "age", conv::text)?, "age")?,
-            address: conv::occurrence_lists(a, "address", conv::text)?,
-            sz_snapshot: conv::occurrence_lists(a, "sz_snapshot", conv::text)?,
-            snapshot_time: conv::occurrence_lists(a, "snapshot_time", conv::text)?,
-            snapshot_idx: conv::occurrence_lists(a, "snapshot_idx", conv::text)?,
+            sz_region: conv::present(conv::list(a, "sz_region", conv::bytes)?, "sz_region")?,
+            access_rate: conv::present(conv::list(a, "access_rate", conv::percent)?, "access_rate")?,
+            age: conv::present(conv::list(a, "age", conv::us)?, "age")?,
+            address: conv::occurrence_lists(a, "address", conv::bytes)?,
+            sz_snapshot: conv::occurrence_lists(a, "sz_snapshot", conv::bytes)?,
+            snapshot_time: conv::occurrence_lists(a, "snapshot_time", conv::ns)?,
+            snapshot_idx: conv::occurrence_lists(a, "snapshot_idx", conv::nr)?,
             temperature: conv::occurrence_lists(a, "temperature", conv::int)?,
         })
     }
@@ -1528,9 +1531,9 @@ pub struct Record {
     /// record file format to write
     pub output_type: OutputType,
     /// file mode of the output files, in octal
-    pub output_permission: String,
+    pub output_permission: u32,
     /// start a new output file every this many seconds
-    pub output_flush_sec: String,
+    pub output_flush_sec: Duration,
     /// path of the perf program
     pub perf_path: Option<String>,
     /// also monitor child processes of the targets
@@ -1538,7 +1541,7 @@ pub struct Record {
     /// record the regions DAMOS schemes were applied to
     pub schemes_target_regions: bool,
     /// take snapshots: <delay seconds> <count>
-    pub snapshot: Option<Vec<String>>,
+    pub snapshot: Option<conv::SnapshotPlan>,
     /// stop after this many seconds
     pub timeout: Option<f64>,
     /// what to record
@@ -1557,12 +1560,12 @@ impl Record {
             damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
             debug_damon: a.flag("debug_damon"),
             output_type: conv::present(conv::one(a, "output_type", conv::choice)?, "output_type")?,
-            output_permission: conv::present(conv::one(a, "output_permission", conv::text)?, "output_permission")?,
-            output_flush_sec: conv::present(conv::one(a, "output_flush_sec", conv::text)?, "output_flush_sec")?,
+            output_permission: conv::present(conv::one(a, "output_permission", conv::mode)?, "output_permission")?,
+            output_flush_sec: conv::present(conv::one(a, "output_flush_sec", conv::positive_duration)?, "output_flush_sec")?,
             perf_path: conv::if_given(a, "perf_path", |a, d| conv::one(a, d, conv::text))?,
             include_child_tasks: a.flag("include_child_tasks"),
             schemes_target_regions: a.flag("schemes_target_regions"),
-            snapshot: conv::if_given(a, "snapshot", |a, d| conv::list(a, d, conv::text))?,
+            snapshot: conv::if_given(a, "snapshot", |a, d| conv::whole(a, d, conv::snapshot_plan))?,
             timeout: conv::if_given(a, "timeout", |a, d| conv::one(a, d, conv::float))?,
             do_record: conv::present(conv::list(a, "do_record", conv::choice)?, "do_record")?,
             damon_tracer: conv::if_given(a, "damon_tracer", |a, d| conv::one(a, d, conv::choice))?,
@@ -1592,7 +1595,7 @@ pub struct ReportAccess {
     pub exec: Option<String>,
     pub on_cache: Option<Vec<String>>,
     /// repeat the report this many times
-    pub repeat: Option<Vec<String>>,
+    pub repeat: Option<conv::Repeat>,
 }
 
 impl ReportAccess {
@@ -1608,7 +1611,7 @@ impl ReportAccess {
             snapshot_damos_filter: conv::occurrence_lists(a, "snapshot_damos_filter", conv::text)?,
             exec: conv::if_given(a, "exec", |a, d| conv::one(a, d, conv::text))?,
             on_cache: conv::if_given(a, "on_cache", |a, d| conv::list(a, d, conv::text))?,
-            repeat: conv::if_given(a, "repeat", |a, d| conv::list(a, d, conv::text))?,
+            repeat: conv::if_given(a, "repeat", |a, d| conv::whole(a, d, conv::repeat))?,
         })
     }
 }
@@ -1753,7 +1756,7 @@ pub struct ReportAttrs {
     /// run this script on each snapshot
     pub exec: Option<String>,
     /// repeat the report this many times
-    pub repeat: Option<Vec<String>>,
+    pub repeat: Option<conv::Repeat>,
 }
 
 impl ReportAttrs {
@@ -1786,7 +1789,7 @@ impl ReportAttrs {
             ls_snapshot_format_keywords: a.flag("ls_snapshot_format_keywords"),
             ls_region_format_keywords: a.flag("ls_region_format_keywords"),
             exec: conv::if_given(a, "exec", |a, d| conv::one(a, d, conv::text))?,
-            repeat: conv::if_given(a, "repeat", |a, d| conv::list(a, d, conv::text))?,
+            repeat: conv::if_given(a, "repeat", |a, d| conv::whole(a, d, conv::repeat))?,
         })
     }
 }
@@ -1795,7 +1798,7 @@ impl ReportAttrs {
 #[derive(Debug, Clone)]
 pub struct ReportHeatmap {
     /// where to draw: 'stdout' (terminal), 'raw' (numbers), or an image file (.png, .svg, .jpeg, .pdf)
-    pub output: String,
+    pub output: conv::HeatmapOutput,
     /// record file(s) to read
     pub input: Vec<String>,
     /// kdamond index of the record to use
@@ -1809,11 +1812,11 @@ pub struct ReportHeatmap {
     /// number of rows (time) and columns (address) of the heatmap
     pub resol: Option<Vec<i64>>,
     /// time range to draw: <start> <end> [base]; base 'guided' or 'guided_end' means the guided start or end
-    pub time_range: Option<Vec<String>>,
+    pub time_range: Option<conv::Range>,
     /// draw the hottest contiguous address range or all of them
     pub draw_range: DrawRange,
     /// address range to draw: <start> <end> [base]; base 'guided' means the guided start
-    pub address_range: Vec<Vec<String>>,
+    pub address_range: Vec<Option<conv::Range>>,
     /// show absolute times instead of offsets from the range start
     pub abs_time: bool,
     /// show absolute addresses instead of offsets from the range start
@@ -1839,16 +1842,16 @@ pub struct ReportHeatmap {
 impl ReportHeatmap {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            output: conv::present(conv::one(a, "output", conv::text)?, "output")?,
+            output: conv::present(conv::one(a, "output", conv::heatmap_output)?, "output")?,
             input: conv::present(conv::list(a, "input", conv::text)?, "input")?,
             kdamond_idx: conv::if_given(a, "kdamond_idx", |a, d| conv::one(a, d, conv::int))?,
             context_idx: conv::if_given(a, "context_idx", |a, d| conv::one(a, d, conv::int))?,
             scheme_idx: conv::if_given(a, "scheme_idx", |a, d| conv::one(a, d, conv::int))?,
             tid: conv::if_given(a, "tid", |a, d| conv::one(a, d, conv::int))?,
             resol: conv::if_given(a, "resol", |a, d| conv::list(a, d, conv::int))?,
-            time_range: conv::if_given(a, "time_range", |a, d| conv::list(a, d, conv::text))?,
+            time_range: conv::if_given(a, "time_range", |a, d| conv::whole(a, d, conv::time_range))?,
             draw_range: conv::present(conv::one(a, "draw_range", conv::choice)?, "draw_range")?,
-            address_range: conv::occurrence_lists(a, "address_range", conv::text)?,
+            address_range: conv::whole_occurrences(a, "address_range", conv::address_range)?,
             abs_time: a.flag("abs_time"),
             abs_addr: a.flag("abs_addr"),
             guide: a.flag("guide"),
@@ -2097,13 +2100,13 @@ impl ReportNrRegions {
 #[derive(Debug, Clone)]
 pub struct Replay {
     /// seconds between progress messages
-    pub progress_notice_interval: Option<String>,
+    pub progress_notice_interval: Option<f64>,
     /// measure replay performance
     pub test_perf: bool,
     /// memory size of the performance test
-    pub test_perf_sz_mem: String,
+    pub test_perf_sz_mem: Num,
     /// runtime of the performance test
-    pub test_perf_runtime: String,
+    pub test_perf_runtime: f64,
     /// input file
     pub input: String,
 }
@@ -2111,10 +2114,10 @@ pub struct Replay {
 impl Replay {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
-            progress_notice_interval: conv::if_given(a, "progress_notice_interval", |a, d| conv::one(a, d, conv::text))?,
+            progress_notice_interval: conv::if_given(a, "progress_notice_interval", |a, d| conv::one(a, d, conv::seconds))?,
             test_perf: a.flag("test_perf"),
-            test_perf_sz_mem: conv::present(conv::one(a, "test_perf_sz_mem", conv::text)?, "test_perf_sz_mem")?,
-            test_perf_runtime: conv::present(conv::one(a, "test_perf_runtime", conv::text)?, "test_perf_runtime")?,
+            test_perf_sz_mem: conv::present(conv::one(a, "test_perf_sz_mem", conv::bytes)?, "test_perf_sz_mem")?,
+            test_perf_runtime: conv::present(conv::one(a, "test_perf_runtime", conv::seconds)?, "test_perf_runtime")?,
             input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
         })
     }
@@ -2448,9 +2451,9 @@ pub struct Validate {
     /// allowed range of access samples per region
     pub nr_accesses: Vec<i128>,
     /// allowed error rate of intervals, in percent
-    pub allow_error: String,
+    pub allow_error: f64,
     /// address ranges all regions must be within
-    pub regions_boundary: Option<Vec<String>>,
+    pub regions_boundary: Option<Vec<[i128; 2]>>,
     /// record file (same as --input)
     pub record_file_positional: Option<String>,
 }
@@ -2462,8 +2465,8 @@ impl Validate {
             aggr: conv::present(conv::list(a, "aggr", conv::int)?, "aggr")?,
             nr_regions: conv::present(conv::list(a, "nr_regions", conv::int)?, "nr_regions")?,
             nr_accesses: conv::present(conv::list(a, "nr_accesses", conv::int)?, "nr_accesses")?,
-            allow_error: conv::present(conv::one(a, "allow_error", conv::text)?, "allow_error")?,
-            regions_boundary: conv::if_given(a, "regions_boundary", |a, d| conv::list(a, d, conv::text))?,
+            allow_error: conv::present(conv::one(a, "allow_error", conv::percentage)?, "allow_error")?,
+            regions_boundary: conv::if_given(a, "regions_boundary", |a, d| conv::list(a, d, conv::boundary))?,
             record_file_positional: conv::if_given(a, "record_file_positional", |a, d| conv::one(a, d, conv::text))?,
         })
     }
@@ -2483,7 +2486,7 @@ pub struct Adjust {
     /// record file format to write
     pub output_type: OutputType,
     /// file mode of the output files, in octal
-    pub output_permission: String,
+    pub output_permission: u32,
     /// skip this many snapshots at the start
     pub skip: i128,
 }
@@ -2496,7 +2499,7 @@ impl Adjust {
             input: conv::present(conv::one(a, "input", conv::text)?, "input")?,
             output: conv::present(conv::one(a, "output", conv::text)?, "output")?,
             output_type: conv::present(conv::one(a, "output_type", conv::choice)?, "output_type")?,
-            output_permission: conv::present(conv::one(a, "output_permission", conv::text)?, "output_permission")?,
+            output_permission: conv::present(conv::one(a, "output_permission", conv::mode)?, "output_permission")?,
             skip: conv::present(conv::one(a, "skip", conv::int)?, "skip")?,
         })
     }

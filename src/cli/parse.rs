@@ -752,7 +752,7 @@ mod tests {
         assert!(a.flag("abs_time"));
         let o = crate::cli::opts::ReportHeatmap::from_args(&a).unwrap();
         assert_eq!(o.resol, Some(vec![10, 20]));
-        assert_eq!(o.output, "raw");
+        assert_eq!(o.output, crate::cli::conv::HeatmapOutput::Raw);
     }
 
     #[test]

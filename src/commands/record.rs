@@ -279,16 +279,10 @@ struct Options {
 }
 
 fn options(args: &Record) -> Result<Options> {
-    let snapshot = match args.snapshot.as_deref() {
-        Some([delay, count]) => Some(SnapPlan {
-            delay: seconds(delay).with_context(|| format!("wrong --snapshot delay '{delay}'"))?,
-            count: crate::fmt::text_to_nr(count)
-                .ok()
-                .map(|n| n.trunc())
-                .with_context(|| format!("wrong --snapshot count '{count}'"))?,
-        }),
-        _ => None,
-    };
+    let snapshot = args.snapshot.map(|p| SnapPlan {
+        delay: p.delay,
+        count: p.count,
+    });
     let perf = args.perf_path.clone().unwrap_or_else(|| "perf".to_string());
     // perf only when asked for (damo's default tracer); tracefs otherwise
     let use_perf = match args.damon_tracer {
@@ -316,7 +310,7 @@ fn options(args: &Record) -> Result<Options> {
     Ok(Options {
         out: PathBuf::from(&args.out),
         format,
-        mode: super::tools::file_permission(&args.output_permission)?,
+        mode: args.output_permission,
         todo: DoRecord {
             access: words.contains(&Do::Access),
             mem_footprint: words.contains(&Do::MemFootprint),
@@ -331,11 +325,7 @@ fn options(args: &Record) -> Result<Options> {
             vec![tracefs::AGGREGATED, tracefs::INTERVALS_TUNE]
         },
         snapshot,
-        flush: Some(
-            seconds(&args.output_flush_sec)
-                .filter(|d| !d.is_zero())
-                .with_context(|| format!("wrong --output_flush_sec '{}'", args.output_flush_sec))?,
-        ),
+        flush: Some(args.output_flush_sec),
         perf,
         use_perf,
     })
@@ -787,14 +777,6 @@ struct Snapshots {
 }
 
 /// damo's `text_to_sec`: a plain number is seconds; units are allowed.
-fn seconds(text: &str) -> Option<Duration> {
-    let secs = match crate::fmt::pyparse::py_float(text) {
-        Ok(v) => v,
-        Err(_) => crate::fmt::text_to_us(text).ok()?.f() / 1e6,
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
-}
-
 /// Traces until the timeout, the end of the targets or kdamonds, or a
 /// signal, sampling the sidecars; returns the tracer and the signal.
 fn record_loop(

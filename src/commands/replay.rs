@@ -22,8 +22,8 @@ use anyhow::{Context as _, Result, bail};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap_anonymous, munmap};
 
 use crate::cli::opts::Replay;
+use crate::fmt::format_sz;
 use crate::fmt::pynum::{F, Num};
-use crate::fmt::{format_sz, text_to_bytes, text_to_sec};
 use crate::record::filter::add_unset_units;
 use crate::record::{RecordMeta, Region, Sink, Snapshot};
 
@@ -258,19 +258,10 @@ impl Sink for Player<'_> {
     }
 }
 
-fn seconds(text: &str, what: &str) -> Result<f64> {
-    text_to_sec(text)
-        .map(|s| s.f())
-        .map_err(|e| anyhow::anyhow!("{what} '{text}': {e}"))
-}
-
 /// `--test_perf`: how much memory the replayer touches per second.
 fn test_perf(args: &Replay) -> Result<()> {
-    let sz_text = args.test_perf_sz_mem.as_str();
-    let size = text_to_bytes(sz_text)
-        .map_err(|e| anyhow::anyhow!("--test_perf_sz_mem '{sz_text}': {e}"))?
-        .trunc();
-    let runtime = seconds(&args.test_perf_runtime, "--test_perf_runtime")?;
+    let size = args.test_perf_sz_mem.trunc();
+    let runtime = args.test_perf_runtime;
     if size <= 0 {
         bail!("--test_perf_sz_mem must be positive");
     }
@@ -312,10 +303,7 @@ pub fn main(args: &Replay) -> Result<()> {
     if !path.is_file() {
         bail!("input file ({input}) not exists; record one with 'damo record'");
     }
-    let notice = match args.progress_notice_interval.as_deref() {
-        Some(t) => seconds(t, "--progress_notice_interval")?,
-        None => 3.0,
-    };
+    let notice = args.progress_notice_interval.unwrap_or(3.0);
     let notice = Duration::try_from_secs_f64(notice.max(0.0)).map_err(|_| {
         anyhow::anyhow!("--progress_notice_interval {notice}: not a usable number of seconds")
     })?;

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::cli::conv::Choice;
 use crate::cli::opts::{Adjust, ArgsAccessesFilter, ConvertRecordFormat, Validate};
@@ -18,17 +18,6 @@ use crate::record::filter::{Filtered, RecordFilter};
 use crate::record::write::FileWriter;
 use crate::record::{Format, RecordFiles, RecordMeta, Sink, Snapshot};
 
-/// damo's `parse_file_permission_str`: octal, 0 to 0777.
-pub(crate) fn file_permission(text: &str) -> Result<u32> {
-    let v = u32::from_str_radix(text.trim(), 8).ok().with_context(|| {
-        format!("wrong --output_permission ({text}): give an octal mode such as 600")
-    })?;
-    if v > 0o777 {
-        bail!("wrong --output_permission ({text}): out of the 0-777 range");
-    }
-    Ok(v)
-}
-
 /// The record format an `--output_type`/`--format` choice names.
 pub(crate) fn output_format(choice: &impl Choice) -> Result<Format> {
     let name = choice.as_str();
@@ -37,7 +26,7 @@ pub(crate) fn output_format(choice: &impl Choice) -> Result<Format> {
 
 /// `damo adjust`: filter and/or re-aggregate a record into a new file.
 pub fn adjust(args: &Adjust) -> Result<()> {
-    let mode = file_permission(&args.output_permission)?;
+    let mode = args.output_permission;
     let filter = RecordFilter::from_opts(&args.access_filter, None)?;
     let format = output_format(&args.output_type)?;
     let files = RecordFiles::new(&[args.input.as_str()]);
@@ -262,22 +251,8 @@ pub fn validate(args: &Validate) -> Result<bool> {
         .record_file_positional
         .as_deref()
         .unwrap_or(&args.input);
-    let mut boundaries = Vec::new();
-    for b in args.regions_boundary.iter().flatten() {
-        let parts: Vec<&str> = b.split('-').collect();
-        let [s, e] = parts.as_slice() else {
-            bail!("wrong boundary input {b}: give <start>-<end>");
-        };
-        let p = |x: &str| {
-            crate::fmt::pyparse::py_int(x).with_context(|| format!("wrong boundary input {b}"))
-        };
-        boundaries.push([p(s)?, p(e)?]);
-    }
-    // damo crashes when --allow_error is given (it stays a string).
-    let t = &args.allow_error;
-    let allow_error = crate::fmt::pyparse::py_float(t)
-        .ok()
-        .with_context(|| format!("wrong --allow_error {t}: give a percentage"))?;
+    let boundaries = args.regions_boundary.clone().unwrap_or_default();
+    let allow_error = args.allow_error;
     let files = RecordFiles::new(&[input]);
     files.check()?;
     let v = Validator {

@@ -32,13 +32,13 @@ pub struct RecordFilter {
 }
 
 /// damo's `parse_sort_bytes_ranges_input`: sorted, non-overlapping.
-fn byte_ranges(input: &[Vec<String>], what: &str) -> Result<Vec<[Num; 2]>> {
+fn byte_ranges(input: &[Vec<Num>], what: &str) -> Result<Vec<[Num; 2]>> {
     let mut ranges = Vec::new();
     for r in input {
         let [a, b] = r.as_slice() else {
             bail!("wrong {what} input (two values per range)");
         };
-        ranges.push([units::text_to_bytes(a)?, units::text_to_bytes(b)?]);
+        ranges.push([*a, *b]);
     }
     ranges.sort_by(|x, y| x[0].partial_cmp(&y[0]).unwrap_or(std::cmp::Ordering::Equal));
     for (i, r) in ranges.iter().enumerate() {
@@ -57,17 +57,14 @@ fn byte_ranges(input: &[Vec<String>], what: &str) -> Result<Vec<[Num; 2]>> {
 }
 
 /// `<start> <end>` occurrences; `None` when the option was not given.
-fn pairs(
-    input: &[Vec<String>],
-    parse: fn(&str) -> Result<Num, units::ParseError>,
-) -> Result<Option<Vec<[Num; 2]>>> {
+fn pairs(input: &[Vec<Num>]) -> Result<Option<Vec<[Num; 2]>>> {
     if input.is_empty() {
         return Ok(None);
     }
     input
         .iter()
         .map(|p| match p.as_slice() {
-            [a, b] => Ok([parse(a)?, parse(b)?]),
+            [a, b] => Ok([*a, *b]),
             _ => bail!("two values per range expected"),
         })
         .collect::<Result<_>>()
@@ -145,13 +142,12 @@ impl RecordFilter {
     /// also weighs temperatures with its `--temperature_weights`.
     pub fn from_opts(args: &AccessFilter, temperature_weights: Option<&[i64]>) -> Result<Self> {
         let (sz, rate, age) = (&args.sz_region, &args.access_rate, &args.age);
+        // the values are converted by the command line, which defaults
+        // them to ["min", "max"]
         let bound =
-            |v: &[String], i: usize, f: fn(&str) -> Result<Num, units::ParseError>, name: &str| {
-                // the values default to ["min", "max"]
-                let text = v
-                    .get(i)
-                    .map_or(if i == 0 { "min" } else { "max" }, String::as_str);
-                f(text).with_context(|| format!("wrong --{name}"))
+            |v: &[Num], i: usize, f: fn(&str) -> Result<Num, units::ParseError>| match v.get(i) {
+                Some(n) => Ok(*n),
+                None => f(if i == 0 { "min" } else { "max" }).map_err(anyhow::Error::from),
             };
         let address_ranges = (!args.address.is_empty())
             .then(|| byte_ranges(&args.address, "--address"))
@@ -176,25 +172,23 @@ impl RecordFilter {
         };
         Ok(RecordFilter {
             sz: [
-                bound(sz, 0, units::text_to_bytes, "sz_region")?,
-                bound(sz, 1, units::text_to_bytes, "sz_region")?,
+                bound(sz, 0, units::text_to_bytes)?,
+                bound(sz, 1, units::text_to_bytes)?,
             ],
             access_rate: [
-                bound(rate, 0, units::text_to_percent, "access_rate")?,
-                bound(rate, 1, units::text_to_percent, "access_rate")?,
+                bound(rate, 0, units::text_to_percent)?,
+                bound(rate, 1, units::text_to_percent)?,
             ],
             // damo parses --age values as microseconds (not the seconds
             // its help says).
             age_us: [
-                bound(age, 0, units::text_to_us, "age")?,
-                bound(age, 1, units::text_to_us, "age")?,
+                bound(age, 0, units::text_to_us)?,
+                bound(age, 1, units::text_to_us)?,
             ],
             address_ranges,
             snapshot_sz_ranges,
-            snapshot_time_ranges: pairs(&args.snapshot_time, units::text_to_ns)
-                .context("wrong --snapshot_time")?,
-            snapshot_index_ranges: pairs(&args.snapshot_idx, units::text_to_nr)
-                .context("wrong --snapshot_idx")?,
+            snapshot_time_ranges: pairs(&args.snapshot_time).context("wrong --snapshot_time")?,
+            snapshot_index_ranges: pairs(&args.snapshot_idx).context("wrong --snapshot_idx")?,
             temperature_ranges,
             temperature_weights,
         })

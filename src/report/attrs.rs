@@ -22,7 +22,7 @@ use super::access::keywords::{
     self, Keyword, RecordCtx, RegionFn, SnapshotFn, Template, aggr_us, attrs_temperature,
     probe_hits_wsum, raw,
 };
-use super::access::{RawForm, RecordInfo, SurveySink, keyword_list, repeat_spec};
+use super::access::{RawForm, RecordInfo, SurveySink, keyword_list};
 use crate::cli::conv::Choice;
 use crate::cli::opts::{ReportAttrs, Style};
 use crate::damon::model::{Context as DamonCtx, Kdamond};
@@ -782,7 +782,7 @@ pub fn main(args: &ReportAttrs, kernel: Kernel) -> Result<()> {
              the records with 'damo report attrs --json' and process that instead)"
         );
     }
-    let repeat = repeat_spec(args.repeat.as_ref())?;
+    let repeat = args.repeat.map(|r| (r.delay, r.count));
     let sort = sort_fields(&args.sort_regions_by)?;
     let filter = RecordFilter::from_opts(&args.access_filter, Some(&args.temperature_weights))?;
     let source = input_source(args)?;

@@ -162,13 +162,6 @@ fn quota_goal_for(words: &[&str]) -> Result<QuotaGoal> {
     })
 }
 
-fn pair_of(v: Option<&Vec<&str>>, dflt: [&str; 2]) -> [String; 2] {
-    match v.map(Vec::as_slice) {
-        Some([a, b]) => [a.to_string(), b.to_string()],
-        _ => dflt.map(String::from),
-    }
-}
-
 /// The schemes of `--damos_*` options; `nr_goals`/`nr_filters` are the
 /// per-scheme counts the `--damos_scheme` markers gave, if any.
 pub(super) fn schemes_for(
@@ -181,10 +174,10 @@ pub(super) fn schemes_for(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let sz = occurrences(args.damos_sz_region.as_slice());
-    let rate = occurrences(args.damos_access_rate.as_slice());
-    let age = occurrences(args.damos_age.as_slice());
-    let apply = occurrences(args.damos_apply_interval.as_slice());
+    let sz = &args.damos_sz_region;
+    let rate = &args.damos_access_rate;
+    let age = &args.damos_age;
+    let apply = &args.damos_apply_interval;
     let quotas = quota_words(args)?;
     let goals = occurrences(args.damos_quota_goal.as_slice());
     if !goals.is_empty() && (quotas.is_empty() || quotas.iter().any(|q| q.len() < 3)) {
@@ -197,7 +190,7 @@ pub(super) fn schemes_for(
     let fail_charge = occurrences(args.damos_quota_fail_charge_ratio.as_slice());
     let wmarks = occurrences(args.damos_wmarks.as_slice());
     let filters = occurrences(args.damos_filter.as_slice());
-    let max_snapshots = occurrences(args.damos_max_nr_snapshots.as_slice());
+    let max_snapshots = &args.damos_max_nr_snapshots;
     for (dest, len) in [
         ("damos_sz_region", sz.len()),
         ("damos_access_rate", rate.len()),
@@ -238,10 +231,7 @@ pub(super) fn schemes_for(
     for (i, action_words) in actions.iter().enumerate() {
         let action = action_of(action_words)?;
         let access_pattern = access_pattern_of(sz.get(i), rate.get(i), age.get(i))?;
-        let apply_interval_us = match apply.get(i) {
-            Some(v) => num(v[0], "--damos_apply_interval", units::text_to_us)?,
-            None => I(0),
-        };
+        let apply_interval_us = apply.get(i).copied().unwrap_or(I(0));
         let mut q = quotas_of(quotas.get(i))?;
         if let Some([a, b]) = fail_charge.get(i).map(Vec::as_slice) {
             q.fail_charge_num = num(a, "--damos_quota_fail_charge_ratio", units::text_to_nr)?;
@@ -262,7 +252,7 @@ pub(super) fn schemes_for(
         filter_at += nr_filters[i];
         let mut stats = crate::damon::damos::DamosStats::default();
         if let Some(v) = max_snapshots.get(i) {
-            stats.max_nr_snapshots = num(v[0], "--damos_max_nr_snapshots", units::text_to_nr)?;
+            stats.max_nr_snapshots = *v;
         }
         schemes.push(Scheme {
             action: action.name,
@@ -356,27 +346,21 @@ fn action_of(words: &[&str]) -> Result<Action> {
 /// A scheme's access pattern from its `--damos_sz_region`,
 /// `--damos_access_rate` and `--damos_age` (each min to max by default).
 fn access_pattern_of(
-    sz: Option<&Vec<&str>>,
-    rate: Option<&Vec<&str>>,
-    age: Option<&Vec<&str>>,
+    sz: Option<&Vec<Num>>,
+    rate: Option<&Vec<Num>>,
+    age: Option<&Vec<Num>>,
 ) -> Result<AccessPattern> {
-    let [smin, smax] = pair_of(sz, ["min", "max"]);
-    let [rmin, rmax] = pair_of(rate, ["min", "max"]);
-    let [amin, amax] = pair_of(age, ["min", "max"]);
+    let pair = |v: Option<&Vec<Num>>, what, parse| -> Result<[Num; 2]> {
+        match v.map(Vec::as_slice) {
+            Some(&[a, b]) => Ok([a, b]),
+            _ => Ok([num("min", what, parse)?, num("max", what, parse)?]),
+        }
+    };
     Ok(AccessPattern {
-        sz_bytes: [
-            num(&smin, "--damos_sz_region", units::text_to_bytes)?,
-            num(&smax, "--damos_sz_region", units::text_to_bytes)?,
-        ],
-        nr_accesses: [
-            num(&rmin, "--damos_access_rate", units::text_to_percent)?,
-            num(&rmax, "--damos_access_rate", units::text_to_percent)?,
-        ],
+        sz_bytes: pair(sz, "--damos_sz_region", units::text_to_bytes)?,
+        nr_accesses: pair(rate, "--damos_access_rate", units::text_to_percent)?,
         nr_accesses_unit: NrAccUnit::Percent,
-        age: [
-            num(&amin, "--damos_age", units::text_to_us)?,
-            num(&amax, "--damos_age", units::text_to_us)?,
-        ],
+        age: pair(age, "--damos_age", units::text_to_us)?,
         age_unit: AgeUnit::Usec,
     })
 }

@@ -15,8 +15,8 @@ use anyhow::{Context as _, Result, bail};
 use super::model::{Context, Kdamond, Scheme};
 use crate::cli::conv::Choice;
 use crate::cli::opts::DamonParams;
+use crate::fmt::ParseError;
 use crate::fmt::pynum::{I, Num};
-use crate::fmt::{self as units, ParseError};
 use damos::schemes_for;
 use ns::Ns;
 
@@ -333,13 +333,9 @@ fn kdamonds_of(args: &DamonParams, ns: &Ns, ctxs: Vec<Context>) -> Result<Vec<Kd
             ctxs.len()
         );
     }
-    let refresh = occurrences(args.refresh_stat.as_slice());
     let mut kdamonds = Vec::with_capacity(per_kdamond.len());
     for (k, contexts) in split_by(ctxs, &per_kdamond).into_iter().enumerate() {
-        let refresh_ms = match refresh.get(k) {
-            Some(v) => num(v[0], "--refresh_stat", units::text_to_ms)?,
-            None => I(0),
-        };
+        let refresh_ms = args.refresh_stat.get(k).copied().unwrap_or(I(0));
         kdamonds.push(Kdamond {
             state: None,
             pid: None,

@@ -401,16 +401,21 @@ impl<'a> Ns<'a> {
     }
 
     fn intervals(&self, idx: usize) -> Result<Intervals> {
-        let mut iv = ["5ms", "100ms", "1s"].map(String::from);
+        let what = "monitoring intervals";
+        let mut iv = [
+            num("5ms", what, units::text_to_us)?,
+            num("100ms", what, units::text_to_us)?,
+            num("1s", what, units::text_to_us)?,
+        ];
         let a = self.args;
-        if let Some(l) = at(a.monitoring_intervals.as_slice(), idx) {
+        if let Some(l) = a.monitoring_intervals.get(idx) {
             for (i, v) in l.iter().enumerate().take(3) {
-                iv[i] = v.to_string();
+                iv[i] = *v;
             }
         }
         for (i, given) in [&a.sample, &a.aggr, &a.updr].into_iter().enumerate() {
-            if let Some(v) = at(given.as_slice(), idx) {
-                iv[i] = v[0].to_string();
+            if let Some(v) = given.get(idx) {
+                iv[i] = *v;
             }
         }
         let goal: Vec<String> = if a.monitoring_intervals_autotune {
@@ -420,11 +425,10 @@ impl<'a> Ns<'a> {
         } else {
             ["0%", "0", "0us", "0us"].map(String::from).to_vec()
         };
-        let what = "monitoring intervals";
         Ok(Intervals {
-            sample: num(&iv[0], what, units::text_to_us)?,
-            aggr: num(&iv[1], what, units::text_to_us)?,
-            ops_update: num(&iv[2], what, units::text_to_us)?,
+            sample: iv[0],
+            aggr: iv[1],
+            ops_update: iv[2],
             goal: IntervalsGoal {
                 access_bp: num(&goal[0], "intervals goal", units::text_to_bp)?,
                 aggrs: num(&goal[1], "intervals goal", units::text_to_nr)?,
@@ -435,23 +439,23 @@ impl<'a> Ns<'a> {
     }
 
     fn nr_regions(&self, idx: usize) -> Result<[Num; 2]> {
-        let mut r = ["10".to_string(), "1000".to_string()];
+        let mut r = [
+            num("10", "nr_regions", units::text_to_nr)?,
+            num("1000", "nr_regions", units::text_to_nr)?,
+        ];
         let a = self.args;
-        if let Some(l) = at(a.monitoring_nr_regions_range.as_slice(), idx) {
+        if let Some(l) = a.monitoring_nr_regions_range.get(idx) {
             for (i, v) in l.iter().enumerate().take(2) {
-                r[i] = v.to_string();
+                r[i] = *v;
             }
         }
-        if let Some(v) = at(a.minr.as_slice(), idx) {
-            r[0] = v[0].to_string();
+        if let Some(v) = a.minr.get(idx) {
+            r[0] = *v;
         }
-        if let Some(v) = at(a.maxr.as_slice(), idx) {
-            r[1] = v[0].to_string();
+        if let Some(v) = a.maxr.get(idx) {
+            r[1] = *v;
         }
-        Ok([
-            num(&r[0], "nr_regions", units::text_to_nr)?,
-            num(&r[1], "nr_regions", units::text_to_nr)?,
-        ])
+        Ok(r)
     }
 
     /// `--exp_ops_*` and `--sample_primitives` (damo's ops_attrs path; the
@@ -495,8 +499,8 @@ impl<'a> Ns<'a> {
     }
 
     pub(super) fn ctx(&self, idx: usize, ops: &str) -> Result<Context> {
-        let addr_unit = match at(self.args.damon_addr_unit.as_slice(), idx) {
-            Some(v) => num(v[0], "--damon_addr_unit", units::text_to_bytes)?,
+        let addr_unit = match self.args.damon_addr_unit.get(idx) {
+            Some(v) => *v,
             None => I(1),
         };
         Ok(Context {

@@ -462,30 +462,6 @@ pub(in crate::report) fn keyword_list<F>(table: &[Keyword<F>]) -> String {
         .collect()
 }
 
-/// damo's `--repeat`: (delay, count; -1 for ever).
-pub(in crate::report) fn repeat_spec(
-    repeat: Option<&Vec<String>>,
-) -> Result<Option<(std::time::Duration, i128)>> {
-    let Some(vals) = repeat else {
-        return Ok(None);
-    };
-    match vals.as_slice() {
-        [] => Ok(Some((std::time::Duration::from_secs(1), -1))),
-        [delay, count] => {
-            let ns = crate::fmt::text_to_ns(&format!("{delay} s"))
-                .or_else(|_| crate::fmt::text_to_ns(delay))
-                .with_context(|| format!("wrong --repeat delay '{delay}'"))?;
-            let count = crate::fmt::text_to_nr(count)
-                .with_context(|| format!("wrong --repeat count '{count}'"))?;
-            Ok(Some((
-                std::time::Duration::from_nanos(crate::fmt::sat_u64(ns.trunc())),
-                count.trunc(),
-            )))
-        }
-        _ => bail!("--repeat takes zero or two arguments (<delay> <count>)"),
-    }
-}
-
 /// `damo help access_format_options <subtopic>` for the keyword
 /// subtopics: each keyword of the area with its description.
 pub fn keywords_help(subtopic: &str) -> Option<String> {
@@ -551,7 +527,7 @@ pub fn main(args: &ReportAccess, kernel: Kernel) -> Result<()> {
     if args.on_cache.is_some() {
         bail!("--on_cache (experimental in damo) is not supported");
     }
-    let repeat = repeat_spec(args.repeat.as_ref())?;
+    let repeat = args.repeat.map(|r| (r.delay, r.count));
     let source = input_source(args)?;
     let filter = filter_of(args)?;
     let tmp_dir = crate::outfile::TempDir::new("damo-snapshot-")?;

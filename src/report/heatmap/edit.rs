@@ -110,7 +110,7 @@ pub(super) fn interactive(
             None => None,
         })
     };
-    let terminal = draw.image.is_none() && draw.output == "stdout";
+    let terminal = draw.output == super::Drawn::Terminal;
     loop {
         crate::output::print(&draw.render(src, ranges.time, &ranges.addrs)?)?;
         loop {

@@ -14,10 +14,10 @@ use anyhow::{Context, Result, bail};
 
 use super::plot;
 use super::record_info::{self, Guide, GuideKey};
-use crate::cli::conv::Choice as _;
+use crate::cli::conv::{Choice as _, HeatmapOutput, Range, RangeBase};
 use crate::cli::opts::{DrawRange, ReportHeatmap};
 use crate::fmt::pynum::{F, I, Num};
-use crate::fmt::{self as units, format_sz, format_sz_accurate, format_time_ns};
+use crate::fmt::{format_sz, format_sz_accurate, format_time_ns};
 use crate::record::spool::Source;
 use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
 
@@ -461,25 +461,17 @@ pub fn build(files: &mut Source, spec: &Spec) -> Result<HeatMap> {
 }
 
 /// `--time_range <start> <end> [base]`.
-fn time_range(user: Option<&[String]>, guide: &Guide) -> Result<[Num; 2]> {
-    let Some(user) = user else {
-        return Ok([guide.start_time, guide.end_time]);
+fn time_range(user: Option<&Range>, guide: &Guide) -> [Num; 2] {
+    let Some(r) = user else {
+        return [guide.start_time, guide.end_time];
     };
-    if !(user.len() == 2 || user.len() == 3) {
-        bail!(
-            "--time_range takes '<start> <end> [base]' (got {} values)",
-            user.len()
-        );
-    }
-    let t0 = units::text_to_ns(&user[0])?;
-    let t1 = units::text_to_ns(&user[1])?;
-    let base = match user.get(2).map(String::as_str) {
-        None => return Ok([t0, t1]),
-        Some("guided") => guide.start_time,
-        Some("guided_end") => guide.end_time,
-        Some(b) => units::text_to_ns(b)?,
+    let base = match r.base {
+        None => return [r.start, r.end],
+        Some(RangeBase::Guided) => guide.start_time,
+        Some(RangeBase::GuidedEnd) => guide.end_time,
+        Some(RangeBase::At(b)) => b,
     };
-    Ok([base.add(t0), base.add(t1)])
+    [base.add(r.start), base.add(r.end)]
 }
 
 fn guided_address_ranges(draw_range: DrawRange, guide: &Guide) -> Vec<[Num; 2]> {
@@ -498,52 +490,43 @@ fn guided_address_ranges(draw_range: DrawRange, guide: &Guide) -> Vec<[Num; 2]> 
 
 /// `--address_range` values, completed with guided ranges.  Like damo, a
 /// malformed entry makes all ranges fall back to the guided ones.
-fn address_ranges(
-    user: &[Vec<String>],
-    draw_range: DrawRange,
-    guide: &Guide,
-) -> Result<Vec<[Num; 2]>> {
+fn address_ranges(user: &[Option<Range>], draw_range: DrawRange, guide: &Guide) -> Vec<[Num; 2]> {
     let guided = guided_address_ranges(draw_range, guide);
-    if user.is_empty() {
-        return Ok(guided);
-    }
     let mut out = Vec::new();
     for (i, r) in user.iter().enumerate() {
-        if !(r.len() == 2 || r.len() == 3) {
-            return Ok(guided);
-        }
-        let a0 = units::text_to_bytes(&r[0])?;
-        let a1 = units::text_to_bytes(&r[1])?;
-        let base = match r.get(2).map(String::as_str) {
+        let Some(r) = r else {
+            return guided;
+        };
+        let base = match r.base {
             None => {
-                out.push([a0, a1]);
+                out.push([r.start, r.end]);
                 continue;
             }
-            Some("guided") => match guided.get(i) {
+            Some(RangeBase::Guided) => match guided.get(i) {
                 Some(g) => g[0],
-                None => return Ok(guided),
+                None => return guided,
             },
-            Some(b) => units::text_to_bytes(b)?,
+            Some(RangeBase::At(b)) => b,
+            // addresses have no guided end: the command line refuses it
+            Some(RangeBase::GuidedEnd) => return guided,
         };
-        out.push([base.add(a0), base.add(a1)]);
+        out.push([base.add(r.start), base.add(r.end)]);
     }
-    Ok(out)
+    if user.is_empty() { guided } else { out }
 }
 
 /// `damo report heatmap`.
 pub fn main(args: &ReportHeatmap) -> Result<()> {
     let files = RecordFiles::new(&args.input);
     files.check()?;
-    let output = args.output.as_str();
-
     if args.guide || args.guide_human {
         let text = record_info::guide_text(&files, args.guide, true)?;
         return crate::output::print(&text);
     }
-    let image = if output == "stdout" || output == "raw" {
-        None
-    } else {
-        Some(plot::ImageKind::from_path(output)?)
+    let output = match &args.output {
+        HeatmapOutput::Stdout => Drawn::Terminal,
+        HeatmapOutput::Raw => Drawn::Raw,
+        HeatmapOutput::Image(path) => Drawn::Image(plot::ImageKind::from_path(path)?, path),
     };
     let mut src = Source::new(files);
     let guides = record_info::guides(&mut src, args.draw_range == DrawRange::Hottest)?;
@@ -559,12 +542,11 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
     let guide = guides.iter().find(|g| g.key == key).context(
         "no record matches the given --kdamond_idx/--context_idx/--scheme_idx/--tid; see --guide",
     )?;
-    let trange = time_range(args.time_range.as_deref(), guide).context("bad --time_range")?;
-    let aranges = address_ranges(&args.address_range, args.draw_range, guide)
-        .context("bad --address_range")?;
+    let trange = time_range(args.time_range.as_ref(), guide);
+    let aranges = address_ranges(&args.address_range, args.draw_range, guide);
     let resol = match args.resol.as_deref() {
         Some(&[rows, cols]) => [rows, cols],
-        _ if output == "stdout" => [40, 80],
+        _ if output == Drawn::Terminal => [40, 80],
         _ => [500, 500],
     };
     let sort = match args.sort_temperature {
@@ -582,7 +564,6 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
     };
     let draw = Draw {
         args,
-        image,
         output,
         key,
         resol,
@@ -595,11 +576,21 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
     edit::interactive(&draw, &mut src, trange, aranges)
 }
 
+/// Where the heatmap goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Drawn<'a> {
+    /// colored cells on the terminal
+    Terminal,
+    /// the numbers
+    Raw,
+    /// an image file of this kind
+    Image(plot::ImageKind, &'a str),
+}
+
 /// Everything but the ranges, which `--interactive_edit` changes.
 struct Draw<'a> {
     args: &'a ReportHeatmap,
-    image: Option<plot::ImageKind>,
-    output: &'a str,
+    output: Drawn<'a>,
     key: GuideKey,
     resol: [i64; 2],
     sort: Option<TemperatureSort>,
@@ -621,21 +612,21 @@ impl Draw<'_> {
                 sort: self.sort.clone(),
             };
             let map = build(src, &spec)?;
-            match (&self.image, self.output) {
-                (None, "stdout") => {
+            match self.output {
+                Drawn::Terminal => {
                     text.push_str(&map.ascii_text(
                         args.stdout_colorset.as_str(),
                         !args.stdout_skip_colorset_example,
                     ));
                     text.push('\n');
                 }
-                (None, _) => {
+                Drawn::Raw => {
                     text.push_str(&map.raw_text(args.abs_time, args.abs_addr));
                     text.push('\n');
                 }
-                (Some(kind), path) => {
+                Drawn::Image(kind, path) => {
                     let path = plot::numbered_path(path, idx);
-                    plot::heatmap_image(&map, &spec, *kind, &path, args.abs_time, args.abs_addr)?;
+                    plot::heatmap_image(&map, &spec, kind, &path, args.abs_time, args.abs_addr)?;
                 }
             }
         }
