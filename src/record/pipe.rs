@@ -22,6 +22,8 @@ use std::thread::JoinHandle;
 
 const CHUNK: usize = 1 << 20;
 const DEPTH: usize = 4;
+/// The nesting depth of the elements of a record's `"snapshots"` array.
+const ELEMENT_DEPTH: usize = 3;
 
 /// What the helper sends: skeleton text, or a whole snapshot element.
 pub enum Piece {
@@ -194,6 +196,12 @@ impl Scanner {
                 }
                 continue;
             }
+            if self.depth > ELEMENT_DEPTH && self.blob.is_some() {
+                i = self.skim_blob(input, i, &mut seg);
+                if i >= n {
+                    break;
+                }
+            }
             let c = input[i];
             if !SPECIAL[usize::from(c)] {
                 // a number or literal
@@ -281,6 +289,70 @@ impl Scanner {
         }
         self.keep(input, &mut seg, n);
         self.flush_text(out);
+    }
+
+    /// Inside a snapshot element (below its top level), only nesting,
+    /// strings and white space (dropped, as `feed` drops it) matter:
+    /// skims from `input[i]` to the byte that closes the element's top
+    /// level, which `feed` then handles; returns where it stopped
+    /// (`input.len()` when the chunk ended first, the string state kept
+    /// for the next one).
+    fn skim_blob(&mut self, input: &[u8], mut i: usize, seg: &mut usize) -> usize {
+        let n = input.len();
+        let mut depth = self.depth;
+        'bytes: while i < n {
+            match input[i] {
+                b'"' => {
+                    let mut j = i + 1;
+                    loop {
+                        while j < n && input[j] != b'"' && input[j] != b'\\' {
+                            j += 1;
+                        }
+                        if j >= n {
+                            self.in_str = true;
+                            i = n;
+                            break 'bytes;
+                        }
+                        if input[j] == b'"' {
+                            i = j + 1;
+                            break;
+                        }
+                        if j + 1 >= n {
+                            self.in_str = true;
+                            self.esc = true;
+                            i = n;
+                            break 'bytes;
+                        }
+                        j += 2;
+                    }
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    if depth <= ELEMENT_DEPTH + 1 {
+                        break;
+                    }
+                    depth -= 1;
+                    i += 1;
+                }
+                b' ' | b'\n' | b'\r' | b'\t' => {
+                    self.keep(input, seg, i);
+                    i += 1;
+                    while i + 8 <= n && input[i..i + 8] == *b"        " {
+                        i += 8;
+                    }
+                    while i < n && is_ws(input[i]) {
+                        i += 1;
+                    }
+                    *seg = i;
+                }
+                _ => i += 1,
+            }
+        }
+        self.depth = depth;
+        i
     }
 
     fn finish(&mut self, out: &mut Vec<Piece>) {
@@ -435,7 +507,7 @@ mod tests {
     #[test]
     fn cuts_snapshots_out_of_any_layout() {
         let v = serde_json::json!([{"target_id": 1, "scheme_filters": [{"a": 1}],
-            "snapshots": [{"x": {"y": [1, 2]}}, {"x": "a\"]}"}], "data_source": "unknown"},
+            "snapshots": [{"x": {"y": [1, 2], "s": "p  q\\"}}, {"x": "a\"]}"}], "data_source": "unknown"},
             {"target_id": 2, "snapshots": [], "data_source": "unknown"}]);
         let layouts = [
             serde_json::to_string(&v).unwrap(),
@@ -456,7 +528,13 @@ mod tests {
                      \"target_id\":1},{\"data_source\":\"unknown\",\"snapshots\":[],\"target_id\":2}]",
                     "chunk {chunk} of {text}"
                 );
-                assert_eq!(blobs, vec!["{\"x\":{\"y\":[1,2]}}", "{\"x\":\"a\\\"]}\"}"]);
+                assert_eq!(
+                    blobs,
+                    vec![
+                        "{\"x\":{\"s\":\"p  q\\\\\",\"y\":[1,2]}}",
+                        "{\"x\":\"a\\\"]}\"}"
+                    ]
+                );
             }
         }
     }
