@@ -66,6 +66,35 @@ impl<'a> Cur<'a> {
             .ok()
     }
 
+    /// A string of ASCII digits and commas (`"93,823,560,581,120"`, `"0"`:
+    /// at least one digit, at most 38) as the integer it spells, read from
+    /// the bytes; `None`, and nothing consumed, for any other string.
+    /// Every parser `num` is given (`fmt::text_to_*`) reads such a string
+    /// as that integer (`tests::grouped_ints_read_as_the_parsers_read_them`).
+    fn grouped_int(&mut self) -> Option<i128> {
+        let rest = self.b.get(self.i + 1..)?;
+        let mut v: i128 = 0;
+        let mut digits = 0;
+        for (k, &c) in rest.iter().enumerate() {
+            match c {
+                b'0'..=b'9' => {
+                    digits += 1;
+                    if digits > 38 {
+                        return None;
+                    }
+                    v = v * 10 + i128::from(c - b'0');
+                }
+                b',' => {}
+                b'"' if digits > 0 => {
+                    self.i += k + 2;
+                    return Some(v);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// null, an integer, or a string parsed with `parse`.
     fn num(&mut self, parse: Parser) -> Option<Option<Num>> {
         match self.peek()? {
@@ -74,6 +103,9 @@ impl<'a> Cur<'a> {
                 Some(None)
             }
             b'"' => {
+                if let Some(v) = self.grouped_int() {
+                    return Some(Some(I(v)));
+                }
                 let s = self.string()?;
                 Some(Some(parse(s).ok()?))
             }
@@ -302,5 +334,37 @@ mod tests {
             super::snapshot(br#"{"end_time":"200","start_time":"100","regions":[]}"#).is_none()
         );
         assert!(super::snapshot(br#"{"start_time":1.5,"end_time":"200","regions":[]}"#).is_none());
+    }
+
+    #[test]
+    fn grouped_ints_read_as_the_parsers_read_them() {
+        use crate::fmt as units;
+        let parsers: [super::Parser; 4] = [
+            units::text_to_bytes,
+            units::text_to_nr,
+            units::text_to_percent,
+            units::text_to_us,
+        ];
+        for text in ["0", "7", "4,096", "93,823,560,581,120", ",1,,2,", "18,446,744,073,709,551,615"] {
+            let quoted = format!("\"{text}\"");
+            let mut c = super::Cur {
+                b: quoted.as_bytes(),
+                i: 0,
+            };
+            let v = c.grouped_int().unwrap();
+            assert_eq!(c.i, quoted.len(), "{text}");
+            for p in parsers {
+                assert_eq!(p(text).unwrap(), I(v), "{text}");
+            }
+        }
+        for text in ["", ",", "1.5", "4 KiB", "max", "-1", "1e3", "99999999999999999999999999999999999999999"] {
+            let quoted = format!("\"{text}\"");
+            let mut c = super::Cur {
+                b: quoted.as_bytes(),
+                i: 0,
+            };
+            assert_eq!(c.grouped_int(), None, "{text}");
+            assert_eq!(c.i, 0, "{text}");
+        }
     }
 }
