@@ -69,14 +69,25 @@ fn now_ns() -> f64 {
 }
 
 /// Asks the running kdamonds for their statistics, tuned intervals and
-/// tried regions, with damo's five tries.
-fn update_tried(fs: &Sysfs, running: &[usize]) -> Result<()> {
+/// tried regions (only their total size when `total_only` and the kernel
+/// can tell it alone: Linux 6.6's `update_schemes_tried_bytes`, cheaper),
+/// with damo's five tries.
+fn update_tried(fs: &Sysfs, running: &[usize], total_only: bool) -> Result<()> {
+    let command = if total_only
+        && crate::sysfs::features::detect(fs)
+            .iter()
+            .any(|(name, ok)| *ok && *name == "sysfs/schemes_tried_regions_sz")
+    {
+        "update_schemes_tried_bytes"
+    } else {
+        "update_schemes_tried_regions"
+    };
     let mut last = None;
     for attempt in 0..5 {
         let r = fs
             .update_schemes_stats(running)
             .and_then(|()| fs.update_tuned_intervals())
-            .and_then(|()| fs.state_command(running, "update_schemes_tried_regions"));
+            .and_then(|()| fs.state_command(running, command));
         match r {
             Ok(()) => return Ok(()),
             Err(e) => last = Some(e),
@@ -150,8 +161,14 @@ fn tried_records(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Rec
     Ok(records)
 }
 
-/// The tried regions of the given schemes of running kdamonds.
-pub fn tried_regions_of(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<Vec<Record>> {
+/// The tried regions of the given schemes of running kdamonds (no
+/// regions, only their total size, when `total_only` and the kernel can).
+pub fn tried_regions_of(
+    fs: &Sysfs,
+    idxs: &[[usize; 3]],
+    merge: bool,
+    total_only: bool,
+) -> Result<Vec<Record>> {
     refuse_dbgfs(fs)?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
@@ -159,14 +176,20 @@ pub fn tried_regions_of(fs: &Sysfs, idxs: &[[usize; 3]], merge: bool) -> Result<
             "no kdamond running: start DAMON first ('damo start'), or read a record with --input"
         );
     }
-    update_tried(fs, &running)?;
+    update_tried(fs, &running, total_only)?;
     tried_records(fs, idxs, merge)
 }
 
 /// A snapshot of what every context of the running kdamonds sees,
 /// through `monitor` (a `stat` scheme), installed where needed and
-/// removed afterwards.
-pub fn snapshot(fs: &Sysfs, mut monitor: Scheme, merge: bool) -> Result<Vec<Record>> {
+/// removed afterwards (no regions, only their total size, when
+/// `total_only` and the kernel can).
+pub fn snapshot(
+    fs: &Sysfs,
+    mut monitor: Scheme,
+    merge: bool,
+    total_only: bool,
+) -> Result<Vec<Record>> {
     refuse_dbgfs(fs)?;
     let running = fs.running_idxs()?;
     if running.is_empty() {
@@ -214,7 +237,8 @@ pub fn snapshot(fs: &Sysfs, mut monitor: Scheme, merge: bool) -> Result<Vec<Reco
         commit_kdamonds(fs, &mut kdamonds)
             .map_err(|e| anyhow!("monitoring scheme install failed: {e:#}"))?;
     }
-    let records = update_tried(fs, &running).and_then(|()| tried_records(fs, &idxs, merge));
+    let records =
+        update_tried(fs, &running, total_only).and_then(|()| tried_records(fs, &idxs, merge));
     if installed {
         // back to the previous schemes, with the intervals tuned meanwhile
         let mut back = orig;

@@ -153,6 +153,12 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Prints `damo: warning: <text>` on stderr (a progress bar gives way).
+pub fn warn(text: &str) {
+    crate::progress::before_stdout();
+    eprintln!("damo: warning: {text}");
+}
+
 /// Exit with this status, having already printed what there is to say.
 #[derive(Debug, thiserror::Error)]
 #[error("exit status {0}")]

@@ -858,6 +858,75 @@ fn record_writes_a_record_and_restores_damon() {
 }
 
 #[test]
+fn record_keeps_only_cpu_profiles_perf_finished() {
+    let t = Tree::new("record-profile", "6.18");
+    fake_tracefs(&t);
+    let p = Proc::new();
+    use std::os::unix::fs::PermissionsExt;
+    // a perf that writes its -o file, then either finishes it on SIGINT
+    // or fails as on a full disk, leaving it half-written
+    for (name, on_int) in [("perf-ok", "exit 0"), ("perf-full", "exit 1")] {
+        let perf = t.root.join(name);
+        std::fs::write(
+            &perf,
+            format!(
+                "#!/bin/sh\ntrap '{on_int}' INT\nprintf profile > \"$3\"\n\
+                 while :; do sleep 0.05; done\n"
+            ),
+        )
+        .expect("perf");
+        std::fs::set_permissions(&perf, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    }
+    for (perf, kept) in [("perf-ok", true), ("perf-full", false)] {
+        let out = t.root.join(format!("{perf}.data"));
+        let o = out.to_str().expect("utf-8");
+        let perf_path = t.root.join(perf);
+        let pid = p.pid();
+        let args = [
+            "record",
+            &pid,
+            "--timeout",
+            "1",
+            "-o",
+            o,
+            "--perf_path",
+            perf_path.to_str().expect("utf-8"),
+            "--do_record",
+            "access",
+            "cpu_profile",
+        ];
+        let res = t.command(&args).output().expect("damo");
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert!(res.status.success(), "{perf}: {err}");
+        let profile = t.root.join(format!("{perf}.data.profile"));
+        assert_eq!(profile.is_file(), kept, "{perf}: {err}");
+        if kept {
+            assert_eq!(
+                std::fs::read_to_string(&profile).expect("profile"),
+                "profile"
+            );
+            let mode = std::fs::metadata(&profile)
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the record's mode");
+        } else {
+            assert!(
+                err.contains("perf could not finish the CPU profile"),
+                "{err}"
+            );
+        }
+        // nothing half-written beside the record
+        let stray: Vec<String> = std::fs::read_dir(&t.root)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".damo-record-") || n.contains(".tmp"))
+            .collect();
+        assert!(stray.is_empty(), "{perf}: {stray:?}");
+    }
+}
+
+#[test]
 fn record_refuses_what_it_cannot_do_before_starting_damon() {
     let t = Tree::new("record-bad", "6.18");
     let p = Proc::new();
@@ -1383,6 +1452,67 @@ fn tree_dump(t: &Tree) -> Vec<(String, String)> {
     let mut v = Vec::new();
     walk(&t.kd(""), &t.kd(""), &mut v);
     v
+}
+
+/// The commands `args` writes to kdamonds' `state` files, in order.
+fn state_commands(t: &Tree, dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let trace = t.root.join("states.log");
+    let _ = std::fs::remove_file(&trace);
+    succeeded(
+        args,
+        t.command(args)
+            .current_dir(dir)
+            .env("DAMO_SYSFS_TRACE", &trace)
+            .output()
+            .expect("run damo"),
+    );
+    let text = std::fs::read_to_string(&trace).expect("trace");
+    let _ = std::fs::remove_file(&trace);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("write ")?.rsplit_once(" to "))
+        .filter(|(_, path)| path.ends_with("/state"))
+        .map(|(v, _)| v.trim_matches('\'').to_string())
+        .collect()
+}
+
+#[test]
+fn total_size_only_snapshots_ask_the_kernel_for_sizes_only() {
+    for (version, command) in [
+        ("6.18", "update_schemes_tried_bytes"),
+        // before Linux 6.6 the kernel only lists the regions
+        ("6.3", "update_schemes_tried_regions"),
+    ] {
+        let t = Tree::new(&format!("total-sz-{version}"), version);
+        let p = Proc::new();
+        t.ok(&["start", &p.pid(), "--damos_action", "stat"]);
+        let dir = t.root.join("work");
+        std::fs::create_dir_all(&dir).expect("dir");
+        for args in [
+            &["report", "access", "--total_sz_only"][..],
+            &[
+                "report",
+                "access",
+                "--total_sz_only",
+                "--input",
+                "tried_regions_of",
+                "0",
+                "0",
+                "0",
+            ],
+        ] {
+            let states = state_commands(&t, &dir, args);
+            let tried: Vec<&String> = states.iter().filter(|c| c.contains("tried")).collect();
+            assert!(
+                !tried.is_empty() && tried.iter().all(|c| *c == command),
+                "{version} {args:?}: {states:?}"
+            );
+        }
+        let states = state_commands(&t, &dir, &["report", "access"]);
+        assert!(
+            states.iter().any(|c| c == "update_schemes_tried_regions"),
+            "{version}: the full snapshot lists the regions: {states:?}"
+        );
+    }
 }
 
 /// The files `args` writes, in order (relative to the tree's root), from

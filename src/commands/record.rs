@@ -382,29 +382,58 @@ impl Tracing {
     }
 }
 
-/// `perf record -o <out>.profile`, where perf is (damo records a CPU
-/// profile by default).
-fn start_profiler(o: &Options) -> Option<tracefs::StopOnDrop> {
+/// `perf record`, where perf is (damo records a CPU profile by default),
+/// into the capture directory: the profile becomes `<out>.profile` only
+/// once perf has finished it.
+struct Profiler {
+    perf: tracefs::StopOnDrop,
+    tmp: PathBuf,
+}
+
+fn start_profiler(o: &Options, capture: &Capture) -> Option<Profiler> {
     if !o.cpu_profile {
         return None;
     }
-    let path = profile_path(o);
     if !tracefs::available(&o.perf) {
         eprintln!(
             "damo: warning: no perf found, so the CPU profile ({}) is not recorded \
              (install perf, or leave cpu_profile out of --do_record)",
-            path.display()
+            profile_path(o).display()
         );
         return None;
     }
+    let tmp = capture.dir.path().join("profile");
     std::process::Command::new(&o.perf)
         .args(["record", "-o"])
-        .arg(&path)
+        .arg(&tmp)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .ok()
-        .map(tracefs::StopOnDrop)
+        .map(|child| Profiler {
+            perf: tracefs::StopOnDrop(child),
+            tmp,
+        })
+}
+
+impl Profiler {
+    /// Stops perf and moves its profile to `<out>.profile`; a profile perf
+    /// could not finish (a full disk, say) is left out, with a warning.
+    fn finish(mut self, o: &Options) -> Result<()> {
+        tracefs::stop_child(&mut self.perf.0);
+        let ok = matches!(self.perf.0.try_wait(), Ok(Some(st)) if st.success());
+        let path = profile_path(o);
+        if !ok || !self.tmp.is_file() {
+            crate::output::warn(&format!(
+                "perf could not finish the CPU profile: {} is not written",
+                path.display()
+            ));
+            return Ok(());
+        }
+        set_mode(&self.tmp, o.mode)?;
+        std::fs::rename(&self.tmp, &path)
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
 }
 
 fn profile_path(o: &Options) -> PathBuf {
@@ -471,7 +500,7 @@ pub fn main(args: &Record) -> Result<()> {
             return Err(e);
         }
     };
-    let profiler = start_profiler(&o);
+    let profiler = start_profiler(&o, &capture);
     // damo stays quiet for a few immediate snapshots
     if !o
         .snapshot
@@ -504,14 +533,14 @@ pub fn main(args: &Record) -> Result<()> {
     );
     session.restore();
     let (tracing, signal, sidecars, flushed) = result?;
-    drop(profiler);
     let last = if flushed {
         flushed_options(&o)?
     } else {
         o.clone()
     };
     let records = snap.map(|s| s.records);
-    let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &capture.spool);
+    let written = write_outputs(&last, &kdamonds, sidecars, tracing, records, &capture.spool)
+        .and_then(|()| profiler.map_or(Ok(()), |p| p.finish(&o)));
     drop(capture);
     written?;
     match signal {
@@ -542,7 +571,7 @@ fn check_ongoing(fs: &Sysfs, args: &Record) -> Result<bool> {
 /// another user.
 struct Capture {
     /// the private directory, removed when dropped
-    _dir: crate::outfile::TempDir,
+    dir: crate::outfile::TempDir,
     spool: PathBuf,
     trace_root: Option<PathBuf>,
 }
@@ -561,7 +590,7 @@ impl Capture {
         .context("DAMON was restored")?;
         let spool = dir.path().join("trace");
         let capture = Capture {
-            _dir: dir,
+            dir,
             spool,
             trace_root,
         };
@@ -641,9 +670,6 @@ fn write_outputs(
         o.mode,
     )?;
     sidecars.finish(&o.out, o.mode)?;
-    if profile_path(o).is_file() {
-        set_mode(&profile_path(o), o.mode)?;
-    }
     match tracing {
         Some(Tracing::Perf(p)) => {
             let data = p.finish(spool)?;
@@ -659,8 +685,13 @@ fn write_outputs(
             t.finish()?;
             if o.todo.trace_events {
                 let copy = PathBuf::from(format!("{}.trace", o.out.display()));
-                std::fs::copy(spool, &copy)
-                    .with_context(|| format!("cannot write {}", copy.display()))?;
+                let mut f = crate::outfile::AtomicFile::create(&copy)?;
+                std::io::copy(
+                    &mut std::fs::File::open(spool).context("cannot read the trace spool")?,
+                    &mut f,
+                )
+                .with_context(|| format!("cannot write {}", copy.display()))?;
+                f.commit(Some(o.mode))?;
             }
             if !write_record(spool, &o.out, o.format, o.mode, kdamonds)? {
                 eprintln!(
@@ -845,7 +876,7 @@ fn record_loop(
             if let Some(sig) = crate::interrupt::received() {
                 return Ok((tracer, End::Done(Some(sig))));
             }
-            let records = crate::live::snapshot(s.fs, sn.monitor.clone(), sn.merge)?;
+            let records = crate::live::snapshot(s.fs, sn.monitor.clone(), sn.merge, false)?;
             sn.records.extend(records);
             sn.plan.count -= 1;
             if sn.plan.count <= 0 {

@@ -33,17 +33,55 @@ pub fn adjust(args: &Adjust) -> Result<()> {
     files.check()?;
     let started = Instant::now();
     let mut writer = FileWriter::create(Path::new(&args.output), format)?;
-    match args.aggregate_interval {
+    let (read, kept) = match args.aggregate_interval {
         Some(us) => {
             let skip = usize::try_from(args.skip.max(0)).unwrap_or(usize::MAX);
-            let adjuster = Adjuster::new(&mut writer, I(us), skip);
-            files.read(&mut Filtered::new(adjuster, filter))?;
+            let mut kept = Counted::new(Adjuster::new(&mut writer, I(us), skip));
+            let mut read = Counted::new(Filtered::new(&mut kept, filter));
+            files.read(&mut read)?;
+            (read.regions, kept.regions)
         }
-        None => files.read(&mut Filtered::new(&mut writer, filter))?,
-    }
+        None => {
+            let mut kept = Counted::new(&mut writer);
+            let mut read = Counted::new(Filtered::new(&mut kept, filter));
+            files.read(&mut read)?;
+            (read.regions, kept.regions)
+        }
+    };
     writer.commit(Some(mode))?;
+    if read > 0 && kept == 0 {
+        crate::output::warn(&format!(
+            "no region of {} matched the given filters: {} holds no regions",
+            args.input, args.output
+        ));
+    }
     progress::wrote(started, Path::new(&args.output));
     Ok(())
+}
+
+/// Passes records on, counting the regions it sees.
+struct Counted<S> {
+    inner: S,
+    regions: usize,
+}
+
+impl<S: Sink> Counted<S> {
+    fn new(inner: S) -> Self {
+        Counted { inner, regions: 0 }
+    }
+}
+
+impl<S: Sink> Sink for Counted<S> {
+    fn record_start(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.inner.record_start(meta)
+    }
+    fn snapshot(&mut self, meta: &RecordMeta, s: Snapshot) -> Result<()> {
+        self.regions += s.regions.len();
+        self.inner.snapshot(meta, s)
+    }
+    fn record_end(&mut self, meta: &RecordMeta) -> Result<()> {
+        self.inner.record_end(meta)
+    }
 }
 
 /// `damo convert_record_format`.

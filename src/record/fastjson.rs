@@ -345,7 +345,14 @@ mod tests {
             units::text_to_percent,
             units::text_to_us,
         ];
-        for text in ["0", "7", "4,096", "93,823,560,581,120", ",1,,2,", "18,446,744,073,709,551,615"] {
+        for text in [
+            "0",
+            "7",
+            "4,096",
+            "93,823,560,581,120",
+            ",1,,2,",
+            "18,446,744,073,709,551,615",
+        ] {
             let quoted = format!("\"{text}\"");
             let mut c = super::Cur {
                 b: quoted.as_bytes(),
@@ -357,7 +364,16 @@ mod tests {
                 assert_eq!(p(text).unwrap(), I(v), "{text}");
             }
         }
-        for text in ["", ",", "1.5", "4 KiB", "max", "-1", "1e3", "99999999999999999999999999999999999999999"] {
+        for text in [
+            "",
+            ",",
+            "1.5",
+            "4 KiB",
+            "max",
+            "-1",
+            "1e3",
+            "99999999999999999999999999999999999999999",
+        ] {
             let quoted = format!("\"{text}\"");
             let mut c = super::Cur {
                 b: quoted.as_bytes(),

@@ -135,8 +135,9 @@ impl Snapshot {
 }
 
 /// The error of a report given a record without snapshots.
-pub const NO_SNAPSHOTS: &str = "the record holds no snapshots (was it recorded for less than \
-     one aggregation interval?): record for longer";
+pub const NO_SNAPSHOTS: &str = "the record holds no snapshots: record for longer than one \
+     aggregation interval, or, for a record made by 'damo adjust', give ranges and filters \
+     that match some of the original";
 
 /// Receives records in file order, one snapshot at a time.
 pub trait Sink {

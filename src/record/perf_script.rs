@@ -189,7 +189,14 @@ fn group<R: BufRead>(reader: R, store: &mut dyn RegionStore) -> Result<Vec<(i128
     // Index of the target whose last snapshot is being filled, if any.
     let mut open: Option<usize> = None;
     for (lineno, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("line {}: not text", lineno + 1))?;
+        let line = match line {
+            Ok(line) => line,
+            // binary data before any DAMON event: no record at all
+            Err(e) if targets.is_empty() && e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(NotText.into());
+            }
+            Err(e) => return Err(e).with_context(|| format!("line {}: not text", lineno + 1)),
+        };
         let Some(f) = trace_fields(&line) else {
             continue;
         };
@@ -414,6 +421,14 @@ fn decode(b: &[u8; 33]) -> Region {
      (expected json_compressed, JSON, or perf script text of damon:damon_aggregated events)"
 )]
 pub struct NoEvents;
+
+/// Binary data that is none of the formats records come in.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "not a damon.data record: binary data, not json_compressed, JSON, or perf script \
+     text of damon:damon_aggregated events (record one with 'damo record')"
+)]
+pub struct NotText;
 
 /// Reads trace text into `sink`, one snapshot at a time: regions are
 /// grouped into per-target temporary files first, so memory does not grow

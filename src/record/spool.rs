@@ -221,6 +221,80 @@ fn read_snapshot(r: &mut Rd) -> Result<Snapshot> {
     })
 }
 
+/// One decoded spool entry.
+enum Entry {
+    Start(usize),
+    Snapshot(Snapshot),
+    End(usize),
+}
+
+/// How many decoded entries the decoder may be ahead of the sink.
+const AHEAD: usize = 64;
+
+/// Replays the spool in `file` into `sink`: a helper thread reads and
+/// decodes the entries while the sink works on the previous ones, so a
+/// report's second pass costs it only its own work.
+fn replay(file: &File, metas: &[RecordMeta], sink: &mut dyn Sink) -> Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Entry>>(AHEAD);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut input = BufReader::with_capacity(1 << 16, file);
+            loop {
+                match next_entry(&mut input) {
+                    Ok(None) => break,
+                    Ok(Some(e)) => {
+                        if tx.send(Ok(e)).is_err() {
+                            break; // the sink failed and stopped listening
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        let mut current: Option<&RecordMeta> = None;
+        for entry in rx {
+            match entry? {
+                Entry::Start(i) => {
+                    let m = metas.get(i).context("corrupt spool file")?;
+                    current = Some(m);
+                    sink.record_start(m)?;
+                }
+                Entry::Snapshot(s) => sink.snapshot(current.context("corrupt spool file")?, s)?,
+                Entry::End(i) => sink.record_end(metas.get(i).context("corrupt spool file")?)?,
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The next entry of the spool, `None` at its end.
+fn next_entry(input: &mut impl Read) -> Result<Option<Entry>> {
+    let mut head = [0u8; 5];
+    match input.read_exact(&mut head) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e).context("cannot read the temporary spool file"),
+    }
+    let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
+    let mut payload = vec![0u8; len];
+    input
+        .read_exact(&mut payload)
+        .context("cannot read the temporary spool file")?;
+    let mut r = Rd {
+        b: &payload,
+        pos: 0,
+    };
+    Ok(Some(match head[0] {
+        TAG_START => Entry::Start(r.uvar()? as usize),
+        TAG_SNAPSHOT => Entry::Snapshot(read_snapshot(&mut r)?),
+        TAG_END => Entry::End(r.uvar()? as usize),
+        _ => bail!("corrupt spool file"),
+    }))
+}
+
 /// Records that can be read several times: the first read parses the
 /// files and spools them, later reads replay the spool.
 pub struct Source {
@@ -291,47 +365,7 @@ impl Source {
     pub fn read(&mut self, sink: &mut dyn Sink) -> Result<()> {
         if let Some((file, metas)) = &mut self.spool {
             file.seek(SeekFrom::Start(0))?;
-            let mut input = BufReader::with_capacity(1 << 16, &*file);
-            let mut current: Option<usize> = None;
-            let mut payload = Vec::new();
-            let mut head = [0u8; 5];
-            loop {
-                match input.read_exact(&mut head) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                    Err(e) => return Err(e).context("cannot read the temporary spool file"),
-                }
-                let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-                payload.resize(len, 0);
-                input
-                    .read_exact(&mut payload)
-                    .context("cannot read the temporary spool file")?;
-                let mut r = Rd {
-                    b: &payload,
-                    pos: 0,
-                };
-                match head[0] {
-                    TAG_START => {
-                        let i = r.uvar()? as usize;
-                        let m = metas.get(i).context("corrupt spool file")?;
-                        current = Some(i);
-                        sink.record_start(m)?;
-                    }
-                    TAG_SNAPSHOT => {
-                        let m = current
-                            .and_then(|i| metas.get(i))
-                            .context("corrupt spool file")?;
-                        let s = read_snapshot(&mut r)?;
-                        sink.snapshot(m, s)?;
-                    }
-                    TAG_END => {
-                        let i = r.uvar()? as usize;
-                        sink.record_end(metas.get(i).context("corrupt spool file")?)?;
-                    }
-                    _ => bail!("corrupt spool file"),
-                }
-            }
-            return Ok(());
+            return replay(file, metas, sink);
         }
         if !self.use_spool {
             return self.files.read(sink);

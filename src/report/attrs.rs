@@ -836,13 +836,13 @@ fn live_records(
     let fs = kernel()?;
     let merge = !args.dont_merge_regions;
     let records = match tried {
-        Some(idxs) => crate::live::tried_regions_of(&fs, idxs, merge)?,
+        Some(idxs) => crate::live::tried_regions_of(&fs, idxs, merge, false)?,
         None => {
             let filter =
                 RecordFilter::from_opts(&args.access_filter, Some(&args.temperature_weights))?;
             let extra = crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?;
             let monitor = crate::live::monitor_scheme(&fs, &filter, extra);
-            crate::live::snapshot(&fs, monitor, merge)?
+            crate::live::snapshot(&fs, monitor, merge, false)?
         }
     };
     let r = crate::record::write::FileWriter::write_records(

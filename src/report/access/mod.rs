@@ -104,12 +104,14 @@ fn live_records(
     let fs = kernel()?;
     let merge = !args.access_format.dont_merge_regions;
     let records = match tried {
-        Some(idxs) => crate::live::tried_regions_of(&fs, idxs, merge)?,
+        Some(idxs) => {
+            crate::live::tried_regions_of(&fs, idxs, merge, args.access_format.total_sz_only)?
+        }
         None => {
             let filter = filter_of(args)?;
             let extra = crate::damon::args::snapshot_damos_filters(&args.snapshot_damos_filter)?;
             let monitor = crate::live::monitor_scheme(&fs, &filter, extra);
-            crate::live::snapshot(&fs, monitor, merge)?
+            crate::live::snapshot(&fs, monitor, merge, args.access_format.total_sz_only)?
         }
     };
     crate::record::write::FileWriter::write_records(tmp, crate::record::Format::Json, records, None)
