@@ -12,6 +12,8 @@
 //!   is read (`iomem`).
 //! - `DAMO_SYSFS_TRACE=FILE`: every sysfs read and write is appended to
 //!   `FILE` (the write-order traces of the tests).
+//! - `NO_COLOR` (no-color.org): terminal colors off, unless `--color
+//!   always` asks for them.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -28,6 +30,8 @@ pub struct Env {
     pub sysfs_trace: Option<PathBuf>,
     /// Whether the effective user is root.
     pub is_root: bool,
+    /// `NO_COLOR`, when set (to anything but the empty string).
+    pub no_color: bool,
 }
 
 fn var(name: &str) -> Option<PathBuf> {
@@ -61,6 +65,7 @@ impl Env {
             proc_root: var("DAMO_PROC_ROOT").unwrap_or_else(|| PathBuf::from("/proc")),
             sysfs_trace: var("DAMO_SYSFS_TRACE"),
             is_root: nix::unistd::geteuid().is_root(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         }
     }
 

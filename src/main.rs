@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         }
     }
     let result = match cli::parse_args(&argv) {
-        Outcome::Run(a) => damo::commands::run(&a),
+        Outcome::Run(a, globals) => damo::commands::run(&a, globals),
         Outcome::Module(name, words) => damo::commands::run_module(&name, &words),
         Outcome::Exit(text, to_stderr, code) => {
             let _ = if to_stderr {

@@ -5,6 +5,29 @@
 //! (`damo report ... | head`) is not an error.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// The last byte written to stdout (0: nothing yet).
+static LAST_BYTE: AtomicU8 = AtomicU8::new(0);
+
+fn wrote(bytes: &[u8]) {
+    if let Some(&b) = bytes.last() {
+        LAST_BYTE.store(b, Ordering::Relaxed);
+    }
+}
+
+/// Ends the last line on a terminal: damo leaves long (paged) reports and
+/// some short ones without a final newline, which sticks the shell's
+/// prompt to their last line.  Pipes and files keep damo's bytes.
+pub fn end_line_on_terminal() {
+    use std::io::IsTerminal;
+    let last = LAST_BYTE.load(Ordering::Relaxed);
+    if last != 0 && last != b'\n' && std::io::stdout().is_terminal() {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(b"\n").and_then(|()| out.flush());
+        LAST_BYTE.store(b'\n', Ordering::Relaxed);
+    }
+}
 
 /// Writes a long report the way damo shows it: damo prints text that fits
 /// the terminal (50 lines when stdout is not one) with a trailing newline,
@@ -72,6 +95,7 @@ impl PagedOut {
 
     fn write(&mut self, s: &str) -> anyhow::Result<()> {
         if let Some(out) = self.out.as_mut() {
+            wrote(s.as_bytes());
             return io_result(out.write_all(s.as_bytes()));
         }
         self.held.push_str(s);
@@ -80,6 +104,7 @@ impl PagedOut {
             crate::progress::before_stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let held = std::mem::take(&mut self.held);
+            wrote(held.as_bytes());
             io_result(out.write_all(held.as_bytes()))?;
             self.out = Some(out);
         }
@@ -100,6 +125,7 @@ impl PagedOut {
         match self.out.as_mut() {
             Some(out) => {
                 if self.always_newline {
+                    wrote(b"\n");
                     io_result(out.write_all(b"\n"))?;
                 }
                 io_result(out.flush())
@@ -146,6 +172,7 @@ pub struct BrokenPipe;
 pub fn print(text: &str) -> anyhow::Result<()> {
     crate::progress::before_stdout();
     let mut out = std::io::stdout().lock();
+    wrote(text.as_bytes());
     let r = out.write_all(text.as_bytes()).and_then(|_| out.flush());
     match r {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(BrokenPipe.into()),

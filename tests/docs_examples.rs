@@ -87,8 +87,10 @@ fn block_examples(doc: &'static str, lines: &[(usize, &str)]) -> Vec<Example> {
     }
     out.retain(|e| {
         let first = e.cmd.lines().next().unwrap_or_default();
-        !(first.contains('[') || first.contains('{') || e.cmd.contains('>'))
-            && !e.cmd.starts_with("damo replay")
+        !(first.contains('[')
+            || first.contains('{')
+            || e.cmd.contains('>')
+            || e.cmd.starts_with("damo replay"))
     });
     out
 }

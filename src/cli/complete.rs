@@ -181,7 +181,9 @@ pub fn man_page() -> String {
     let mut out = format!(
         ".TH DAMO 1 \"\" \"damo {}\" \"User Commands\"\n\
          .SH NAME\ndamo \\- {}\n\
-         .SH SYNOPSIS\n\\fBdamo\\fR \\fIcommand\\fR [\\fIoptions\\fR]\n\
+         .SH SYNOPSIS\n\\fBdamo\\fR [\\fB\\-\\-color\\fR \\fIauto|always|never\\fR] \
+         \\fIcommand\\fR [\\fIoptions\\fR]\n\
+         .br\n\\fBdamo\\fR \\fB\\-\\-version\\fR | \\fB\\-V\\fR\n\
          .SH DESCRIPTION\n\
          Drives the Linux kernel's DAMON (Data Access MONitor) through its sysfs \
          interface, records its results, and reports them.  Compatible with the \
@@ -199,6 +201,8 @@ pub fn man_page() -> String {
          A directory standing for /sys (fake DAMON trees for tests and demos).\n\
          .TP\n\\fBDAMO_PROGRESS_AFTER\\fR\n\
          Seconds of work before a progress bar shows on a terminal stderr (default 1).\n\
+         .TP\n\\fBNO_COLOR\\fR\n\
+         When set and not empty, reports print no colors (unless \\fB\\-\\-color always\\fR).\n\
          .SH EXIT STATUS\n\
          0 on success, 1 on errors, 2 on usage errors.\n\
          .SH SEE ALSO\n\

@@ -25,9 +25,73 @@ use parse::{Args, CliExit};
 /// The damo version whose interface this tool implements.
 pub const DAMO_VERSION: &str = "3.4.3";
 
+/// This build: `damo <version> (damo 3.4.3 interface, git <commit>)`.
+pub fn build_version() -> String {
+    format!(
+        "damo {} (damo {DAMO_VERSION} interface, git {})",
+        env!("CARGO_PKG_VERSION"),
+        env!("DAMO_GIT_COMMIT")
+    )
+}
+
+/// `--color`: when report colors are used (an option of this tool, given
+/// before the command: `damo --color never report heatmap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorWhen {
+    /// on a terminal stdout only
+    Auto,
+    /// always, `NO_COLOR` or not
+    Always,
+    /// never
+    Never,
+}
+
+/// Options of this tool that stand before the command.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Globals {
+    /// `--color`; without it damo's default: colors unless `NO_COLOR`
+    pub color: Option<ColorWhen>,
+}
+
+const COLOR_USAGE: &str = "usage: damo [--color {auto,always,never}] <command> ...\n";
+
+/// Takes the leading `--color WHEN` / `--color=WHEN` off `argv`.
+fn globals(argv: &[String]) -> Result<(Globals, &[String]), Outcome> {
+    let (value, rest) = match argv {
+        [flag, v, rest @ ..] if flag == "--color" => (v.as_str(), rest),
+        [flag, rest @ ..] if flag.starts_with("--color=") => {
+            (flag.trim_start_matches("--color="), rest)
+        }
+        [flag] if flag == "--color" => {
+            return Err(Outcome::Exit(
+                format!("{COLOR_USAGE}damo: error: argument --color: expected one argument\n"),
+                true,
+                2,
+            ));
+        }
+        _ => return Ok((Globals::default(), argv)),
+    };
+    let color = match value {
+        "auto" => ColorWhen::Auto,
+        "always" => ColorWhen::Always,
+        "never" => ColorWhen::Never,
+        v => {
+            return Err(Outcome::Exit(
+                format!(
+                    "{COLOR_USAGE}damo: error: argument --color: invalid choice: '{v}' \
+                     (choose from 'auto', 'always', 'never')\n"
+                ),
+                true,
+                2,
+            ));
+        }
+    };
+    Ok((Globals { color: Some(color) }, rest))
+}
+
 /// What `main` should do after parsing.
 pub enum Outcome {
-    Run(Args),
+    Run(Args, Globals),
     /// Help or a usage error: text, whether it goes to stderr, exit code.
     Exit(String, bool, u8),
     /// `module <name> read|write ...` for a DAMON module damo has no
@@ -91,13 +155,21 @@ pub fn parse_args(argv: &[String]) -> Outcome {
         Some("--man") if argv.len() == 1 => {
             return Outcome::Exit(complete::man_page(), false, 0);
         }
+        // (`damo version` keeps printing damo's version, for scripts)
+        Some("--version" | "-V") if argv.len() == 1 => {
+            return Outcome::Exit(format!("{}\n", build_version()), false, 0);
+        }
         _ => {}
     }
+    let (globals, argv) = match globals(argv) {
+        Ok(g) => g,
+        Err(exit) => return exit,
+    };
     if let Some(outcome) = generic_module(argv) {
         return outcome;
     }
     match parse::parse(&spec::CMD_ROOT, argv) {
-        Ok(a) => Outcome::Run(a),
+        Ok(a) => Outcome::Run(a, globals),
         Err(e @ CliExit::Help(_)) => Outcome::Exit(e.render(), false, 0),
         Err(e @ CliExit::Usage { .. }) => Outcome::Exit(e.render(), true, 2),
     }

@@ -1797,7 +1797,7 @@ impl ReportAttrs {
 /// `damo report heatmap`: show when which address ranges were accessed how often.
 #[derive(Debug, Clone)]
 pub struct ReportHeatmap {
-    /// where to draw: 'stdout' (terminal), 'raw' (numbers), or an image file (.png, .svg, .jpeg, .pdf)
+    /// where to draw: 'stdout' (terminal), 'raw' (numbers), or an image file (.png, .svg, .jpeg)
     pub output: conv::HeatmapOutput,
     /// record file(s) to read
     pub input: Vec<String>,

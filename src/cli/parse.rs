@@ -35,7 +35,24 @@ pub enum CliExit {
         usage: String,
         prog: String,
         msg: String,
+        /// A close match of what was mistyped, said after argparse's
+        /// message.
+        hint: Option<String>,
     },
+}
+
+/// The candidate closest to `word`, if it is close enough to be what was
+/// meant (a typo, a swapped or missing letter).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
 }
 
 impl CliExit {
@@ -43,7 +60,18 @@ impl CliExit {
     pub fn render(&self) -> String {
         match self {
             CliExit::Help(text) => text.clone(),
-            CliExit::Usage { usage, prog, msg } => format!("{usage}{prog}: error: {msg}\n"),
+            CliExit::Usage {
+                usage,
+                prog,
+                msg,
+                hint,
+            } => {
+                let mut text = format!("{usage}{prog}: error: {msg}\n");
+                if let Some(h) = hint {
+                    text.push_str(&format!("{prog}: did you mean '{h}'?\n"));
+                }
+                text
+            }
         }
     }
 }
@@ -148,7 +176,23 @@ fn usage_error(spec: &CmdSpec, msg: String) -> CliExit {
         usage: help::usage(spec),
         prog: spec.prog(),
         msg,
+        hint: None,
     }
+}
+
+/// `usage_error` with a "did you mean" line when `word` is close to one
+/// of `candidates`.
+fn usage_error_hinted<'a>(
+    spec: &CmdSpec,
+    msg: String,
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> CliExit {
+    let mut e = usage_error(spec, msg);
+    if let CliExit::Usage { hint, .. } = &mut e {
+        *hint = did_you_mean(word, candidates);
+    }
+    e
 }
 
 /// All option strings of a command, with `-h`/`--help` first as argparse
@@ -336,7 +380,7 @@ fn check_value(spec: &CmdSpec, opt: &OptSpec, v: &str) -> Result<(), CliExit> {
     }
     if !opt.choices.is_empty() && !opt.choices.contains(&v) {
         let choices: Vec<String> = opt.choices.iter().map(|c| format!("'{c}'")).collect();
-        return Err(usage_error(
+        return Err(usage_error_hinted(
             spec,
             format!(
                 "argument {}: invalid choice: '{}' (choose from {})",
@@ -344,6 +388,8 @@ fn check_value(spec: &CmdSpec, opt: &OptSpec, v: &str) -> Result<(), CliExit> {
                 v,
                 choices.join(", ")
             ),
+            v,
+            opt.choices.iter().copied(),
         ));
     }
     Ok(())
@@ -443,10 +489,20 @@ pub fn parse(root: &'static CmdSpec, argv: &[String]) -> Result<Args, CliExit> {
     };
     let extras = parse_level(root, argv, &mut out)?;
     if !extras.is_empty() {
-        return Err(usage_error(
-            root,
-            format!("unrecognized arguments: {}", extras.join(" ")),
-        ));
+        let msg = format!("unrecognized arguments: {}", extras.join(" "));
+        // a mistyped option of the command that was chosen
+        let typo = extras.iter().find(|w| w.starts_with("--"));
+        return Err(match typo {
+            Some(t) => {
+                let t = t.split('=').next().unwrap_or(t);
+                let flags: Vec<&str> = option_strings(out.cmd)
+                    .into_iter()
+                    .map(|(f, _)| f)
+                    .collect();
+                usage_error_hinted(root, msg, t, flags)
+            }
+            None => usage_error(root, msg),
+        });
     }
     Ok(out)
 }
@@ -590,7 +646,7 @@ fn consume_positionals(
                         .iter()
                         .map(|c| format!("'{}'", c.name()))
                         .collect();
-                    return Err(usage_error(
+                    return Err(usage_error_hinted(
                         level.spec,
                         format!(
                             "argument {}: invalid choice: '{}' (choose from {})",
@@ -598,6 +654,8 @@ fn consume_positionals(
                             name,
                             choices.join(", ")
                         ),
+                        name,
+                        level.spec.subcmds.iter().map(|c| c.name()),
                     ));
                 };
                 pending.remove(0);

@@ -445,7 +445,7 @@ pub static CMD_REPORT_HEATMAP: CmdSpec = CmdSpec {
     path: "report heatmap",
     about: "show when which address ranges were accessed how often",
     opts: &[
-        OptSpec { flags: &["--output"], dest: "output", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("stdout"), choices: &[], metavar: &["<output>"], hidden: false, help: "where to draw: 'stdout' (terminal), 'raw' (numbers), or an image file (.png, .svg, .jpeg, .pdf)" },
+        OptSpec { flags: &["--output"], dest: "output", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("stdout"), choices: &[], metavar: &["<output>"], hidden: false, help: "where to draw: 'stdout' (terminal), 'raw' (numbers), or an image file (.png, .svg, .jpeg)" },
         OptSpec { flags: &["--input", "-i"], dest: "input", act: Act::Store, nargs: Nargs::AtLeastOne, ty: Ty::Str, dflt: Dflt::List(&["damon.data"]), choices: &[], metavar: &["<file>"], hidden: false, help: "record file(s) to read" },
         OptSpec { flags: &["--kdamond_idx"], dest: "kdamond_idx", act: Act::Store, nargs: Nargs::One, ty: Ty::Int, dflt: Dflt::None, choices: &[], metavar: &["<int>"], hidden: false, help: "kdamond index of the record to use" },
         OptSpec { flags: &["--context_idx"], dest: "context_idx", act: Act::Store, nargs: Nargs::One, ty: Ty::Int, dflt: Dflt::None, choices: &[], metavar: &["<int>"], hidden: false, help: "DAMON context index of the record to use" },

@@ -40,9 +40,25 @@ pub fn run_module(name: &str, words: &[String]) -> Result<()> {
     modules::generic(name, words)
 }
 
-/// Runs the parsed command.
-pub fn run(args: &Args) -> Result<()> {
+/// Runs the parsed command; on a terminal, its output ends with a newline.
+pub fn run(args: &Args, globals: cli::Globals) -> Result<()> {
+    let r = run_command(args, globals);
+    crate::output::end_line_on_terminal();
+    r
+}
+
+fn run_command(args: &Args, globals: cli::Globals) -> Result<()> {
     crate::progress::enable_on_terminal();
+    use std::io::IsTerminal;
+    crate::report::color::set_enabled(match globals.color {
+        Some(cli::ColorWhen::Always) => true,
+        Some(cli::ColorWhen::Never) => false,
+        Some(cli::ColorWhen::Auto) => {
+            !crate::env::get().no_color && std::io::stdout().is_terminal()
+        }
+        // damo's default: colors, on a terminal or not
+        None => !crate::env::get().no_color,
+    });
     match Command::from_args(args)? {
         Command::Version(_) => crate::output::print(&format!("{}\n", cli::DAMO_VERSION)),
         Command::ArgsDamon(o) => args::damon(&o),

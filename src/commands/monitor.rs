@@ -90,6 +90,12 @@ fn show(text: &str, raw: bool) -> Result<()> {
 
 pub fn main(args: &Monitor) -> Result<()> {
     let fs = Sysfs::open_for("monitor", Interface::Auto)?;
+    if crate::env::get().tracefs_root().is_none() {
+        bail!(
+            "tracefs is not mounted: monitor records DAMON's trace events from it; \
+             mount it ('mount -t tracefs nodev /sys/kernel/tracing') and try again"
+        );
+    }
     let exe = std::env::current_exe().context("cannot find this damo's own path")?;
     let target = args.target.clone().unwrap_or_else(|| "ongoing".to_string());
     let delay = args.delay;
@@ -198,10 +204,27 @@ fn run_loop(
             .stderr(Stdio::piped())
             .spawn()
             .context("cannot run 'damo record'")?;
+        let mut rec = rec;
+        let rec_err = rec.stderr.take();
         match wait(rec, raw.0)? {
             None => break,
             Some(false) => {
                 drop(raw);
+                // what 'damo record' said, else a guess
+                let mut said = String::new();
+                if let Some(mut e) = rec_err {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut said);
+                }
+                let said = said
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                let said = said.strip_prefix("damo: ").unwrap_or(said);
+                if !said.is_empty() {
+                    bail!("recording failed: {said}");
+                }
                 let hint = if ongoing {
                     " (maybe DAMON was stopped?)"
                 } else {

@@ -21,7 +21,7 @@ use crate::fmt::{format_sz, format_sz_accurate, format_time_ns};
 use crate::record::spool::Source;
 use crate::record::{Intervals, RecordFiles, RecordMeta, Region, Sink, Snapshot};
 
-use super::color::{END as COLOR_END, MAX_LEVEL, start as color_start};
+use super::color::{MAX_LEVEL, end as color_end, start as color_start};
 
 /// What to draw: the record selection, ranges and resolution.
 #[derive(Debug, Clone)]
@@ -346,7 +346,7 @@ impl HeatMap {
                         }
                     }
                 }
-                line.push_str(COLOR_END);
+                line.push_str(color_end());
                 lines.push(line);
             }
         }
