@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -54,37 +53,8 @@ fn command(dir: &Path, args: &[&str], after: Option<&str>) -> Command {
 /// Runs damo with stderr on a pseudo-terminal: (status, stdout, what the
 /// terminal received).
 fn on_pty(dir: &Path, args: &[&str], after: Option<&str>) -> (bool, Vec<u8>, String) {
-    let size = nix::pty::Winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
-    let mut c = command(dir, args, after);
-    c.stdout(Stdio::piped()).stderr(Stdio::from(pty.slave));
-    let child = c.spawn().expect("run damo");
-    drop(c); // the parent's copy of the terminal's slave side
-    let mut master = std::fs::File::from(pty.master);
-    let reader = std::thread::spawn(move || {
-        let mut got = Vec::new();
-        let mut buf = [0u8; 4096];
-        // EIO once the child closed the last slave descriptor
-        while let Ok(n) = master.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        got
-    });
-    let out = child.wait_with_output().expect("wait");
-    let tty = reader.join().expect("reader");
-    (
-        out.status.success(),
-        out.stdout,
-        String::from_utf8_lossy(&tty).into_owned(),
-    )
+    let (ok, stdout, tty) = common::on_pty(command(dir, args, after), common::OnTerminal::Stderr);
+    (ok, stdout, String::from_utf8_lossy(&tty).into_owned())
 }
 
 /// `convert_record_format` of `rec` into JSON at `out`.

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -33,34 +32,10 @@ fn run(args: &[&str]) -> Output {
 }
 
 /// Runs damo with stdout on an 80x24 pseudo-terminal: what it received.
-fn on_terminal(c: &mut Command) -> Vec<u8> {
-    let size = nix::pty::Winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
-    c.stdout(Stdio::from(pty.slave)).stderr(Stdio::null());
-    let mut child = c.spawn().expect("run damo");
-    let mut master = std::fs::File::from(pty.master);
-    let reader = std::thread::spawn(move || {
-        let mut got = Vec::new();
-        let mut buf = [0u8; 4096];
-        // EIO once the child closed the last slave descriptor
-        while let Ok(n) = master.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
-        got
-    });
-    let status = child.wait().expect("wait");
-    // the parent's copy of the slave side went with `c`'s stdout setting
-    drop(std::mem::replace(c, Command::new("true")));
-    assert!(status.success(), "damo failed on a terminal");
-    reader.join().expect("reader")
+fn on_terminal(c: Command) -> Vec<u8> {
+    let (ok, _, tty) = common::on_pty(c, common::OnTerminal::Stdout);
+    assert!(ok, "damo failed on a terminal");
+    tty
 }
 
 const HEATMAP: [&str; 6] = [
@@ -117,7 +92,7 @@ fn colors_follow_no_color_and_the_color_option() {
     );
     let mut a = vec!["--color", "auto"];
     a.extend(&args);
-    assert!(has_escapes(&on_terminal(&mut command(&a))), "a terminal");
+    assert!(has_escapes(&on_terminal(command(&a))), "a terminal");
     let bad = with(&["--color", "sometimes"], false);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid choice: 'sometimes'"));
@@ -184,7 +159,7 @@ fn long_output_ends_its_line_on_a_terminal_only() {
     // long output, paged by damo: no final newline on a pipe (damo's bytes)
     let piped = run(&args).stdout;
     assert!(piped.len() > 1000 && piped.last() != Some(&b'\n'));
-    let shown = on_terminal(&mut command(&args));
+    let shown = on_terminal(command(&args));
     assert!(
         shown.ends_with(b"\n") || shown.ends_with(b"\r\n"),
         "a terminal"

@@ -234,49 +234,53 @@ pub struct Range {
     pub base: Option<RangeBase>,
 }
 
-/// Kind (of a whole list): `--time_range <start> <end> [base]`.
-pub fn time_range(dest: &str, words: &[&str]) -> Result<Range> {
-    let (start, end, base) = match words {
-        [s, e] => (s, e, None),
-        [s, e, b] => (s, e, Some(b)),
-        _ => {
-            return Err(anyhow!(
-                "bad --{dest}: --{dest} takes '<start> <end> [base]' (got {} values)",
-                words.len()
-            ));
-        }
-    };
-    let t = |s: &str| fmt::text_to_ns(s).map_err(|e| anyhow!("bad --{dest}: {e}"));
+/// `<start> <end> [base]` read with `parse`; `guided_end` only where
+/// the range is a time range.
+fn range_of(
+    dest: &str,
+    (start, end, base): (&str, &str, Option<&str>),
+    parse: fn(&str) -> Result<Num, fmt::ParseError>,
+    guided_end: bool,
+) -> Result<Range> {
+    let p = |s: &str| parse(s).map_err(|e| anyhow!("bad --{dest}: {e}"));
     Ok(Range {
-        start: t(start)?,
-        end: t(end)?,
-        base: match base.copied() {
+        start: p(start)?,
+        end: p(end)?,
+        base: match base {
             None => None,
             Some("guided") => Some(RangeBase::Guided),
-            Some("guided_end") => Some(RangeBase::GuidedEnd),
-            Some(b) => Some(RangeBase::At(t(b)?)),
+            Some("guided_end") if guided_end => Some(RangeBase::GuidedEnd),
+            Some(b) => Some(RangeBase::At(p(b)?)),
         },
     })
+}
+
+/// The words of `<start> <end> [base]`, if there are two or three.
+fn range_words<'a>(words: &[&'a str]) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+    match *words {
+        [s, e] => Some((s, e, None)),
+        [s, e, b] => Some((s, e, Some(b))),
+        _ => None,
+    }
+}
+
+/// Kind (of a whole list): `--time_range <start> <end> [base]`.
+pub fn time_range(dest: &str, words: &[&str]) -> Result<Range> {
+    let w = range_words(words).ok_or_else(|| {
+        anyhow!(
+            "bad --{dest}: --{dest} takes '<start> <end> [base]' (got {} values)",
+            words.len()
+        )
+    })?;
+    range_of(dest, w, fmt::text_to_ns, true)
 }
 
 /// Kind (of each occurrence's list): `--address_range <start> <end>
 /// [base]`; `None` when the occurrence has another number of values.
 pub fn address_range(dest: &str, words: &[&str]) -> Result<Option<Range>> {
-    let (start, end, base) = match words {
-        [s, e] => (s, e, None),
-        [s, e, b] => (s, e, Some(b)),
-        _ => return Ok(None),
-    };
-    let b = |s: &str| fmt::text_to_bytes(s).map_err(|e| anyhow!("bad --{dest}: {e}"));
-    Ok(Some(Range {
-        start: b(start)?,
-        end: b(end)?,
-        base: match base.copied() {
-            None => None,
-            Some("guided") => Some(RangeBase::Guided),
-            Some(x) => Some(RangeBase::At(b(x)?)),
-        },
-    }))
+    range_words(words)
+        .map(|w| range_of(dest, w, fmt::text_to_bytes, false))
+        .transpose()
 }
 
 /// Shape: a list converted as a whole (given or the default).

@@ -61,3 +61,50 @@ pub fn diff(want: &[u8], got: &[u8], max_lines: usize) -> String {
     }
     lines.join("\n")
 }
+
+/// Which of a command's outputs go to an 80x24 pseudo-terminal.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum OnTerminal {
+    Stdout,
+    Stderr,
+}
+
+/// Runs `c` with one output on an 80x24 pseudo-terminal (the other piped):
+/// whether it succeeded, the piped output, and what the terminal received.
+pub fn on_pty(mut c: std::process::Command, which: OnTerminal) -> (bool, Vec<u8>, Vec<u8>) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
+    match which {
+        OnTerminal::Stdout => c.stdout(Stdio::from(pty.slave)).stderr(Stdio::piped()),
+        OnTerminal::Stderr => c.stdout(Stdio::piped()).stderr(Stdio::from(pty.slave)),
+    };
+    let child = c.spawn().expect("run damo");
+    drop(c); // the parent's copy of the terminal's slave side
+    let mut master = std::fs::File::from(pty.master);
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the child closed the last slave descriptor
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        got
+    });
+    let out = child.wait_with_output().expect("wait");
+    let tty = reader.join().expect("reader");
+    let piped = match which {
+        OnTerminal::Stdout => out.stderr,
+        OnTerminal::Stderr => out.stdout,
+    };
+    (out.status.success(), piped, tty)
+}
