@@ -865,7 +865,12 @@ fn record_keeps_only_cpu_profiles_perf_finished() {
     use std::os::unix::fs::PermissionsExt;
     // a perf that writes its -o file, then either finishes it on SIGINT
     // or fails as on a full disk, leaving it half-written
-    for (name, on_int) in [("perf-ok", "exit 0"), ("perf-full", "exit 1")] {
+    // (a real perf re-raises SIGINT once its file is written)
+    for (name, on_int) in [
+        ("perf-ok", "exit 0"),
+        ("perf-sigint", "trap - INT; kill -INT $$"),
+        ("perf-full", "exit 1"),
+    ] {
         let perf = t.root.join(name);
         std::fs::write(
             &perf,
@@ -877,7 +882,11 @@ fn record_keeps_only_cpu_profiles_perf_finished() {
         .expect("perf");
         std::fs::set_permissions(&perf, std::fs::Permissions::from_mode(0o755)).expect("mode");
     }
-    for (perf, kept) in [("perf-ok", true), ("perf-full", false)] {
+    for (perf, kept) in [
+        ("perf-ok", true),
+        ("perf-sigint", true),
+        ("perf-full", false),
+    ] {
         let out = t.root.join(format!("{perf}.data"));
         let o = out.to_str().expect("utf-8");
         let perf_path = t.root.join(perf);

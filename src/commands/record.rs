@@ -420,8 +420,11 @@ impl Profiler {
     /// Stops perf and moves its profile to `<out>.profile`; a profile perf
     /// could not finish (a full disk, say) is left out, with a warning.
     fn finish(mut self, o: &Options) -> Result<()> {
+        use std::os::unix::process::ExitStatusExt;
         tracefs::stop_child(&mut self.perf.0);
-        let ok = matches!(self.perf.0.try_wait(), Ok(Some(st)) if st.success());
+        // perf finishes its file on SIGINT, then dies of the signal
+        let ok = matches!(self.perf.0.try_wait(),
+            Ok(Some(st)) if st.success() || st.signal() == Some(nix::libc::SIGINT));
         let path = profile_path(o);
         if !ok || !self.tmp.is_file() {
             crate::output::warn(&format!(
