@@ -73,10 +73,7 @@ fn now_ns() -> f64 {
 /// can tell it alone: Linux 6.6's `update_schemes_tried_bytes`, cheaper),
 /// with damo's five tries.
 fn update_tried(fs: &Sysfs, running: &[usize], total_only: bool) -> Result<()> {
-    let command = if total_only
-        && crate::sysfs::features::detect(fs)
-            .iter()
-            .any(|(name, ok)| *ok && *name == "sysfs/schemes_tried_regions_sz")
+    let command = if total_only && crate::sysfs::features::has(fs, "sysfs/schemes_tried_regions_sz")
     {
         "update_schemes_tried_bytes"
     } else {
@@ -207,9 +204,7 @@ pub fn snapshot(
         fs.update_tuned_intervals()?;
         kdamonds = fs.current_kdamonds()?;
     }
-    let apply_interval = crate::sysfs::features::detect(fs)
-        .iter()
-        .any(|(name, ok)| *ok && *name == "sysfs/schemes_apply_interval");
+    let apply_interval = crate::sysfs::features::has(fs, "sysfs/schemes_apply_interval");
     let mut installed = false;
     let mut idxs = Vec::new();
     for (ki, k) in kdamonds.iter_mut().enumerate() {
@@ -286,9 +281,7 @@ pub fn monitor_scheme(
     use crate::damon::model::{AccessPattern, AgeUnit, NrAccUnit, Quotas, Watermarks};
     let mut filters = Vec::new();
     if let Some(ranges) = &filter.address_ranges
-        && crate::sysfs::features::detect(fs)
-            .iter()
-            .any(|(n, ok)| *ok && *n == "sysfs/schemes_filters_addr")
+        && crate::sysfs::features::has(fs, "sysfs/schemes_filters_addr")
     {
         filters.extend(ranges.iter().map(|r| DamosFilter {
             filter_type: "addr".into(),

@@ -1463,15 +1463,14 @@ fn tree_dump(t: &Tree) -> Vec<(String, String)> {
     v
 }
 
-/// The commands `args` writes to kdamonds' `state` files, in order.
-fn state_commands(t: &Tree, dir: &std::path::Path, args: &[&str]) -> Vec<String> {
-    let trace = t.root.join("states.log");
+/// The (value, file) pairs `cmd` (a damo command on `t`) writes, in order,
+/// from DAMO_SYSFS_TRACE; `cmd` must succeed.
+fn traced_writes(t: &Tree, mut cmd: Command, args: &[&str]) -> Vec<(String, String)> {
+    let trace = t.root.join("writes.log");
     let _ = std::fs::remove_file(&trace);
     succeeded(
         args,
-        t.command(args)
-            .current_dir(dir)
-            .env("DAMO_SYSFS_TRACE", &trace)
+        cmd.env("DAMO_SYSFS_TRACE", &trace)
             .output()
             .expect("run damo"),
     );
@@ -1479,6 +1478,16 @@ fn state_commands(t: &Tree, dir: &std::path::Path, args: &[&str]) -> Vec<String>
     let _ = std::fs::remove_file(&trace);
     text.lines()
         .filter_map(|l| l.strip_prefix("write ")?.rsplit_once(" to "))
+        .map(|(v, path)| (v.to_string(), path.to_string()))
+        .collect()
+}
+
+/// The commands `args` writes to kdamonds' `state` files, in order.
+fn state_commands(t: &Tree, dir: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let mut cmd = t.command(args);
+    cmd.current_dir(dir);
+    traced_writes(t, cmd, args)
+        .into_iter()
         .filter(|(_, path)| path.ends_with("/state"))
         .map(|(v, _)| v.trim_matches('\'').to_string())
         .collect()
@@ -1527,26 +1536,12 @@ fn total_size_only_snapshots_ask_the_kernel_for_sizes_only() {
 /// The files `args` writes, in order (relative to the tree's root), from
 /// DAMO_SYSFS_TRACE.
 fn written_files(t: &Tree, args: &[&str]) -> Vec<String> {
-    let trace = t.root.join("writes.log");
-    let _ = std::fs::remove_file(&trace);
-    succeeded(
-        args,
-        t.command(args)
-            .env("DAMO_SYSFS_TRACE", &trace)
-            .output()
-            .expect("run damo"),
-    );
     let mut files: Vec<String> = Vec::new();
-    for line in std::fs::read_to_string(&trace).expect("trace").lines() {
-        if let Some((_, path)) = line
-            .strip_prefix("write ")
-            .and_then(|l| l.rsplit_once(" to "))
-            && !files.iter().any(|f| f == path)
-        {
-            files.push(path.to_string());
+    for (_, path) in traced_writes(t, t.command(args), args) {
+        if !files.contains(&path) {
+            files.push(path);
         }
     }
-    let _ = std::fs::remove_file(&trace);
     files
 }
 

@@ -284,7 +284,11 @@ pub fn address_range(dest: &str, words: &[&str]) -> Result<Option<Range>> {
 }
 
 /// Shape: a list converted as a whole (given or the default).
-pub fn whole<T>(a: &Args, dest: &str, kind: fn(&str, &[&str]) -> Result<T>) -> Result<Option<T>> {
+pub fn whole<T>(
+    a: &Args,
+    dest: &str,
+    kind: impl Fn(&str, &[&str]) -> Result<T>,
+) -> Result<Option<T>> {
     a.list(dest).map(|l| kind(dest, &l)).transpose()
 }
 
@@ -292,7 +296,7 @@ pub fn whole<T>(a: &Args, dest: &str, kind: fn(&str, &[&str]) -> Result<T>) -> R
 pub fn whole_occurrences<T>(
     a: &Args,
     dest: &str,
-    kind: fn(&str, &[&str]) -> Result<T>,
+    kind: impl Fn(&str, &[&str]) -> Result<T>,
 ) -> Result<Vec<T>> {
     if !a.given(dest) {
         return Ok(Vec::new());
@@ -316,9 +320,12 @@ pub fn one<T>(a: &Args, dest: &str, kind: fn(&str, &str) -> Result<T>) -> Result
 
 /// Shape: a list of values (given or the default).
 pub fn list<T>(a: &Args, dest: &str, kind: fn(&str, &str) -> Result<T>) -> Result<Option<Vec<T>>> {
-    a.list(dest)
-        .map(|l| l.iter().map(|s| kind(dest, s)).collect())
-        .transpose()
+    whole(a, dest, |d, l| each(d, l, kind))
+}
+
+/// `kind` applied to each of `words`.
+fn each<T>(dest: &str, words: &[&str], kind: fn(&str, &str) -> Result<T>) -> Result<Vec<T>> {
+    words.iter().map(|s| kind(dest, s)).collect()
 }
 
 /// Shape: the values of each occurrence of an append option (none when
@@ -328,14 +335,7 @@ pub fn occurrence_lists<T>(
     dest: &str,
     kind: fn(&str, &str) -> Result<T>,
 ) -> Result<Vec<Vec<T>>> {
-    if !a.given(dest) {
-        return Ok(Vec::new());
-    }
-    a.lists(dest)
-        .unwrap_or_default()
-        .iter()
-        .map(|l| l.iter().map(|s| kind(dest, s)).collect())
-        .collect()
+    whole_occurrences(a, dest, |d, l| each(d, l, kind))
 }
 
 /// Shape: the value of each occurrence of a one-value append option.

@@ -57,16 +57,25 @@ const COLOR_USAGE: &str = "usage: damo [--color {auto,always,never}] <command> .
 
 /// Takes the leading `--color WHEN` / `--color=WHEN` off `argv`.
 fn globals(argv: &[String]) -> Result<(Globals, &[String]), Outcome> {
+    const CHOICES: [&str; 3] = ["auto", "always", "never"];
+    let usage_error = |msg: String, hint: Option<String>| {
+        let e = CliExit::Usage {
+            usage: COLOR_USAGE.to_string(),
+            prog: "damo".to_string(),
+            msg,
+            hint,
+        };
+        Outcome::Exit(e.render(), true, 2)
+    };
     let (value, rest) = match argv {
         [flag, v, rest @ ..] if flag == "--color" => (v.as_str(), rest),
         [flag, rest @ ..] if flag.starts_with("--color=") => {
             (flag.trim_start_matches("--color="), rest)
         }
         [flag] if flag == "--color" => {
-            return Err(Outcome::Exit(
-                format!("{COLOR_USAGE}damo: error: argument --color: expected one argument\n"),
-                true,
-                2,
+            return Err(usage_error(
+                "argument --color: expected one argument".to_string(),
+                None,
             ));
         }
         _ => return Ok((Globals::default(), argv)),
@@ -76,13 +85,12 @@ fn globals(argv: &[String]) -> Result<(Globals, &[String]), Outcome> {
         "always" => ColorWhen::Always,
         "never" => ColorWhen::Never,
         v => {
-            return Err(Outcome::Exit(
+            return Err(usage_error(
                 format!(
-                    "{COLOR_USAGE}damo: error: argument --color: invalid choice: '{v}' \
-                     (choose from 'auto', 'always', 'never')\n"
+                    "argument --color: invalid choice: '{v}' (choose from {})",
+                    CHOICES.map(|c| format!("'{c}'")).join(", ")
                 ),
-                true,
-                2,
+                parse::did_you_mean(v, CHOICES),
             ));
         }
     };

@@ -187,7 +187,7 @@ fn run_loop(
         {
             break;
         }
-        let rec = Command::new(exe)
+        let mut rec = Command::new(exe)
             .args([
                 "record",
                 "--timeout",
@@ -204,7 +204,6 @@ fn run_loop(
             .stderr(Stdio::piped())
             .spawn()
             .context("cannot run 'damo record'")?;
-        let mut rec = rec;
         let rec_err = rec.stderr.take();
         match wait(rec, raw.0)? {
             None => break,

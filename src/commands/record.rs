@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result, bail};
 
 use super::children::{Follower, reaped};
+use crate::cli::conv::SnapshotPlan;
 use crate::cli::opts::{DamonTracer, DoRecord as Do, Record};
 use crate::damon::js::Js;
 use crate::damon::model::Kdamond;
@@ -270,7 +271,7 @@ struct Options {
     cpu_profile: bool,
     /// damon events to trace: the first is required
     events: Vec<&'static str>,
-    snapshot: Option<SnapPlan>,
+    snapshot: Option<SnapshotPlan>,
     /// `--output_flush_sec`: outputs so far go to `<out>.<time>/` this often
     flush: Option<Duration>,
     /// perf's path, and whether it traces (`--damon_tracer perf`)
@@ -279,10 +280,7 @@ struct Options {
 }
 
 fn options(args: &Record) -> Result<Options> {
-    let snapshot = args.snapshot.map(|p| SnapPlan {
-        delay: p.delay,
-        count: p.count,
-    });
+    let snapshot = args.snapshot;
     let perf = args.perf_path.clone().unwrap_or_else(|| "perf".to_string());
     // perf only when asked for (damo's default tracer); tracefs otherwise
     let use_perf = match args.damon_tracer {
@@ -795,16 +793,9 @@ fn local_stamp() -> String {
     )
 }
 
-/// `--snapshot <delay> <count>`.
-#[derive(Clone, Copy)]
-struct SnapPlan {
-    delay: Duration,
-    count: i128,
-}
-
 /// Snapshot recording: DAMOS tried regions every `delay`, `count` times.
 struct Snapshots {
-    plan: SnapPlan,
+    plan: SnapshotPlan,
     monitor: crate::damon::model::Scheme,
     merge: bool,
     records: Vec<crate::record::Record>,

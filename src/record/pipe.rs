@@ -39,6 +39,29 @@ fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\n' | b'\r' | b'\t')
 }
 
+/// The end of the run of white space that starts at `input[i]` (runs of
+/// spaces, damo's indentation, eight at a time).
+fn ws_end(input: &[u8], mut i: usize) -> usize {
+    let n = input.len();
+    while i + 8 <= n && input[i..i + 8] == *b"        " {
+        i += 8;
+    }
+    while i < n && is_ws(input[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Where the string text from `input[i]` stops: its closing quote or an
+/// escape (`input.len()` if the chunk ends first).  The strings of
+/// records are short: a loop beats memchr.
+fn str_stop(input: &[u8], mut i: usize) -> usize {
+    while i < input.len() && input[i] != b'"' && input[i] != b'\\' {
+        i += 1;
+    }
+    i
+}
+
 /// Bytes that end a run of plain bytes outside strings.
 static SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
@@ -174,11 +197,7 @@ impl Scanner {
                     i += 1;
                     continue;
                 }
-                // (the strings of records are short: a loop beats memchr)
-                let mut j = i;
-                while j < n && input[j] != b'"' && input[j] != b'\\' {
-                    j += 1;
-                }
+                let j = str_stop(input, i);
                 if j == n {
                     self.capture(&input[i..]);
                     break;
@@ -218,18 +237,7 @@ impl Scanner {
                 b' ' | b'\n' | b'\r' | b'\t' => {
                     self.scalar_end(input, &mut seg, i, out);
                     self.keep(input, &mut seg, i);
-                    i += 1;
-                    while i + 8 <= n {
-                        let mut w = [0u8; 8];
-                        w.copy_from_slice(&input[i..i + 8]);
-                        if u64::from_ne_bytes(w) != u64::from_ne_bytes(*b"        ") {
-                            break;
-                        }
-                        i += 8;
-                    }
-                    while i < n && is_ws(input[i]) {
-                        i += 1;
-                    }
+                    i = ws_end(input, i + 1);
                     seg = i;
                     continue;
                 }
@@ -305,9 +313,7 @@ impl Scanner {
                 b'"' => {
                     let mut j = i + 1;
                     loop {
-                        while j < n && input[j] != b'"' && input[j] != b'\\' {
-                            j += 1;
-                        }
+                        j = str_stop(input, j);
                         if j >= n {
                             self.in_str = true;
                             i = n;
@@ -339,13 +345,7 @@ impl Scanner {
                 }
                 b' ' | b'\n' | b'\r' | b'\t' => {
                     self.keep(input, seg, i);
-                    i += 1;
-                    while i + 8 <= n && input[i..i + 8] == *b"        " {
-                        i += 8;
-                    }
-                    while i < n && is_ws(input[i]) {
-                        i += 1;
-                    }
+                    i = ws_end(input, i + 1);
                     *seg = i;
                 }
                 _ => i += 1,

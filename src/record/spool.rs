@@ -239,8 +239,9 @@ fn replay(file: &File, metas: &[RecordMeta], sink: &mut dyn Sink) -> Result<()> 
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut input = BufReader::with_capacity(1 << 16, file);
+            let mut payload = Vec::new();
             loop {
-                match next_entry(&mut input) {
+                match next_entry(&mut input, &mut payload) {
                     Ok(None) => break,
                     Ok(Some(e)) => {
                         if tx.send(Ok(e)).is_err() {
@@ -270,8 +271,9 @@ fn replay(file: &File, metas: &[RecordMeta], sink: &mut dyn Sink) -> Result<()> 
     })
 }
 
-/// The next entry of the spool, `None` at its end.
-fn next_entry(input: &mut impl Read) -> Result<Option<Entry>> {
+/// The next entry of the spool, `None` at its end (`payload` is the
+/// buffer its bytes are read into).
+fn next_entry(input: &mut impl Read, payload: &mut Vec<u8>) -> Result<Option<Entry>> {
     let mut head = [0u8; 5];
     match input.read_exact(&mut head) {
         Ok(()) => {}
@@ -279,14 +281,11 @@ fn next_entry(input: &mut impl Read) -> Result<Option<Entry>> {
         Err(e) => return Err(e).context("cannot read the temporary spool file"),
     }
     let len = u32::from_le_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    let mut payload = vec![0u8; len];
+    payload.resize(len, 0);
     input
-        .read_exact(&mut payload)
+        .read_exact(payload)
         .context("cannot read the temporary spool file")?;
-    let mut r = Rd {
-        b: &payload,
-        pos: 0,
-    };
+    let mut r = Rd { b: payload, pos: 0 };
     Ok(Some(match head[0] {
         TAG_START => Entry::Start(r.uvar()? as usize),
         TAG_SNAPSHOT => Entry::Snapshot(read_snapshot(&mut r)?),

@@ -832,6 +832,11 @@ pub fn detect(fs: &Sysfs) -> Vec<(&'static str, bool)> {
         .collect()
 }
 
+/// Whether the kernel has the feature `name` (as [`detect`] tells).
+pub fn has(fs: &Sysfs, name: &str) -> bool {
+    detect(fs).iter().any(|(n, ok)| *ok && *n == name)
+}
+
 /// Features outside the sysfs interface, found by files: (name, path
 /// relative to the sysfs root).
 const FILE_FEATURES: &[(&str, &str)] = &[
