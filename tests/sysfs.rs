@@ -2249,3 +2249,203 @@ fn debugfs_writes_are_damo_3_4_3s() {
         }
     }
 }
+
+/// `report metrics --once` and `--dir`: the exposition of a running
+/// scheme, whose only writes are the state commands that refresh
+/// statistics.
+#[test]
+fn metrics_once_and_textfile() {
+    let t = Tree::new("metrics", "6.18");
+    let p = Proc::new();
+    t.ok(&[
+        "start",
+        &p.pid(),
+        "--damos_action",
+        "pageout",
+        "--damos_quotas",
+        "10ms",
+        "64M",
+        "1s",
+    ]);
+    std::fs::write(t.kd("0/contexts/0/schemes/0/stats/sz_applied"), "8192\n").unwrap();
+    let writes = traced_writes(
+        &t,
+        t.command(&["report", "metrics", "--once"]),
+        &["report", "metrics"],
+    );
+    let states: Vec<&str> = writes.iter().map(|(v, _)| v.trim_matches('\'')).collect();
+    assert!(
+        writes.iter().all(|(_, path)| path.ends_with("/state")),
+        "only state commands: {writes:?}"
+    );
+    assert!(states.contains(&"update_schemes_stats"), "{states:?}");
+    let text = t.ok(&["report", "metrics", "--once"]);
+    for want in [
+        "damon_up 1\n",
+        "damon_kdamond_running{kdamond=\"0\"} 1\n",
+        "# TYPE damon_scheme_applied_bytes_total counter\n",
+        "damon_context_sample_interval_seconds{kdamond=\"0\",context=\"0\"} 0.005\n",
+        "damon_scheme_quota_bytes{kdamond=\"0\",context=\"0\",scheme=\"0\",action=\"pageout\"} 67108864\n",
+        "damon_target_info{kdamond=\"0\",context=\"0\",target=\"0\"} 1\n",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    assert!(!text.contains("pid="), "pids only with --pid_labels");
+    let with_pids = t.ok(&["report", "metrics", "--once", "--pid_labels"]);
+    assert!(
+        with_pids.contains(&format!("target=\"0\",pid=\"{}\"}} 1", p.pid())),
+        "{with_pids}"
+    );
+
+    let dir = t.root.join("textfile");
+    std::fs::create_dir(&dir).unwrap();
+    t.ok(&[
+        "report",
+        "metrics",
+        "--once",
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    let prom = dir.join("damon.prom");
+    let body = std::fs::read_to_string(&prom).unwrap();
+    assert!(
+        body.contains("damon_kdamond_running{kdamond=\"0\"} 1\n"),
+        "{body}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&prom).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec![std::ffi::OsString::from("damon.prom")],
+        "no temporaries left"
+    );
+    // the loop rewrites the file each interval until a signal
+    std::fs::remove_file(&prom).unwrap();
+    let child = t.spawn(&[
+        "report",
+        "metrics",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--interval",
+        "0.2",
+    ]);
+    t.wait_until("damon.prom", || prom.is_file());
+    std::fs::remove_file(&prom).unwrap();
+    t.wait_until("damon.prom again", || prom.is_file());
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stderr.is_empty() || !String::from_utf8_lossy(&out.stderr).contains("panicked"));
+
+    for (args, want) in [
+        (vec!["--dir", "/nonexistent-damo-dir"], "not a directory"),
+        (vec!["--dir", "/tmp", "--listen", "127.0.0.1:0"], "not both"),
+        (vec!["--once", "--listen", "127.0.0.1:0"], "--once"),
+        (vec!["--max_connections", "0", "--once"], "out of range"),
+    ] {
+        let mut a = vec!["report", "metrics"];
+        a.extend(args);
+        let err = t.fails(&a);
+        assert!(err.contains(want), "{a:?}: {err}");
+    }
+    t.ok(&["stop"]);
+    let stopped = t.ok(&["report", "metrics", "--once"]);
+    assert!(
+        stopped.contains("damon_kdamond_running{kdamond=\"0\"} 0\n"),
+        "{stopped}"
+    );
+}
+
+/// One HTTP exchange with the exporter: status line and body.
+fn http(addr: &str, request: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    s.write_all(request.as_bytes()).expect("send");
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    (head.to_string(), body.to_string())
+}
+
+/// `report metrics --listen`: /metrics in both formats, the plain page,
+/// refusals, a kdamond that stops between scrapes, a port in use.
+#[test]
+fn metrics_over_http() {
+    use std::io::BufRead;
+    let t = Tree::new("metrics-http", "6.12");
+    t.ok(&["start", "--ops", "paddr", "--damos_action", "stat"]);
+    let mut child = t.spawn(&[
+        "report",
+        "metrics",
+        "--listen",
+        "127.0.0.1:0",
+        "--interval",
+        "0.1",
+    ]);
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .rsplit_once("http://")
+        .and_then(|(_, a)| a.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let (head, body) = http(&addr, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    assert!(
+        body.contains("damon_kdamond_running{kdamond=\"0\"} 1\n"),
+        "{body}"
+    );
+    let (head, body) = http(
+        &addr,
+        "GET /metrics HTTP/1.1\r\nAccept: application/openmetrics-text;version=1.0.0\r\n\r\n",
+    );
+    assert!(head.contains("application/openmetrics-text"), "{head}");
+    assert!(
+        body.ends_with("# EOF\n") && body.contains("# TYPE damon_scheme_applied_bytes counter\n"),
+        "{body}"
+    );
+    assert!(http(&addr, "GET / HTTP/1.1\r\n\r\n").1.contains("/metrics"));
+    assert!(
+        http(&addr, "GET /etc/passwd HTTP/1.1\r\n\r\n")
+            .0
+            .starts_with("HTTP/1.1 404")
+    );
+    assert!(
+        http(&addr, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+            .0
+            .starts_with("HTTP/1.1 405")
+    );
+    let big = format!("GET /metrics HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20000));
+    assert!(http(&addr, &big).0.starts_with("HTTP/1.1 431"));
+    assert!(http(&addr, "garbage\r\n\r\n").0.starts_with("HTTP/1.1 400"));
+    // the kdamond stops and the tree goes away between scrapes
+    t.ok(&["stop"]);
+    std::fs::write(t.kd("nr_kdamonds"), "0\n").unwrap();
+    let (head, body) = http(&addr, "GET /metrics HTTP/1.1\r\n\r\n");
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert!(!body.contains("damon_kdamond_running"), "{body}");
+    assert!(body.contains("damo_exporter_scrapes_total "), "{body}");
+    // a second exporter on the same port fails at once, in one line
+    let err = t.fails(&["report", "metrics", "--listen", &addr]);
+    assert!(
+        err.contains("cannot listen on") && err.contains(&addr),
+        "{err}"
+    );
+    interrupt(&child);
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+}

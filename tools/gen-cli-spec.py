@@ -2,6 +2,7 @@
 # Dev tool, stage 2 of 2: generate the command line's Rust tables from
 #   tools/cli/damo-3.4.3.json  damo 3.4.3's interface (stage 1,
 #                              tools/cli/dump-damo-cli.py, needs damo)
+#   tools/cli/ours.json        what this damo adds: commands, choices
 #   tools/cli/help.ini         our help texts (none is damo's)
 # into
 #   src/cli/spec.rs  the table the argparse-compatible parser walks, each
@@ -41,7 +42,7 @@ WIDTH = {
     'nr_cols_bar': 'i64', 'obsolete_targets': 'i64',
     'percentiles_range': 'i64', 'range': 'i64', 'resol': 'i64',
     'pause_ctx': 'i64', 'idle_time_percentiles_range': 'i64',
-    'temperature_weights': 'i64',
+    'temperature_weights': 'i64', 'max_connections': 'i64',
 }
 
 # Options damo takes as text although their values are numbers with
@@ -59,6 +60,7 @@ UNITS = {
     'test_perf_runtime': ('f64', 'seconds'),
     'progress_notice_interval': ('f64', 'seconds'),
     'allow_error': ('f64', 'percentage'),
+    'interval': ('Duration', 'positive_duration'),
     'regions_boundary': ('[i128; 2]', 'boundary'),
 }
 
@@ -117,7 +119,24 @@ def load():
                                          interpolation=None)
     help_ini.optionxform = str
     help_ini.read(os.path.join(HERE, 'cli', 'help.ini'))
+    with open(os.path.join(HERE, 'cli', 'ours.json')) as f:
+        extend(table, json.load(f))
     return table, help_ini
+
+
+def extend(table, ours):
+    """Merges ours.json: new commands after their parent's last one, new
+    choices at the end of an option's."""
+    cmds = {c['command']['path']: c for c in table['commands']}
+    for new in ours['commands']:
+        parent = cmds[new.pop('parent')]
+        parent['command']['subcmds'].append(new['command']['path'])
+        table['commands'].append(new)
+        cmds[new['command']['path']] = new
+    for where, extra in ours['choices'].items():
+        path, flag = where.rsplit(' ', 1)
+        opt = next(o for o in cmds[path]['options'] if flag in o['flags'])
+        opt['choices'] = opt['choices'] + extra
 
 
 def help_key(o):

@@ -253,6 +253,8 @@ pub enum Format {
     Report,
     JsonCompressed,
     PerfScript,
+    Parquet,
+    Ndjson,
 }
 
 impl Choice for Format {
@@ -263,6 +265,8 @@ impl Choice for Format {
             "report" => Some(Self::Report),
             "json_compressed" => Some(Self::JsonCompressed),
             "perf_script" => Some(Self::PerfScript),
+            "parquet" => Some(Self::Parquet),
+            "ndjson" => Some(Self::Ndjson),
             _ => None,
         }
     }
@@ -273,6 +277,8 @@ impl Choice for Format {
             Self::Report => "report",
             Self::JsonCompressed => "json_compressed",
             Self::PerfScript => "perf_script",
+            Self::Parquet => "parquet",
+            Self::Ndjson => "ndjson",
         }
     }
 }
@@ -2510,7 +2516,7 @@ impl Adjust {
 pub struct ConvertRecordFormat {
     /// record file to convert
     pub record_file: String,
-    /// format to convert to
+    /// format to convert to ('parquet' and 'ndjson': one row per region, for DuckDB, Spark and jq)
     pub format: Format,
     /// output file (defaults to overwriting the input)
     pub output_file: Option<String>,
@@ -2537,6 +2543,39 @@ impl Diagnose {
     pub fn from_args(a: &Args) -> Result<Self> {
         Ok(Self {
             verbose: a.flag("verbose"),
+        })
+    }
+}
+
+/// `damo report metrics`: export DAMON's state and statistics as Prometheus metrics.
+#[derive(Debug, Clone)]
+pub struct ReportMetrics {
+    /// print the metrics once and exit (to stdout, or to the --dir file)
+    pub once: bool,
+    /// write <dir>/damon.prom for node_exporter's textfile collector, atomically, every --interval
+    pub dir: Option<String>,
+    /// serve /metrics on this address (e.g. 127.0.0.1:9816) for Prometheus to scrape
+    pub listen: Option<String>,
+    /// how often to write the --dir file, and the shortest time between two refreshes of the kernel's statistics
+    pub interval: Duration,
+    /// how many scrapes to serve at once (--listen)
+    pub max_connections: i64,
+    /// label the targets' metrics with their pids
+    pub pid_labels: bool,
+    /// the DAMON interface to read ('auto' tries sysfs, then debugfs)
+    pub damon_interface_deprecated: DamonInterfaceDeprecated,
+}
+
+impl ReportMetrics {
+    pub fn from_args(a: &Args) -> Result<Self> {
+        Ok(Self {
+            once: a.flag("once"),
+            dir: conv::if_given(a, "dir", |a, d| conv::one(a, d, conv::text))?,
+            listen: conv::if_given(a, "listen", |a, d| conv::one(a, d, conv::text))?,
+            interval: conv::present(conv::one(a, "interval", conv::positive_duration)?, "interval")?,
+            max_connections: conv::present(conv::one(a, "max_connections", conv::int)?, "max_connections")?,
+            pid_labels: a.flag("pid_labels"),
+            damon_interface_deprecated: conv::present(conv::one(a, "damon_interface_DEPRECATED", conv::choice)?, "damon_interface_DEPRECATED")?,
         })
     }
 }
@@ -2584,6 +2623,7 @@ pub enum Command {
     Adjust(Adjust),
     ConvertRecordFormat(ConvertRecordFormat),
     Diagnose(Diagnose),
+    ReportMetrics(ReportMetrics),
 }
 
 impl Command {
@@ -2631,6 +2671,7 @@ impl Command {
             "adjust" => Self::Adjust(Adjust::from_args(a)?),
             "convert_record_format" => Self::ConvertRecordFormat(ConvertRecordFormat::from_args(a)?),
             "diagnose" => Self::Diagnose(Diagnose::from_args(a)?),
+            "report metrics" => Self::ReportMetrics(ReportMetrics::from_args(a)?),
             path => anyhow::bail!("no options for command '{path}'"),
         })
     }

@@ -273,7 +273,7 @@ pub static CMD_REPORT: CmdSpec = CmdSpec {
     about: "show reports of recorded or live data",
     opts: &[],
     positionals: &[],
-    subcmds: &[&CMD_REPORT_ACCESS, &CMD_REPORT_DAMON, &CMD_REPORT_SYSINFO, &CMD_REPORT_RECORD_INFO, &CMD_REPORT_ATTRS, &CMD_REPORT_HEATMAP, &CMD_REPORT_HOLISTIC, &CMD_REPORT_TRACE, &CMD_REPORT_PA_LAYOUT, &CMD_REPORT_WSS, &CMD_REPORT_FOOTPRINTS, &CMD_REPORT_PROFILE, &CMD_REPORT_TIMES, &CMD_REPORT_NR_REGIONS],
+    subcmds: &[&CMD_REPORT_ACCESS, &CMD_REPORT_DAMON, &CMD_REPORT_SYSINFO, &CMD_REPORT_RECORD_INFO, &CMD_REPORT_ATTRS, &CMD_REPORT_HEATMAP, &CMD_REPORT_HOLISTIC, &CMD_REPORT_TRACE, &CMD_REPORT_PA_LAYOUT, &CMD_REPORT_WSS, &CMD_REPORT_FOOTPRINTS, &CMD_REPORT_PROFILE, &CMD_REPORT_TIMES, &CMD_REPORT_NR_REGIONS, &CMD_REPORT_METRICS],
     subcmd_dest: "report_type",
     subcmd_metavar: "<report type>",
     subcmd_required: true,
@@ -1170,7 +1170,7 @@ pub static CMD_CONVERT_RECORD_FORMAT: CmdSpec = CmdSpec {
     about: "convert a record file to another format",
     opts: &[
         OptSpec { flags: &["--record_file"], dest: "record_file", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("damon.data"), choices: &[], metavar: &["<file>"], hidden: false, help: "record file to convert" },
-        OptSpec { flags: &["--format"], dest: "format", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("json_compressed"), choices: &["json_compressed", "json", "perf_script"], metavar: &[], hidden: false, help: "format to convert to" },
+        OptSpec { flags: &["--format"], dest: "format", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("json_compressed"), choices: &["json_compressed", "json", "perf_script", "parquet", "ndjson"], metavar: &[], hidden: false, help: "format to convert to ('parquet' and 'ndjson': one row per region, for DuckDB, Spark and jq)" },
         OptSpec { flags: &["--output_file"], dest: "output_file", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::None, choices: &[], metavar: &["<file>"], hidden: false, help: "output file (defaults to overwriting the input)" },
     ],
     positionals: &[],
@@ -1185,6 +1185,25 @@ pub static CMD_DIAGNOSE: CmdSpec = CmdSpec {
     about: "report whether DAMON is working correctly",
     opts: &[
         OptSpec { flags: &["--verbose"], dest: "verbose", act: Act::StoreTrue, nargs: Nargs::Zero, ty: Ty::Str, dflt: Dflt::Bool(false), choices: &[], metavar: &[], hidden: false, help: "print details" },
+    ],
+    positionals: &[],
+    subcmds: &[],
+    subcmd_dest: "",
+    subcmd_metavar: "",
+    subcmd_required: false,
+};
+
+pub static CMD_REPORT_METRICS: CmdSpec = CmdSpec {
+    path: "report metrics",
+    about: "export DAMON's state and statistics as Prometheus metrics",
+    opts: &[
+        OptSpec { flags: &["--once"], dest: "once", act: Act::StoreTrue, nargs: Nargs::Zero, ty: Ty::Str, dflt: Dflt::Bool(false), choices: &[], metavar: &[], hidden: false, help: "print the metrics once and exit (to stdout, or to the --dir file)" },
+        OptSpec { flags: &["--dir"], dest: "dir", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::None, choices: &[], metavar: &["<dir>"], hidden: false, help: "write <dir>/damon.prom for node_exporter's textfile collector, atomically, every --interval" },
+        OptSpec { flags: &["--listen"], dest: "listen", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::None, choices: &[], metavar: &["<address:port>"], hidden: false, help: "serve /metrics on this address (e.g. 127.0.0.1:9816) for Prometheus to scrape" },
+        OptSpec { flags: &["--interval"], dest: "interval", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("15s"), choices: &[], metavar: &["<time>"], hidden: false, help: "how often to write the --dir file, and the shortest time between two refreshes of the kernel's statistics" },
+        OptSpec { flags: &["--max_connections"], dest: "max_connections", act: Act::Store, nargs: Nargs::One, ty: Ty::Int, dflt: Dflt::Str("4"), choices: &[], metavar: &["<num>"], hidden: false, help: "how many scrapes to serve at once (--listen)" },
+        OptSpec { flags: &["--pid_labels"], dest: "pid_labels", act: Act::StoreTrue, nargs: Nargs::Zero, ty: Ty::Str, dflt: Dflt::Bool(false), choices: &[], metavar: &[], hidden: false, help: "label the targets' metrics with their pids" },
+        OptSpec { flags: &["--damon_interface_DEPRECATED"], dest: "damon_interface_DEPRECATED", act: Act::Store, nargs: Nargs::One, ty: Ty::Str, dflt: Dflt::Str("auto"), choices: &["sysfs", "debugfs", "auto"], metavar: &[], hidden: true, help: "the DAMON interface to read ('auto' tries sysfs, then debugfs)" },
     ],
     positionals: &[],
     subcmds: &[],

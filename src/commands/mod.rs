@@ -13,6 +13,7 @@ use crate::sysfs::{Interface, Sysfs};
 mod args;
 mod children;
 mod control;
+mod metrics;
 mod modules;
 mod monitor;
 mod record;
@@ -114,5 +115,6 @@ fn run_command(args: &Args, globals: cli::Globals) -> Result<()> {
             }
         }
         Command::ReportAttrs(o) => report::attrs(&o),
+        Command::ReportMetrics(o) => metrics::main(&o),
     }
 }

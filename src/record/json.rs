@@ -421,7 +421,7 @@ impl<'de> Visitor<'de> for SnapshotsToSink<'_, '_> {
     }
 }
 
-fn parse_intervals(v: &serde_json::Value) -> Result<Intervals, String> {
+pub(crate) fn parse_intervals(v: &serde_json::Value) -> Result<Intervals, String> {
     let field = |obj: &serde_json::Value, k: &'static str, p: Parser| -> Result<Num, String> {
         let x = obj
             .get(k)

@@ -7,6 +7,7 @@
 //! apart by content (see [`sniff`]), not by file name or `file(1)`.
 
 pub mod adjust;
+pub mod columnar;
 pub mod fastjson;
 pub mod filter;
 pub mod json;
@@ -206,6 +207,10 @@ pub enum Format {
     Json,
     PerfScript,
     PerfData,
+    /// Apache Parquet, one row per region (`columnar`).
+    Parquet,
+    /// Newline-delimited JSON, one line per region (`columnar`).
+    Ndjson,
 }
 
 impl Format {
@@ -215,6 +220,8 @@ impl Format {
             Format::Json => "json",
             Format::PerfScript => "perf_script",
             Format::PerfData => "perf_data",
+            Format::Parquet => "parquet",
+            Format::Ndjson => "ndjson",
         }
     }
 
@@ -224,6 +231,8 @@ impl Format {
             "json" => Format::Json,
             "perf_script" => Format::PerfScript,
             "perf_data" => Format::PerfData,
+            "parquet" => Format::Parquet,
+            "ndjson" => Format::Ndjson,
             _ => return None,
         })
     }
@@ -263,6 +272,10 @@ impl RecordFiles {
     pub fn read(&self, sink: &mut dyn Sink) -> Result<()> {
         for p in &self.paths {
             let mut sink_failed = false;
+            if columnar::is_parquet(p) {
+                read_parquet_checked(p, sink)?;
+                continue;
+            }
             let meter = crate::progress::Meter::reading(p);
             let r = std::fs::File::open(p)
                 .with_context(|| format!("cannot open {}", p.display()))
@@ -448,8 +461,24 @@ impl Sink for Checked<'_> {
     }
 }
 
+/// Reads a Parquet record file through the same checks as every reader.
+fn read_parquet_checked(path: &Path, sink: &mut dyn Sink) -> Result<()> {
+    let mut checked = Checked {
+        inner: sink,
+        inner_failed: false,
+        last_end: None,
+    };
+    match columnar::read_parquet(path, &mut checked) {
+        Err(e) if checked.inner_failed => Err(e),
+        r => r.with_context(|| format!("parsing {} failed", path.display())),
+    }
+}
+
 /// Reads one record file of any supported format into `sink`.
 pub fn read_file(path: &Path, sink: &mut dyn Sink) -> Result<()> {
+    if columnar::is_parquet(path) {
+        return read_parquet_checked(path, sink);
+    }
     let file =
         std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     read_from(file, sink)
@@ -489,6 +518,15 @@ fn read_format<R: std::io::BufRead + Send + 'static>(
         ),
         Format::Json => (read_json(reader, sink), "not a valid JSON record"),
         Format::PerfScript => return perf_script::read(reader, sink),
+        Format::Ndjson => {
+            return match columnar::read_ndjson(reader, sink) {
+                Err(e) if sink.inner_failed => Err(e),
+                r => r.context("not a valid NDJSON record"),
+            };
+        }
+        Format::Parquet => {
+            anyhow::bail!("a Parquet record is read from a file, not from a pipe: give its path")
+        }
         Format::PerfData => anyhow::bail!(
             "this is a perf.data file; convert it with 'perf script -i FILE > FILE.txt' and read the text, \
              or record with --output_type json_compressed"

@@ -43,6 +43,12 @@ pub fn detect(head: &[u8]) -> Format {
     if is_zlib(head) {
         return Format::JsonCompressed;
     }
+    if head.starts_with(b"PAR1") {
+        return Format::Parquet;
+    }
+    if head.starts_with(b"{\"schema\":") {
+        return Format::Ndjson;
+    }
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') | Some(b'{') => Format::Json,
         _ => Format::PerfScript,
@@ -65,5 +71,10 @@ mod tests {
             Format::PerfScript
         );
         assert_eq!(detect(b""), Format::PerfScript);
+        assert_eq!(detect(b"PAR1\x15\x04"), Format::Parquet);
+        assert_eq!(
+            detect(b"{\"schema\":1,\"type\":\"record\"}"),
+            Format::Ndjson
+        );
     }
 }

@@ -685,6 +685,8 @@ pub enum FileWriter {
     // pieces).
     Compressed(JsonWriter<ThreadedZlib>),
     PerfScript(Box<PerfScriptWriter<AtomicFile>>),
+    Parquet(Box<super::columnar::ParquetWriter>),
+    Ndjson(super::columnar::NdjsonWriter<AtomicFile>),
 }
 
 impl FileWriter {
@@ -708,11 +710,17 @@ impl FileWriter {
     }
 
     pub fn create(path: &Path, format: Format) -> Result<Self> {
-        let f = AtomicFile::create(path)?;
+        let f = || AtomicFile::create(path);
         Ok(match format {
-            Format::Json => FileWriter::Json(JsonWriter::new(f)),
-            Format::JsonCompressed => FileWriter::Compressed(JsonWriter::new(ThreadedZlib::new(f))),
-            Format::PerfScript => FileWriter::PerfScript(Box::new(PerfScriptWriter::new(f))),
+            Format::Json => FileWriter::Json(JsonWriter::new(f()?)),
+            Format::JsonCompressed => {
+                FileWriter::Compressed(JsonWriter::new(ThreadedZlib::new(f()?)))
+            }
+            Format::PerfScript => FileWriter::PerfScript(Box::new(PerfScriptWriter::new(f()?))),
+            Format::Parquet => {
+                FileWriter::Parquet(Box::new(super::columnar::ParquetWriter::create(path)?))
+            }
+            Format::Ndjson => FileWriter::Ndjson(super::columnar::NdjsonWriter::new(f()?)),
             Format::PerfData => {
                 anyhow::bail!("damo cannot write perf_data files itself; choose another format")
             }
@@ -725,6 +733,8 @@ impl FileWriter {
             FileWriter::Json(w) => w.finish()?,
             FileWriter::Compressed(w) => w.finish()?.finish()?,
             FileWriter::PerfScript(w) => w.finish()?,
+            FileWriter::Parquet(w) => return w.commit(mode),
+            FileWriter::Ndjson(w) => w.finish()?,
         };
         f.commit(mode)
     }
@@ -734,6 +744,8 @@ impl FileWriter {
             FileWriter::Json(w) => w,
             FileWriter::Compressed(w) => w,
             FileWriter::PerfScript(w) => &mut **w,
+            FileWriter::Parquet(w) => &mut **w,
+            FileWriter::Ndjson(w) => w,
         }
     }
 }

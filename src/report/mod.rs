@@ -13,6 +13,7 @@ pub mod dist;
 pub mod footprints;
 pub mod heatmap;
 pub mod holistic;
+pub mod metrics;
 pub mod nr_regions;
 pub mod pa_layout;
 pub mod plot;

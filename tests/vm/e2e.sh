@@ -2,7 +2,8 @@
 # The end-to-end suite, run INSIDE the QEMU guest (tests/vm/run.sh) against
 # the guest kernel's real DAMON:
 #   start/report/tune/stop on a workload, a pageout scheme that really
-#   reclaims (zram swap; the workload's RSS drops), paddr monitoring,
+#   reclaims (zram swap; the workload's RSS drops) while `report metrics`
+#   exports it to a real Prometheus, paddr monitoring,
 #   errors on the real kernel leave nothing running, several kdamonds,
 #   `schemes` (SIGINT, command end), `start --include_child_tasks`, and
 #   damo 3.4.3 (if DAMO_VENV is given) leaves the same sysfs trees as ours
@@ -94,7 +95,35 @@ fi
 check "stop" "$DAMO" stop
 check "kdamond off" [ "$(val $KD/0/state)" = off ]
 
-# 2. a pageout scheme that reclaims cold memory
+# 2. a pageout scheme that reclaims cold memory, watched by our exporter
+# and a real Prometheus server (Debian's package, on the host's files)
+EXP=
+PROM=
+if command -v prometheus >/dev/null && command -v promtool >/dev/null; then
+    "$DAMO" report metrics --listen 127.0.0.1:9816 --interval 1 2>/tmp/exporter.err &
+    EXP=$!
+    printf '%s\n' 'global: {scrape_interval: 1s, evaluation_interval: 1s}' \
+        'scrape_configs: [{job_name: damo, static_configs: [{targets: ["127.0.0.1:9816"]}]}]' >/tmp/prom.yml
+    prometheus --config.file=/tmp/prom.yml --storage.tsdb.path=/tmp/prom-data \
+        --web.listen-address=127.0.0.1:9090 >/tmp/prom.log 2>&1 &
+    PROM=$!
+else
+    echo "    (no prometheus/promtool on the host: the exporter scenario is skipped)"
+fi
+# promql QUERY: the first value Prometheus's HTTP API gives, or nothing
+promql() {
+    python3 - "$1" <<'PY'
+import json, sys, urllib.parse, urllib.request
+try:
+    u = "http://127.0.0.1:9090/api/v1/query?query=" + urllib.parse.quote(sys.argv[1])
+    r = json.load(urllib.request.urlopen(u, timeout=10))["data"]["result"]
+    print(r[0]["value"][1] if r else "")
+except Exception:
+    pass
+PY
+}
+# scrape: /metrics from our exporter
+scrape() { python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9816/metrics", timeout=60).read().decode())'; }
 before=$(rss_kb "$PID")
 check "start pageout scheme" "$DAMO" start --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max "$PID"
 tried() { n=$("$DAMO" report damon --damos_stats --damos_stat_fields nr_tried); [ "${n:-0}" -gt 0 ]; }
@@ -109,7 +138,31 @@ echo "    workload RSS: $before kB before, $(rss_kb "$PID") kB after"
 sed 's/^/    | /' /tmp/diagnose.txt
 check "diagnose: no problem with a working pageout scheme" grep -q '^summary: 0 problem' /tmp/diagnose.txt
 check "diagnose: the scheme was applied" grep -q 'scheme 0 (pageout): tried .*, applied to' /tmp/diagnose.txt
+if [ -n "$PROM" ]; then
+    "$DAMO" report metrics --once >/tmp/metrics.txt
+    check "report metrics --once: promtool check metrics is clean" sh -c 'promtool check metrics </tmp/metrics.txt'
+    check "report metrics --once: the pageout scheme's applied bytes" \
+        grep -q '^damon_scheme_applied_bytes_total{kdamond="0",context="0",scheme="0",action="pageout"} [1-9]' /tmp/metrics.txt
+    up() { [ "$(promql 'up{job="damo"}')" = 1 ]; }
+    check "Prometheus scrapes the exporter (up == 1) within 120 s" poll 120 up
+    rose() { [ "$(promql 'max_over_time(damon_scheme_applied_bytes_total[10m]) > min_over_time(damon_scheme_applied_bytes_total[10m])')" != "" ]; }
+    check "Prometheus saw the applied-bytes counter rise within 120 s" poll 120 rose
+    echo "    applied bytes in Prometheus: $(promql 'damon_scheme_applied_bytes_total')"
+fi
 check "stop" "$DAMO" stop
+if [ -n "$EXP" ]; then
+    check "the exporter survives the kdamond's stop" sh -c 'scrape | grep -q "^damon_kdamond_running{kdamond=\"0\"} 0"'
+    "$DAMO" start --ops paddr --damos_action stat >/dev/null
+    check "the exporter sees a kdamond it did not start" sh -c 'scrape | grep -q "^damon_kdamond_running{kdamond=\"0\"} 1"'
+    "$DAMO" stop >/dev/null
+    n=$(scrape | awk '/^damo_exporter_scrapes_total/ {print $2}')
+    ticks=$(awk '{print $14 + $15}' /proc/"$EXP"/stat)
+    hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+    echo "    exporter: ${n:-?} scrapes, $(awk -v t="$ticks" -v n="${n:-1}" -v hz="$hz" 'BEGIN { printf "%.2f", t * 1000 / hz / (n > 0 ? n : 1) }') ms CPU per scrape, peak RSS $(awk '/VmHWM/ {print $2}' /proc/"$EXP"/status) kB"
+    check "the exporter still runs" kill -0 "$EXP"
+    kill "$EXP" "$PROM" 2>/dev/null
+    wait "$EXP" "$PROM" 2>/dev/null
+fi
 
 # 3. physical address space
 check "start (paddr)" "$DAMO" start

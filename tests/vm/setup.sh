@@ -17,8 +17,9 @@ missing=()
 # linux-perf and file: damo 3.4.3 needs them in the guest (to record and to
 # read records) for the comparisons; ours needs neither.  strace: the
 # debugfs scenarios trace both tools' writes.  trace-cmd: damo 3.4.3's
-# other recorder, for the recorder CPU comparison.
-for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file strace trace-cmd; do
+# other recorder, for the recorder CPU comparison.  prometheus: the
+# exporter scenario's real server and promtool.
+for p in qemu-system-x86 busybox-static cpio xz-utils gzip linux-perf file strace trace-cmd prometheus; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
