@@ -55,6 +55,24 @@ fn writers() -> Vec<Vec<&'static str>> {
             "--output_file",
             "OUT",
         ],
+        vec![
+            "convert_record_format",
+            "--record_file",
+            "in.data",
+            "--format",
+            "parquet",
+            "--output_file",
+            "OUT",
+        ],
+        vec![
+            "convert_record_format",
+            "--record_file",
+            "in.data",
+            "--format",
+            "ndjson",
+            "--output_file",
+            "OUT",
+        ],
         vec!["report", "heatmap", "-i", "in.data", "--output", "OUT.png"],
         vec!["report", "heatmap", "-i", "in.data", "--output", "OUT.svg"],
         vec!["report", "wss", "-i", "in.data", "--plot", "OUT.png"],
@@ -345,6 +363,40 @@ fn a_full_file_system_and_a_read_only_one() {
         );
         one_error_line(&o, "tiny/x.svg");
         assert!(names(&dir.join("tiny")).is_empty());
+        // the exporter's textfile on a full disk: one line, no temporary
+        // left, and the previous file untouched
+        let tree = dir.join("tree");
+        damo::sysfs::emul::create(&tree, "6.12").unwrap();
+        let metrics = |d: &str| {
+            command(&dir, &["report", "metrics", "--once", "--dir", d])
+                .env("DAMO_SYSFS_ROOT", &tree)
+                .output()
+                .unwrap()
+        };
+        assert!(metrics("tiny").status.success());
+        let before = std::fs::read(dir.join("tiny/damon.prom")).unwrap();
+        let mut fill = std::fs::File::create(dir.join("tiny/fill")).unwrap();
+        while std::io::Write::write_all(&mut fill, &[0u8; 4096]).is_ok() {}
+        drop(fill);
+        let o = metrics("tiny");
+        one_error_line(&o, "tiny/damon.prom");
+        assert_eq!(names(&dir.join("tiny")), vec!["damon.prom", "fill"]);
+        assert_eq!(std::fs::read(dir.join("tiny/damon.prom")).unwrap(), before);
+        // (Parquet compresses too well to fill 256 KiB by itself)
+        let o = damo(
+            &dir,
+            &[
+                "convert_record_format",
+                "--record_file",
+                big.to_str().unwrap(),
+                "--format",
+                "parquet",
+                "--output_file",
+                "tiny/out.parquet",
+            ],
+        );
+        one_error_line(&o, "tiny/out.parquet");
+        assert_eq!(names(&dir.join("tiny")), vec!["damon.prom", "fill"]);
     }
     if let Some(_m) = tmpfs(&dir.join("ro"), "ro,size=64k") {
         for cmd in writers() {

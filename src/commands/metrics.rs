@@ -178,9 +178,18 @@ pub fn main(o: &ReportMetrics) -> Result<()> {
         Some(dir) => loop {
             let file = dir.join("damon.prom");
             let text = c.scrape(Format::Text);
-            crate::outfile::write_atomic(&file, text.as_bytes(), Some(0o644))?;
-            if o.once {
-                return Ok(());
+            match crate::outfile::write_atomic(&file, text.as_bytes(), Some(0o644)) {
+                Ok(()) if o.once => return Ok(()),
+                Ok(()) => {}
+                Err(e) if o.once => return Err(e),
+                // (a full disk may clear: the previous file stays whole)
+                Err(e) => {
+                    c.errors += 1;
+                    crate::output::warn(&format!(
+                        "damo report metrics: {e:#}; trying again in {} s",
+                        o.interval.as_secs_f64()
+                    ));
+                }
             }
             if let Some(sig) = crate::interrupt::sleep(o.interval) {
                 return Err(crate::interrupt::Interrupted(sig).into());
@@ -221,7 +230,11 @@ fn serve(c: &mut Collector, listener: TcpListener, max: i64) -> Result<()> {
     let active = Arc::new(AtomicUsize::new(0));
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
+            let Ok(stream) = stream else {
+                // (out of file descriptors, say: do not spin)
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
             if active.load(Ordering::SeqCst) >= max {
                 let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
                 let _ = respond(&stream, 503, "text/plain", b"too many connections\n", false);
