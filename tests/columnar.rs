@@ -29,6 +29,30 @@ fn ok(dir: &Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// A scratch directory with `src` (relative to the crate) copied in as
+/// `name`, converted to `format` as `out`.
+fn converted(tag: &str, src: &str, name: &str, format: &str, out: &str) -> Scratch {
+    let dir = Scratch::new(tag);
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(src),
+        dir.join(name),
+    )
+    .unwrap();
+    ok(
+        &dir,
+        &[
+            "convert_record_format",
+            "--record_file",
+            name,
+            "--format",
+            format,
+            "--output_file",
+            out,
+        ],
+    );
+    dir
+}
+
 const REPORTS: &[&[&str]] = &[
     &[
         "report",
@@ -111,23 +135,12 @@ fn every_report_reads_the_row_formats_back() {
 
 #[test]
 fn row_formats_hold_one_row_per_region_as_integers() {
-    let dir = Scratch::new("ndjson");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/single.data"),
-        dir.join("s.data"),
-    )
-    .unwrap();
-    ok(
-        &dir,
-        &[
-            "convert_record_format",
-            "--record_file",
-            "s.data",
-            "--format",
-            "ndjson",
-            "--output_file",
-            "s.ndjson",
-        ],
+    let dir = converted(
+        "ndjson",
+        "tests/fixtures/single.data",
+        "s.data",
+        "ndjson",
+        "s.ndjson",
     );
     let text = std::fs::read_to_string(dir.join("s.ndjson")).unwrap();
     let lines: Vec<serde_json::Value> = text
@@ -164,23 +177,12 @@ fn row_formats_hold_one_row_per_region_as_integers() {
 
 #[test]
 fn damaged_row_files_get_one_line() {
-    let dir = Scratch::new("badrows");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/damon.data"),
-        dir.join("d.data"),
-    )
-    .unwrap();
-    ok(
-        &dir,
-        &[
-            "convert_record_format",
-            "--record_file",
-            "d.data",
-            "--format",
-            "parquet",
-            "--output_file",
-            "d.parquet",
-        ],
+    let dir = converted(
+        "badrows",
+        "examples/damon.data",
+        "d.data",
+        "parquet",
+        "d.parquet",
     );
     let full = std::fs::read(dir.join("d.parquet")).unwrap();
     std::fs::write(dir.join("cut.parquet"), &full[..full.len() / 2]).unwrap();

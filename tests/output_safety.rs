@@ -44,40 +44,25 @@ fn is_root() -> bool {
 
 /// The commands that write an output file named `OUT`.
 fn writers() -> Vec<Vec<&'static str>> {
-    vec![
-        vec!["adjust", "-i", "in.data", "-o", "OUT"],
-        vec![
+    let mut v = vec![vec!["adjust", "-i", "in.data", "-o", "OUT"]];
+    for format in ["json", "parquet", "ndjson"] {
+        v.push(vec![
             "convert_record_format",
             "--record_file",
             "in.data",
             "--format",
-            "json",
+            format,
             "--output_file",
             "OUT",
-        ],
-        vec![
-            "convert_record_format",
-            "--record_file",
-            "in.data",
-            "--format",
-            "parquet",
-            "--output_file",
-            "OUT",
-        ],
-        vec![
-            "convert_record_format",
-            "--record_file",
-            "in.data",
-            "--format",
-            "ndjson",
-            "--output_file",
-            "OUT",
-        ],
+        ]);
+    }
+    v.extend([
         vec!["report", "heatmap", "-i", "in.data", "--output", "OUT.png"],
         vec!["report", "heatmap", "-i", "in.data", "--output", "OUT.svg"],
         vec!["report", "wss", "-i", "in.data", "--plot", "OUT.png"],
         vec!["args", "damon", "--format", "json", "--out", "OUT"],
-    ]
+    ]);
+    v
 }
 
 fn with_out<'a>(cmd: &[&'a str], out: &'a str) -> Vec<String> {
@@ -325,19 +310,22 @@ fn big_record(dir: &Path) -> PathBuf {
 fn a_full_file_system_and_a_read_only_one() {
     let dir = scratch("full");
     let big = big_record(&dir);
-    if let Some(_m) = tmpfs(&dir.join("tiny"), "size=256k") {
-        let o = damo(
+    let convert = |format: &str, out: &str| {
+        damo(
             &dir,
             &[
                 "convert_record_format",
                 "--record_file",
                 big.to_str().unwrap(),
                 "--format",
-                "json",
+                format,
                 "--output_file",
-                "tiny/out.json",
+                out,
             ],
-        );
+        )
+    };
+    if let Some(_m) = tmpfs(&dir.join("tiny"), "size=256k") {
+        let o = convert("json", "tiny/out.json");
         one_error_line(&o, "tiny/out.json");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains("No space left on device"), "{err}");
@@ -383,18 +371,7 @@ fn a_full_file_system_and_a_read_only_one() {
         assert_eq!(names(&dir.join("tiny")), vec!["damon.prom", "fill"]);
         assert_eq!(std::fs::read(dir.join("tiny/damon.prom")).unwrap(), before);
         // (Parquet compresses too well to fill 256 KiB by itself)
-        let o = damo(
-            &dir,
-            &[
-                "convert_record_format",
-                "--record_file",
-                big.to_str().unwrap(),
-                "--format",
-                "parquet",
-                "--output_file",
-                "tiny/out.parquet",
-            ],
-        );
+        let o = convert("parquet", "tiny/out.parquet");
         one_error_line(&o, "tiny/out.parquet");
         assert_eq!(names(&dir.join("tiny")), vec!["damon.prom", "fill"]);
     }
