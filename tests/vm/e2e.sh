@@ -404,46 +404,8 @@ fi
 if [ -n "${DAMO_VENV:-}" ] && [ -x "$DAMO_VENV/bin/damo" ]; then
     export HOME=/tmp/e2e-home
     mkdir -p $HOME
-    # `tune` with every scheme and monitoring knob this kernel has, then
-    # `stop`, compared with damo 3.4.3's tree: only with E2E_TUNE=1.  On
-    # 6.18.15 and 7.3~rc7 under TCG the guest then blocks in a later sysfs
-    # write (twice in a row, no kernel report within minutes): the hang of
-    # issue 16's item 4, not yet narrowed to one knob, so CI leaves it out
-    if [ -n "${E2E_TUNE:-}" ]; then
-    "$DAMO" features >/tmp/knob.features 2>/dev/null
-    has() { grep -q "^sysfs/$1: Supported" /tmp/knob.features; }
-    knobs="--monitoring_intervals 10ms 200ms 2s --monitoring_nr_regions_range 20 2000
-        --damos_action pageout --damos_access_rate 0% 0% --damos_sz_region 4K max
-        --damos_age 1s max --damos_quotas 100ms 64M 1s 1 2 3
-        --damos_wmarks free_mem_rate 1s 900 800 50 --damos_filter reject anon"
-    has schemes_apply_interval && knobs="$knobs --damos_apply_interval 1s"
-    has schemes_quota_goals && knobs="$knobs --damos_quota_goal some_mem_psi_us 1000"
-    has damos_quota_goal_tuner && knobs="$knobs --damos_quota_goal_tuner temporal"
-    has damos_quota_fail_charge_ratio && knobs="$knobs --damos_quota_fail_charge_ratio 1 4"
-    has damos_max_nr_snapshots && knobs="$knobs --damos_max_nr_snapshots 7"
-    has intervals_goal && knobs="$knobs --monitoring_intervals_goal 4% 3 5ms 10s"
-    has refresh_ms && knobs="$knobs --refresh_stat 1000"
-    echo "    tune knobs: $(echo $knobs)"
-    for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
-        name=$(basename "$(dirname "$(dirname "$tool")")")
-        reset
-        "$tool" start "$PID" --damos_action stat >/dev/null
-        # shellcheck disable=SC2086
-        "$tool" tune "$PID" $knobs >/dev/null 2>/tmp/tune.$name.err ||
-            { echo "    $tool tune failed:"; sed 's/^/    /' /tmp/tune.$name.err; }
-        # (intervals auto-tuning rewrites the sampling and aggregation
-        # intervals while it runs)
-        dump | { if has intervals_goal; then grep -vE 'intervals/(sample|aggr)_us:'; else cat; fi; } \
-            >"/tmp/tuned.$name"
-        "$tool" stop >/dev/null
-    done
-    if diff /tmp/tuned.* >/tmp/tuned.diff; then
-        ok "tune with every knob: the same sysfs tree as damo 3.4.3 ($(wc -l </tmp/tuned."$(basename "$(dirname "$(dirname "$DAMO")")")") files)"
-    else
-        bad "tune with every knob: sysfs trees differ (damo 3.4.3 <, ours >)"
-        sed 's/^/    /' /tmp/tuned.diff
-    fi
-    fi
+    # (`tune` with every knob this kernel has, compared with damo 3.4.3's
+    # tree: tests/vm/tune.sh, in a boot of its own)
     for tool in "$DAMO_VENV/bin/damo" "$DAMO"; do
         reset
         "$tool" start "$PID" --damos_action pageout --damos_access_rate 0% 0% --damos_age 1s max \
