@@ -197,3 +197,145 @@ fn monitor_without_tracefs_says_so() {
         "{err}"
     );
 }
+
+/// Runs `report heatmap --tui` on an 80x24 pseudo-terminal, typing `keys`
+/// one at a time, each after the screen it answers is drawn; returns what
+/// the terminal received.
+fn tui_session(keys: &[&str]) -> String {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let size = nix::pty::Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
+    let slave = std::fs::File::from(pty.slave);
+    let mut c = command(&["report", "heatmap", "--tui", "-i", "examples/damon.data"]);
+    c.stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    let mut child = c.spawn().expect("run damo");
+    drop(c);
+    let mut master = std::fs::File::from(pty.master);
+    let mut writer = master.try_clone().unwrap();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&got);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let screens = || {
+        String::from_utf8_lossy(&got.lock().unwrap())
+            .matches("q quit")
+            .count()
+    };
+    // poll with a deadline: the machine may be busy
+    let wait_for = |n: usize| {
+        let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while screens() < n {
+            assert!(std::time::Instant::now() < end, "screen {n} not drawn");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    for (i, k) in keys.iter().enumerate() {
+        wait_for(i + 1);
+        writer.write_all(k.as_bytes()).unwrap();
+    }
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < end, "--tui did not quit");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "--tui failed");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    String::from_utf8_lossy(&got.lock().unwrap()).into_owned()
+}
+
+/// The map rows `report heatmap --output stdout` draws for the ranges of
+/// the last `damo heatmap: time A B ns, address C D` window title of a
+/// TUI session.
+fn rows_of_last_view(tty: &str) -> (Vec<String>, String) {
+    let title = tty.rsplit("damo heatmap: time ").next().unwrap();
+    let words: Vec<&str> = title.split_whitespace().collect();
+    let (t0, t1) = (words[0], words[1]);
+    // (the window title ends with BEL)
+    let (a0, a1) = (words[4], words[5].split('\x07').next().unwrap());
+    let out = run(&[
+        "report",
+        "heatmap",
+        "-i",
+        "examples/damon.data",
+        "--output",
+        "stdout",
+        "--resol",
+        "18",
+        "80",
+        "--time_range",
+        t0,
+        t1,
+        "--address_range",
+        a0,
+        a1,
+    ]);
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        &words[..6],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    (rows, title.to_string())
+}
+
+#[test]
+fn tui_heatmap_draws_report_heatmaps_cells_and_follows_keys() {
+    let tty = tui_session(&["+", "\x1b[B", "q"]);
+    let screens: Vec<&str> = tty.split("damo heatmap: time ").skip(1).collect();
+    assert_eq!(screens.len(), 3, "three views drawn");
+    assert_ne!(
+        screens[0].lines().next(),
+        screens[1].lines().next(),
+        "+ zoomed"
+    );
+    assert_ne!(
+        screens[1].lines().next(),
+        screens[2].lines().next(),
+        "down scrolled"
+    );
+    let (rows, last) = rows_of_last_view(&tty);
+    assert_eq!(rows.len(), 18, "18 map rows for 24 lines");
+    for r in &rows {
+        assert!(
+            last.contains(r.as_str()),
+            "row {r:?} not drawn in the last view"
+        );
+    }
+    assert!(last.contains("# x-axis: space") && last.contains("# access_frequency"));
+    // the terminal is given back: alternate screen left, cursor shown
+    assert!(tty.contains("\x1b[?1049l") && tty.contains("\x1b[?25h"));
+}
+
+#[test]
+fn tui_needs_a_terminal() {
+    let out = run(&["report", "heatmap", "--tui", "-i", "examples/damon.data"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tui needs a terminal") && err.lines().count() == 1,
+        "{err}"
+    );
+}

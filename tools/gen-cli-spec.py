@@ -126,17 +126,22 @@ def load():
 
 def extend(table, ours):
     """Merges ours.json: new commands after their parent's last one, new
-    choices at the end of an option's."""
+    options after a command's own, new choices at the end of an option's."""
     cmds = {c['command']['path']: c for c in table['commands']}
     for new in ours['commands']:
         parent = cmds[new.pop('parent')]
         parent['command']['subcmds'].append(new['command']['path'])
         table['commands'].append(new)
         cmds[new['command']['path']] = new
+    # (added to damo's commands, they stay out of the usage synopsis, which
+    # keeps damo's bytes in usage errors; --help lists them)
+    for path, opts in ours['options'].items():
+        cmds[path]['options'].extend(dict(o, ours=True) for o in opts)
     for where, extra in ours['choices'].items():
         path, flag = where.rsplit(' ', 1)
         opt = next(o for o in cmds[path]['options'] if flag in o['flags'])
         opt['choices'] = opt['choices'] + extra
+        opt['ours_choices'] = len(extra)
 
 
 def help_key(o):
@@ -182,11 +187,13 @@ def spec_entry(help_ini, path, o):
         dflt = 'Dflt::Str(%s)' % rs(d)
     return ('OptSpec { flags: &[%s], dest: %s, act: %s, nargs: %s, ty: %s, '
             'dflt: %s, choices: &[%s], metavar: &[%s], hidden: %s, '
-            'help: %s }') % (
+            'ours: %s, ours_choices: %d, help: %s }') % (
         ', '.join(rs(f) for f in o['flags']), rs(o['dest']), act, nargs, ty,
         dflt, ', '.join(rs(c) for c in o['choices']),
         ', '.join(rs(m) for m in o['metavar']),
-        'true' if o['hidden'] else 'false', rs(help_of(help_ini, path, o)))
+        'true' if o['hidden'] else 'false',
+        'true' if o.get('ours') else 'false', o.get('ours_choices', 0),
+        rs(help_of(help_ini, path, o)))
 
 
 def static_name(path):
@@ -229,7 +236,8 @@ def gen_spec(table, help_ini):
 # ---- opts.rs ---------------------------------------------------------------
 
 def def_key(o):
-    return json.dumps({k: v for k, v in o.items() if k != 'hidden'},
+    return json.dumps({k: v for k, v in o.items()
+                       if k not in ('hidden', 'ours', 'ours_choices')},
                       sort_keys=True)
 
 

@@ -28,12 +28,18 @@ pub fn hidden_groups(path: &str) -> &'static [(&'static str, &'static str)] {
 const WIDTH: usize = 78;
 const MAX_HELP_POSITION: usize = 24;
 
-fn default_metavar(o: &OptSpec) -> Vec<String> {
+fn default_metavar(o: &OptSpec, usage: bool) -> Vec<String> {
     if !o.metavar.is_empty() {
         return o.metavar.iter().map(|s| s.to_string()).collect();
     }
     if !o.choices.is_empty() {
-        return vec![format!("{{{}}}", o.choices.join(","))];
+        // the usage synopsis shows damo's choices only
+        let n = match usage {
+            true => o.choices.len().saturating_sub(o.ours_choices),
+            false => o.choices.len(),
+        };
+        let shown = o.choices.get(..n).unwrap_or(o.choices);
+        return vec![format!("{{{}}}", shown.join(","))];
     }
     if o.flags.is_empty() {
         vec![o.dest.to_string()]
@@ -42,9 +48,10 @@ fn default_metavar(o: &OptSpec) -> Vec<String> {
     }
 }
 
-/// The value part of an invocation (`<file> [<file> ...]`).
-fn args_format(o: &OptSpec) -> String {
-    let mv = default_metavar(o);
+/// The value part of an invocation (`<file> [<file> ...]`), as the usage
+/// synopsis (`usage`) or the option list shows it.
+fn value_format(o: &OptSpec, usage: bool) -> String {
+    let mv = default_metavar(o, usage);
     let m = |i: usize| mv.get(i).or(mv.first()).cloned().unwrap_or_default();
     match o.nargs {
         Nargs::Zero => String::new(),
@@ -56,18 +63,23 @@ fn args_format(o: &OptSpec) -> String {
     }
 }
 
+/// The value part of an invocation, as the option list shows it.
+fn args_format(o: &OptSpec) -> String {
+    value_format(o, false)
+}
+
 fn is_flag(o: &OptSpec) -> bool {
     matches!(o.act, Act::StoreTrue | Act::StoreFalse | Act::Help) || o.nargs == Nargs::Zero
 }
 
 fn usage_parts(spec: &CmdSpec) -> (Vec<String>, Vec<String>) {
     let mut opt_parts = vec!["[-h]".to_string()];
-    for o in spec.opts.iter().filter(|o| !o.hidden) {
+    for o in spec.opts.iter().filter(|o| !o.hidden && !o.ours) {
         let flag = o.flags.first().copied().unwrap_or("");
         if is_flag(o) {
             opt_parts.push(format!("[{flag}]"));
         } else {
-            opt_parts.push(format!("[{} {}]", flag, args_format(o)));
+            opt_parts.push(format!("[{} {}]", flag, value_format(o, true)));
         }
     }
     let mut pos_parts: Vec<String> = spec.positionals.iter().map(args_format).collect();

@@ -1843,6 +1843,8 @@ pub struct ReportHeatmap {
     pub temperature_weights: Vec<f64>,
     /// zoom and scroll the heatmap interactively
     pub interactive_edit: bool,
+    /// a full-screen heatmap driven with keys (arrows scroll, +/- zoom, q quits)
+    pub tui: bool,
 }
 
 impl ReportHeatmap {
@@ -1868,6 +1870,7 @@ impl ReportHeatmap {
             sort_temperature: a.flag("sort_temperature"),
             temperature_weights: conv::present(conv::list(a, "temperature_weights", conv::float)?, "temperature_weights")?,
             interactive_edit: a.flag("interactive_edit"),
+            tui: a.flag("tui"),
         })
     }
 }

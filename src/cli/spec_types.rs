@@ -59,6 +59,12 @@ pub struct OptSpec {
     pub choices: &'static [&'static str],
     pub metavar: &'static [&'static str],
     pub hidden: bool,
+    /// This damo's addition to a damo command (tools/cli/ours.json): in
+    /// `--help`, not in the usage synopsis (usage errors keep damo's bytes).
+    pub ours: bool,
+    /// How many of `choices`, at their end, are this damo's (left out of
+    /// the usage synopsis, listed in `--help`).
+    pub ours_choices: usize,
     /// What `--help` says about it (ours, from tools/cli/help.ini).
     pub help: &'static str,
 }

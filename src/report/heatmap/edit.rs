@@ -49,7 +49,7 @@ impl Ranges {
 }
 
 /// damo's `scale_range`: `ratio` times the size, around the middle.
-fn scale(r: [Num; 2], ratio: f64) -> [Num; 2] {
+pub(super) fn scale(r: [Num; 2], ratio: f64) -> [Num; 2] {
     let size = r[1].sub(r[0]);
     let new_size = size.mul(F(ratio));
     let mid = I(r[0].add(size.div(I(2))).trunc());
@@ -58,7 +58,7 @@ fn scale(r: [Num; 2], ratio: f64) -> [Num; 2] {
 }
 
 /// damo's `add_diff_range`: moved by `ratio` times the size.
-fn shift(r: [Num; 2], ratio: f64) -> [Num; 2] {
+pub(super) fn shift(r: [Num; 2], ratio: f64) -> [Num; 2] {
     let diff = r[1].sub(r[0]).mul(F(ratio));
     [r[0].add(diff), r[1].add(diff)]
 }

@@ -9,6 +9,7 @@
 //! hottest range if needed, one to accumulate heat.
 
 mod edit;
+mod tui;
 
 use anyhow::{Context, Result, bail};
 
@@ -569,6 +570,9 @@ pub fn main(args: &ReportHeatmap) -> Result<()> {
         resol,
         sort,
     };
+    if args.tui {
+        return tui::run(&draw, &mut src, trange, &aranges);
+    }
     if !args.interactive_edit {
         let text = draw.render(&mut src, trange, &aranges)?;
         return crate::output::print(&text);
