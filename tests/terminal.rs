@@ -204,13 +204,7 @@ fn monitor_without_tracefs_says_so() {
 fn tui_session(keys: &[&str]) -> String {
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
-    let size = nix::pty::Winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
+    let pty = common::pty_80x24();
     let slave = std::fs::File::from(pty.slave);
     let mut c = command(&["report", "heatmap", "--tui", "-i", "examples/damon.data"]);
     c.stdin(Stdio::from(slave.try_clone().unwrap()))

@@ -69,18 +69,23 @@ pub enum OnTerminal {
     Stderr,
 }
 
-/// Runs `c` with one output on an 80x24 pseudo-terminal (the other piped):
-/// whether it succeeded, the piped output, and what the terminal received.
-pub fn on_pty(mut c: std::process::Command, which: OnTerminal) -> (bool, Vec<u8>, Vec<u8>) {
-    use std::io::Read;
-    use std::process::Stdio;
+/// A new 80x24 pseudo-terminal.
+pub fn pty_80x24() -> nix::pty::OpenptyResult {
     let size = nix::pty::Winsize {
         ws_row: 24,
         ws_col: 80,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
-    let pty = nix::pty::openpty(Some(&size), None).expect("openpty");
+    nix::pty::openpty(Some(&size), None).expect("openpty")
+}
+
+/// Runs `c` with one output on an 80x24 pseudo-terminal (the other piped):
+/// whether it succeeded, the piped output, and what the terminal received.
+pub fn on_pty(mut c: std::process::Command, which: OnTerminal) -> (bool, Vec<u8>, Vec<u8>) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let pty = pty_80x24();
     match which {
         OnTerminal::Stdout => c.stdout(Stdio::from(pty.slave)).stderr(Stdio::piped()),
         OnTerminal::Stderr => c.stdout(Stdio::piped()).stderr(Stdio::from(pty.slave)),
