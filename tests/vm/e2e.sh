@@ -149,7 +149,6 @@ if [ -n "$PROM" ]; then
     check "Prometheus scrapes the exporter (up == 1) within 300 s" poll 300 up
     rose() { [ -n "$(promql 'max_over_time(damon_scheme_applied_bytes_total[10m]) > min_over_time(damon_scheme_applied_bytes_total[10m])')" ]; }
     check "Prometheus saw the applied-bytes counter rise within 300 s" poll 300 rose
-    echo "    applied bytes in Prometheus: $(promql 'max(damon_scheme_applied_bytes_total)')"
 fi
 check "stop" "$DAMO" stop
 if [ -n "$EXP" ]; then
