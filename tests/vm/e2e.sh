@@ -32,10 +32,7 @@ any_on() { # any kdamond on
     for s in $KD/*/state; do [ "$(val "$s")" = on ] && return 0; done
     return 1
 }
-dump() { # the tree minus what changes by itself
-    (cd $KD && find . -type f | sort | grep -vE '/(pid|state|avail_operations|effective_bytes)$|/stats/|/tried_regions/' |
-        while read -r f; do echo "$f: $(cat "$f")"; done)
-}
+dump() { dump_tree; }
 
 # DAMON_STAT (on at boot on Debian's 6.18+ kernels) runs exclusively: no
 # other kdamond can run beside it; this throw-away guest turns it off, after

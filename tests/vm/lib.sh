@@ -41,6 +41,13 @@ val() {
         sleep 0.1 2>/dev/null || sleep 1
     done
 }
+# dump_tree: the kdamonds sysfs tree as `file: value` lines, minus what
+# changes by itself (pids, states, statistics, tried regions)
+dump_tree() {
+    (cd /sys/kernel/mm/damon/admin/kdamonds && find . -type f | sort |
+        grep -vE '/(pid|state|avail_operations|effective_bytes)$|/stats/|/tried_regions/' |
+        while read -r f; do echo "$f: $(cat "$f")"; done)
+}
 # stuck NAME: what the guest is waiting on (a command that timed out)
 stuck() {
     echo "    $1 timed out; processes and blocked tasks:"

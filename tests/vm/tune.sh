@@ -14,7 +14,6 @@ guest_only tune.sh
 exec </dev/null
 DAMO=${DAMO:?set DAMO to our binary}
 WL=${WORKLOAD:-$HOME/.cache/damo-e2e/bin/workload}
-KD=/sys/kernel/mm/damon/admin/kdamonds
 export HOME=/tmp/tune-home
 mkdir -p "$HOME"
 MS=/sys/module/damon_stat/parameters
@@ -60,11 +59,8 @@ step() {
     [ $src = 0 ] || { echo "    $sname failed ($src):"; sed 's/^/    | /' /tmp/step.out; }
     return $src
 }
-dump() { # the tree minus what changes by itself (intervals auto-tuning too)
-    (cd $KD && find . -type f | sort |
-        grep -vE '/(pid|state|avail_operations|effective_bytes)$|/stats/|/tried_regions/' |
-        { if has intervals_goal; then grep -vE 'intervals/(sample|aggr)_us$'; else cat; fi; } |
-        while read -r f; do echo "$f: $(cat "$f")"; done)
+dump() { # dump_tree, minus what intervals auto-tuning rewrites
+    dump_tree | { if has intervals_goal; then grep -vE '/intervals/(sample|aggr)_us: '; else cat; fi; }
 }
 for name in damo ours; do
     case $name in
