@@ -187,8 +187,103 @@ impl Guides {
     }
 }
 
+/// The heats of a guide's contiguous ranges, gathered in the guide's own
+/// pass so that `report heatmap` needs no second one for the hottest
+/// range.  A region adds to every range it overlaps or touches, so the
+/// heat of a range `[s, e]` is what all regions added minus what the
+/// regions starting after `e` and those ending before `s` added (two sets
+/// that cannot share a region while regions and ranges are not reversed).
+/// Kept per region boundary; given up for the second pass when the
+/// boundaries are too many to keep, a region is reversed or lacks its
+/// samples (so that errors come in the same order as with two passes).
+#[derive(Default)]
+struct BoundaryHeats {
+    /// wrapping sum and count of every contributing region
+    total: (i128, u64),
+    by_start: HashMap<i128, (i128, u64)>,
+    by_end: HashMap<i128, (i128, u64)>,
+}
+
+/// How many region boundaries (starts plus ends, all guides together)
+/// the one-pass heats keep before leaving the work to a second pass:
+/// about 24 MB.  Real records have a few hundred.
+const MAX_BOUNDARIES: usize = 1 << 18;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+fn bump(m: &mut HashMap<i128, (i128, u64)>, key: i128, add: i128) {
+    let e = m.entry(key).or_insert((0, 0));
+    *e = (e.0.wrapping_add(add), e.1 + 1);
+}
+
+impl BoundaryHeats {
+    /// Adds a snapshot's regions; false when this must be left to a
+    /// second pass.
+    fn add(&mut self, s: &Snapshot) -> bool {
+        for r in &s.regions {
+            let Ok(samples) = r.samples() else {
+                return false;
+            };
+            if samples.is_zero() {
+                continue;
+            }
+            if r.start > r.end {
+                return false;
+            }
+            let add = I(r.size()).mul(samples).trunc();
+            self.total = (self.total.0.wrapping_add(add), self.total.1 + 1);
+            bump(&mut self.by_start, r.start, add);
+            bump(&mut self.by_end, r.end, add);
+        }
+        true
+    }
+
+    fn boundaries(&self) -> usize {
+        self.by_start.len() + self.by_end.len()
+    }
+
+    /// Sets the heats of `ranges`, as the second pass would; false if a
+    /// range is reversed.
+    fn finish(self, ranges: &mut [GuideRegion]) -> bool {
+        if ranges.iter().any(|r| r.start > r.end) {
+            return false;
+        }
+        // regions starting after x: suffix sums over sorted starts;
+        // regions ending before x: prefix sums over sorted ends
+        let sums = |m: HashMap<i128, (i128, u64)>| {
+            let mut v: Vec<(i128, (i128, u64))> = m.into_iter().collect();
+            v.sort_unstable_by_key(|e| e.0);
+            v
+        };
+        let starts = sums(self.by_start);
+        let ends = sums(self.by_end);
+        let mut after = vec![(0i128, 0u64); starts.len() + 1];
+        for (i, (_, (h, n))) in starts.iter().enumerate().rev() {
+            let (nh, nn) = after[i + 1];
+            after[i] = (nh.wrapping_add(*h), nn + n);
+        }
+        let mut before = vec![(0i128, 0u64); ends.len() + 1];
+        for (i, (_, (h, n))) in ends.iter().enumerate() {
+            let (ph, pn) = before[i];
+            before[i + 1] = (ph.wrapping_add(*h), pn + n);
+        }
+        for gr in ranges {
+            let (ah, an) = after[starts.partition_point(|e| e.0 <= gr.end)];
+            let (bh, bn) = before[ends.partition_point(|e| e.0 < gr.start)];
+            let n = self.total.1 - an - bn;
+            gr.heats = (n > 0).then(|| self.total.0.wrapping_sub(ah).wrapping_sub(bh));
+        }
+        true
+    }
+}
+
 struct GuideBuilder {
     guides: Vec<Guide>,
+    /// With the heats: per guide; `None` once given up.
+    heats: Option<Vec<BoundaryHeats>>,
+    /// Boundaries kept in `heats`, and how many may be.
+    boundaries: usize,
+    max_boundaries: usize,
     with_intervals: usize,
     without_intervals: usize,
     /// Guide index by id: one lookup per snapshot, so that a file of many
@@ -196,6 +291,26 @@ struct GuideBuilder {
     index: std::collections::HashMap<String, usize>,
     /// The id of the record being read (computed once per record).
     current: String,
+}
+
+impl GuideBuilder {
+    fn add_heats(&mut self, idx: usize, s: &Snapshot) {
+        let Some(all) = &mut self.heats else {
+            return;
+        };
+        if all.len() <= idx {
+            all.resize_with(idx + 1, BoundaryHeats::default);
+        }
+        let Some(h) = all.get_mut(idx) else {
+            return;
+        };
+        let before = h.boundaries();
+        let kept = h.add(s);
+        self.boundaries = self.boundaries - before + h.boundaries();
+        if !kept || self.boundaries > self.max_boundaries {
+            self.heats = None;
+        }
+    }
 }
 
 impl Sink for GuideBuilder {
@@ -228,6 +343,7 @@ impl Sink for GuideBuilder {
                 self.guides.len() - 1
             }
         };
+        self.add_heats(idx, &s);
         let Some(g) = self.guides.get_mut(idx) else {
             return Ok(());
         };
@@ -309,17 +425,29 @@ impl Sink for HeatCounter<'_> {
 }
 
 /// Computes the guides of `files`, sorted by monitored space (largest
-/// first).  With `heats`, also counts accesses per contiguous range (a
-/// second pass over the files).
+/// first).  With `heats`, also counts accesses per contiguous range (in
+/// the same pass, or a second one over the files where that cannot be).
 pub fn guides(files: &mut Source, heats: bool) -> Result<Guides> {
+    guides_from(|sink| files.read(sink), heats, MAX_BOUNDARIES)
+}
+
+/// `guides` of what `read` feeds (once, or twice for a second pass).
+fn guides_from(
+    mut read: impl FnMut(&mut dyn Sink) -> Result<()>,
+    heats: bool,
+    max_boundaries: usize,
+) -> Result<Guides> {
     let mut b = GuideBuilder {
         guides: Vec::new(),
+        heats: heats.then(Vec::new),
+        boundaries: 0,
+        max_boundaries,
         with_intervals: 0,
         without_intervals: 0,
         index: Default::default(),
         current: String::new(),
     };
-    files.read(&mut b)?;
+    read(&mut b)?;
     let mut guides = b.guides;
     for g in &mut guides {
         g.contig_regions = g
@@ -332,13 +460,29 @@ pub fn guides(files: &mut Source, heats: bool) -> Result<Guides> {
             })
             .collect();
     }
-    if heats {
+    let mut second_pass = heats;
+    if let Some(mut all) = b.heats.take() {
+        all.resize_with(guides.len(), BoundaryHeats::default);
+        second_pass = false;
+        for (g, h) in guides.iter_mut().zip(all) {
+            if !h.finish(&mut g.contig_regions) {
+                second_pass = true;
+            }
+        }
+        if second_pass {
+            guides
+                .iter_mut()
+                .flat_map(|g| &mut g.contig_regions)
+                .for_each(|r| r.heats = None);
+        }
+    }
+    if second_pass {
         let index = guides
             .iter()
             .enumerate()
             .map(|(i, g)| (g.id.clone(), i))
             .collect();
-        files.read(&mut HeatCounter {
+        read(&mut HeatCounter {
             guides: &mut guides,
             index,
             current: None,
@@ -373,4 +517,80 @@ pub fn main(args: &ReportRecordInfo) -> Result<()> {
     files.check()?;
     let text = guide_text(&files, args.raw_numbers, false)?;
     crate::output::print(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::synth::{Params, generate};
+    use crate::record::{NrAccesses, Region};
+
+    fn region(start: i128, end: i128, samples: i128) -> Region {
+        Region {
+            start,
+            end,
+            nr_accesses: Some(NrAccesses {
+                samples: Some(I(samples)),
+                percent: None,
+            }),
+            ..Region::default()
+        }
+    }
+
+    /// Hand-made snapshots: touching ranges, a region over a gap of a
+    /// later snapshot, zero samples, gaps that change, an address 0.
+    fn edges(sink: &mut dyn Sink) -> Result<()> {
+        let meta = RecordMeta::default();
+        sink.record_start(&meta)?;
+        let snaps = [
+            vec![region(0, 10, 1), region(10, 20, 0), region(30, 40, 3)],
+            vec![region(5, 10, 2), region(20, 25, 7), region(28, 40, 1)],
+            vec![region(5, 100, 4)],
+            vec![region(1, 2, 0), region(50, 60, 9), region(60, 61, 2)],
+            vec![region(40, 50, 5), region(70, 80, 1)],
+        ];
+        for (i, regions) in snaps.into_iter().enumerate() {
+            let t = i as i128 * 100;
+            sink.snapshot(&meta, Snapshot::new(Some(I(t)), I(t + 100), regions))?;
+        }
+        sink.record_end(&meta)
+    }
+
+    fn heats(g: &Guides) -> Vec<Vec<(i128, i128, Option<i128>)>> {
+        g.guides
+            .iter()
+            .map(|g| {
+                g.contig_regions
+                    .iter()
+                    .map(|r| (r.start, r.end, r.heats))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The one-pass heats equal the second pass's, and the limit on the
+    /// boundaries falls back to the second pass.
+    #[test]
+    fn one_pass_heats_equal_two_passes() {
+        type Source = Box<dyn Fn(&mut dyn Sink) -> Result<()>>;
+        let mut sources: Vec<Source> = vec![Box::new(edges)];
+        for (targets, damos, seed) in [(1, false, 1), (3, true, 7), (2, false, 42)] {
+            let p = Params {
+                targets,
+                snapshots: 60,
+                regions: 37,
+                intervals: true,
+                damos,
+                seed,
+            };
+            sources.push(Box::new(move |sink| generate(&p, sink)));
+        }
+        for read in &sources {
+            let one = guides_from(|s| read(s), true, MAX_BOUNDARIES).unwrap();
+            let two = guides_from(|s| read(s), true, 0).unwrap();
+            let (one, two) = (heats(&one), heats(&two));
+            assert_eq!(one, two);
+            assert!(one.iter().flatten().any(|r| r.2.is_some()));
+        }
+    }
 }

@@ -110,6 +110,20 @@ struct Observation<'a> {
     df_passed: bool,
 }
 
+/// A region's part of `add_pixel_heat` in machine numbers (see
+/// `HeatMap::fast_region`).
+struct FastRegion {
+    observe_start: i64,
+    end_time: i64,
+    start: i64,
+    end: i64,
+    heat_val: f64,
+    time_unit: i64,
+    addr_unit: i64,
+    /// pixel time span times pixel size, as a float
+    pts: f64,
+}
+
 /// An accumulated heatmap.
 pub struct HeatMap {
     pub time_start: Num,
@@ -124,6 +138,9 @@ pub struct HeatMap {
     pub heats: Vec<Option<f64>>,
     pixel_times: Vec<i128>,
     pixel_addrs: Vec<i128>,
+    /// Whether `fast_region` may be used (always, but in the test that
+    /// compares it with the general arithmetic).
+    fast_path: bool,
 }
 
 impl HeatMap {
@@ -172,6 +189,7 @@ impl HeatMap {
             heats: vec![None; tr * ar],
             pixel_times,
             pixel_addrs,
+            fast_path: true,
         })
     }
 
@@ -244,6 +262,65 @@ impl HeatMap {
         *cell = Some(heat.f() / pts.f());
     }
 
+    /// The values of `add_pixel_heat` as machine numbers, when that gives
+    /// Python's results: every time and address an int well inside 64
+    /// bits (so sums and differences are exact), the heat a float (so
+    /// each product is one float multiplication of the int converted,
+    /// as Python does).  `None` sends the region the general way.
+    fn fast_region(&self, region: &Region, end_time: Num, rh: (Num, Num)) -> Option<FastRegion> {
+        const LIM: i128 = 1 << 60;
+        if !self.fast_path {
+            return None;
+        }
+        let small = |v: i128| (-LIM..LIM).contains(&v);
+        let fit = |v: i128| i64::try_from(v).ok().filter(|_| small(v));
+        let int = |n: Num| match n {
+            I(v) => fit(v),
+            _ => None,
+        };
+        let (observe_start, F(heat_val)) = rh else {
+            return None;
+        };
+        let fast = FastRegion {
+            observe_start: int(observe_start)?,
+            end_time: int(end_time)?,
+            start: fit(region.start)?,
+            end: fit(region.end)?,
+            heat_val,
+            time_unit: int(self.time_unit)?,
+            addr_unit: int(self.addr_unit)?,
+            pts: self.time_unit.mul(self.addr_unit).f(),
+        };
+        let first_last = |v: &[i128]| [v.first().copied(), v.last().copied()];
+        first_last(&self.pixel_times)
+            .into_iter()
+            .chain(first_last(&self.pixel_addrs))
+            .all(|v| v.is_some_and(small))
+            .then_some(fast)
+    }
+
+    /// `add_pixel_heat` for a region `fast_region` accepted.
+    fn add_pixel_heat_fast(&mut self, row: usize, col: usize, r: &FastRegion) {
+        let (Some(&ptime), Some(&paddr)) = (self.pixel_times.get(row), self.pixel_addrs.get(col))
+        else {
+            return;
+        };
+        // pixel coordinates were checked to fit (fast_region)
+        let (Ok(ptime), Ok(paddr)) = (i64::try_from(ptime), i64::try_from(paddr)) else {
+            return;
+        };
+        let account_time = r.end_time.min(ptime + r.time_unit) - r.observe_start.max(ptime);
+        let account_sz = r.end.min(paddr + r.addr_unit) - r.start.max(paddr);
+        let mut heat = r.heat_val * account_time as f64 * account_sz as f64;
+        let Some(cell) = self.heats.get_mut(row * self.addr_resol + col) else {
+            return;
+        };
+        if let Some(old) = *cell {
+            heat += old * r.pts;
+        }
+        *cell = Some(heat / r.pts);
+    }
+
     fn add_snapshot(&mut self, obs: &Observation) -> Result<()> {
         let Observation {
             snap, last_end, iv, ..
@@ -279,9 +356,18 @@ impl HeatMap {
                 continue;
             }
             let rh = self.region_heat(region, obs)?;
-            for row in r0..=r1 {
-                for col in c0..=c1 {
-                    self.add_pixel_heat(row as usize, col as usize, region, snap.end_time, rh);
+            let (rows, cols) = (r0 as usize..=r1 as usize, c0 as usize..=c1 as usize);
+            if let Some(fast) = self.fast_region(region, snap.end_time, rh) {
+                for row in rows {
+                    for col in cols.clone() {
+                        self.add_pixel_heat_fast(row, col, &fast);
+                    }
+                }
+                continue;
+            }
+            for row in rows {
+                for col in cols.clone() {
+                    self.add_pixel_heat(row, col, region, snap.end_time, rh);
                 }
             }
         }
@@ -635,5 +721,100 @@ impl Draw<'_> {
             }
         }
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::synth::{Params, generate};
+
+    /// Heats of `spec` over synthetic records, with or without the
+    /// machine-number path.
+    fn heats(p: &Params, spec: &Spec, fast: bool) -> Vec<Option<u64>> {
+        let mut map = HeatMap::new(spec).unwrap();
+        map.fast_path = fast;
+        let mut acc = Accumulator {
+            map: &mut map,
+            key: &spec.key,
+            sort: None,
+            df_passed: spec.df_passed,
+            last_end: None,
+        };
+        generate(p, &mut acc).unwrap();
+        map.heats.iter().map(|h| h.map(f64::to_bits)).collect()
+    }
+
+    /// The fast path gives the general arithmetic's heats bit for bit:
+    /// with and without filter-passed sizes, float and int pixel units,
+    /// ranges cutting regions, many and few pixels per region.
+    #[test]
+    fn fast_path_equals_python_arithmetic() {
+        let base = 0x5555_0000_0000i128;
+        for (damos, df_passed, resol, arange, trange) in [
+            (
+                false,
+                false,
+                [500, 500],
+                [I(base), I(base + 0x7f10_0000)],
+                [I(999_000_000_000), I(1_006_000_000_000)],
+            ),
+            (
+                true,
+                true,
+                [40, 80],
+                [I(base + 4096), I(base + 0x80_0000)],
+                [I(1_000_000_000_000), I(1_003_000_000_000)],
+            ),
+            (
+                true,
+                false,
+                [7, 3000],
+                [I(base), I(base + 0x1000_0000)],
+                [I(1_000_100_000_000), I(1_004_000_000_000)],
+            ),
+            (
+                false,
+                false,
+                [300, 11],
+                [F(base as f64 + 0.5), F(base as f64 + 3.0e7)],
+                [F(1.0e12), F(1.005e12)],
+            ),
+        ] {
+            let p = Params {
+                targets: 1,
+                snapshots: 50,
+                regions: 61,
+                intervals: true,
+                damos,
+                seed: 3,
+            };
+            let key = GuideKey {
+                kdamond_idx: Some(0),
+                context_idx: Some(0),
+                scheme_idx: damos.then_some(0),
+                tid: Some(I(0)),
+            };
+            let spec = Spec {
+                key,
+                time_range: trange,
+                addr_range: arange,
+                resol,
+                df_passed,
+                sort: None,
+            };
+            let (fast, general) = (heats(&p, &spec, true), heats(&p, &spec, false));
+            assert!(fast.iter().filter(|h| h.is_some()).count() > 10);
+            let first_diff = fast.iter().zip(&general).position(|(a, b)| a != b);
+            assert_eq!(
+                first_diff.map(|i| (
+                    i,
+                    fast[i].map(f64::from_bits),
+                    general[i].map(f64::from_bits)
+                )),
+                None,
+                "resol {resol:?}: (pixel, fast, general) differ"
+            );
+        }
     }
 }
