@@ -167,7 +167,8 @@ EMPTY=$((SNAPS * REGIONS))
 "$SYNTH" "$W/e2.data" json_compressed 1 $((EMPTY * 2)) 0
 echo
 echo "== ours, $EMPTY and $((EMPTY * 2)) empty snapshots"
-for spec in "report heatmap --output raw -i IN" "report wss -i IN" "report record_info --input IN"; do
+for spec in "report heatmap --output raw -i IN" "report wss -i IN" "report nr_regions --input IN" \
+    "report record_info --input IN"; do
     read -r -a a1 <<< "${spec//IN/$W/e1.data}"
     read -r -a a2 <<< "${spec//IN/$W/e2.data}"
     read -r t1 m1 _ <<< "$(measure /dev/null "$DAMO" "${a1[@]}")"

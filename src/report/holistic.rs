@@ -82,7 +82,7 @@ fn no_perf_note(perf: &str, profile: &str) -> String {
 
 /// Snapshot-count-dependent adjustment, as damo: records of more than 200
 /// snapshots skip the first 20.
-fn wss_of(files: &RecordFiles, nr_snapshots: usize, sort: bool) -> Result<Vec<Num>> {
+fn wss_of(files: &RecordFiles, nr_snapshots: usize, sort: bool) -> Result<dist::Runs> {
     let skip = if nr_snapshots > 200 { 20 } else { 0 };
     // each target's sizes are sorted, then summed index by index
     let dists = wss::wss_dists(files, I(1), 1, I(1), skip, sort)?;
@@ -213,7 +213,7 @@ fn long_report(inp: &mut Inputs) -> Result<Vec<String>> {
         lines.push(format!("Sorted by {sort_key}"));
         lines.push("--------------".into());
         lines.push(String::new());
-        let dist_text = |name: &str, d: &[Num]| {
+        let dist_text = |name: &str, d: &dyn dist::Series| {
             dist::fmt_dists(name, d, &percentiles, false, format_sz, false, 59)
         };
         lines.push(dist_text(
@@ -271,7 +271,7 @@ fn short_report(
         "{:>10} {:>15} {:>15} {:>15} {:>15} {:>15}",
         "percentile", "0", "25", "50", "75", "100"
     ));
-    let row = |name: &str, d: &[Num]| -> Result<String> {
+    let row = |name: &str, d: &dyn dist::Series| -> Result<String> {
         let mut line = format!("{name:>10} ");
         for p in (0..101).step_by(25) {
             line.push_str(&format!(

@@ -3,7 +3,7 @@
 
 use anyhow::{Result, bail};
 
-use super::dist;
+use super::dist::{self, Runs, Series};
 use crate::cli::opts::{ReportNrRegions, Sortby};
 use crate::fmt::pynum::{F, I, Num};
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
@@ -13,14 +13,15 @@ const SKIP: usize = 20;
 
 struct Counter {
     seen: usize,
-    current: Vec<Num>,
-    per_record: Vec<(Option<Num>, Vec<Num>)>,
+    /// Runs of equal counts: flat memory on millions of empty snapshots.
+    current: Runs,
+    per_record: Vec<(Option<Num>, Runs)>,
 }
 
 impl Sink for Counter {
     fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
         self.seen = 0;
-        self.current.clear();
+        self.current = Runs::default();
         Ok(())
     }
     fn snapshot(&mut self, _meta: &RecordMeta, s: Snapshot) -> Result<()> {
@@ -48,21 +49,23 @@ pub fn main(args: &ReportNrRegions) -> Result<()> {
     let sort = args.sortby != Some(Sortby::Time);
     let mut c = Counter {
         seen: 0,
-        current: Vec::new(),
+        current: Runs::default(),
         per_record: Vec::new(),
     };
     files.read(&mut c)?;
     let mut records = c.per_record;
     for (_, d) in records.iter_mut() {
         if sort {
-            d.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+            d.sort();
         }
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
     if let Some(path) = args.plot.as_deref() {
-        let series: Vec<(String, &[Num])> = records
+        let lists: Vec<(String, Vec<Num>)> =
+            records.iter().map(|(t, d)| (tid(t), d.to_vec())).collect();
+        let series: Vec<(String, &[Num])> = lists
             .iter()
-            .map(|(t, d)| (tid(t), d.as_slice()))
+            .map(|(t, d)| (t.clone(), d.as_slice()))
             .collect();
         return dist::plot(
             path,
@@ -83,7 +86,7 @@ pub fn main(args: &ReportNrRegions) -> Result<()> {
             );
         }
         out.push_str(&format!("# target_id\t{}\n", tid(t)));
-        let sum = d.iter().fold(I(0), |a, b| a.add(*b));
+        let sum = d.values().fold(I(0), |a, b| a.add(b));
         out.push_str(&format!(
             "# avr:\t{}\n",
             sum.div(I(d.len() as i128)).fmt_d()

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::dist;
+use super::dist::{self, Runs, Series};
 use crate::cli::opts::{ReportWss, Sortby};
 use crate::fmt::format_sz;
 use crate::fmt::pynum::{I, Num};
@@ -10,19 +10,20 @@ use crate::record::adjust::Adjuster;
 use crate::record::{RecordFiles, RecordMeta, Sink, Snapshot};
 
 /// Working set size per snapshot, per target (in first-seen order; a
-/// target seen again replaces its list, as damo's dict does).
+/// target seen again replaces its list, as damo's dict does), as runs of
+/// equal sizes: memory stays flat on millions of empty snapshots.
 struct WssCollector {
     acc_thres: Num,
     sz_thres: i128,
-    dists: Vec<(Option<Num>, Vec<Num>)>,
+    dists: Vec<(Option<Num>, Runs)>,
     /// Index into `dists` by target id (see `record_end`).
     index: std::collections::HashMap<Option<Result<i128, u64>>, usize>,
-    current: Vec<Num>,
+    current: Runs,
 }
 
 impl Sink for WssCollector {
     fn record_start(&mut self, _meta: &RecordMeta) -> Result<()> {
-        self.current = Vec::new();
+        self.current = Runs::default();
         Ok(())
     }
 
@@ -74,13 +75,13 @@ pub fn wss_dists(
     work_time: Num,
     skip: usize,
     sort: bool,
-) -> Result<Vec<(Option<Num>, Vec<Num>)>> {
+) -> Result<Vec<(Option<Num>, Runs)>> {
     let mut collector = WssCollector {
         acc_thres,
         sz_thres,
         dists: Vec::new(),
         index: Default::default(),
-        current: Vec::new(),
+        current: Runs::default(),
     };
     {
         let mut adjuster = Adjuster::new(&mut collector, work_time, skip);
@@ -89,28 +90,29 @@ pub fn wss_dists(
     let mut dists = collector.dists;
     if sort {
         for (_, d) in dists.iter_mut() {
-            sort_nums(d);
+            d.sort();
         }
     }
     Ok(dists)
 }
 
 /// All targets' sizes summed per snapshot index (`--collapse_targets`).
-pub fn collapse(dists: Vec<(Option<Num>, Vec<Num>)>) -> Vec<(Option<Num>, Vec<Num>)> {
-    let mut collapsed: Vec<Num> = Vec::new();
+pub fn collapse(dists: Vec<(Option<Num>, Runs)>) -> Vec<(Option<Num>, Runs)> {
+    let mut collapsed = Runs::default();
     for (_, d) in &dists {
-        for (i, v) in d.iter().enumerate() {
-            match collapsed.get_mut(i) {
-                Some(c) => *c = c.add(*v),
-                None => collapsed.push(*v),
+        let (mut a, mut b) = (collapsed.values(), d.values());
+        let mut sum = Runs::default();
+        loop {
+            match (a.next(), b.next()) {
+                (Some(x), Some(y)) => sum.push(x.add(y)),
+                (Some(v), None) | (None, Some(v)) => sum.push(v),
+                (None, None) => break,
             }
         }
+        drop(a);
+        collapsed = sum;
     }
     vec![(Some(I(0)), collapsed)]
-}
-
-fn sort_nums(v: &mut [Num]) {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
 }
 
 /// `damo report wss`.
@@ -130,8 +132,12 @@ pub fn main(args: &ReportWss) -> Result<()> {
     }
     let tid = |t: &Option<Num>| t.map(|t| t.repr()).unwrap_or_else(|| "None".into());
     if let Some(path) = args.plot.as_deref() {
-        let series: Vec<(String, &[Num])> =
-            dists.iter().map(|(t, d)| (tid(t), d.as_slice())).collect();
+        let lists: Vec<(String, Vec<Num>)> =
+            dists.iter().map(|(t, d)| (tid(t), d.to_vec())).collect();
+        let series: Vec<(String, &[Num])> = lists
+            .iter()
+            .map(|(t, d)| (t.clone(), d.as_slice()))
+            .collect();
         let all = args.all_wss;
         return dist::plot(
             path,
